@@ -1,0 +1,16 @@
+/**
+ * A tiny seeded pseudo-random number generator (mulberry32) for reproducible jitter, fault
+ * injection and demo data. Not for cryptography.
+ */
+
+/** Returns a generator of numbers in [0, 1); the same seed always yields the same sequence. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
