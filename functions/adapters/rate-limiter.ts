@@ -1,0 +1,182 @@
+/**
+ * The container's request pacer for respond.io.
+ *
+ * Request starts are spaced evenly, at least `1000 / requestsPerSecond × (1 + guard)` ms apart,
+ * measured from the moment each caller is actually released (not from when it was scheduled), so
+ * a late timer never bunches two starts together. There is no burst: with an integer rate `r`,
+ * any sliding 1000 ms window holds at most `r` starts, and the `guard` (default 3%, i.e. 30 ms per
+ * second) absorbs the jitter between a start here and its arrival at the server. With a
+ * fractional rate (a share of the organisation's budget, e.g. 1.67), any window of `k / rate`
+ * seconds holds at most `k` starts, so the long-run rate never exceeds the limit.
+ *
+ * Waiters are served first in, first out. `pause` (after a 429 or 449) and `observe` (the
+ * `X-RateLimit-*` headers) only ever move the next slot later.
+ */
+
+export interface RateLimiter {
+  /** Waits for a request slot. Resolves false (without taking a slot) if no slot can start before deadlineAt (epoch ms). */
+  acquire(deadlineAt: number): Promise<boolean>;
+  /** Holds every caller for `ms` (after a 429 Retry-After or 449). */
+  pause(ms: number): void;
+  /**
+   * Feedback from X-RateLimit-Remaining / X-RateLimit-Limit headers: slow down early when remaining is low.
+   * `sentAt` (optional): epoch ms at which the answered request started, so that the limiter can
+   * tell how much of the spent budget was its own.
+   */
+  observe(remaining: number | null, limit: number | null, sentAt?: number): void;
+}
+
+export interface RateLimiterOptions {
+  /** Requests per second this container may start; fractions allowed (e.g. 1.67). */
+  requestsPerSecond: number;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Waits `ms` milliseconds. Default a `setTimeout` promise. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Extra spacing as a fraction of the interval, against network jitter. Default 0.03. */
+  guard?: number;
+}
+
+interface Waiter {
+  readonly deadlineAt: number;
+  readonly resolve: (granted: boolean) => void;
+}
+
+const WINDOW_MS = 1000;
+/** Below this fraction of the budget remaining (and not by our own doing), slow down. */
+const LOW_WATER = 0.2;
+/** How long and how many of our own starts are remembered for `observe`. */
+const REMEMBER_STARTS_MS = 60_000;
+const MAX_REMEMBERED_STARTS = 4096;
+
+export const DEFAULT_RATE_LIMIT_GUARD = 0.03;
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { requestsPerSecond } = options;
+  if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0) {
+    throw new RangeError(`requestsPerSecond must be a positive number, got ${requestsPerSecond}`);
+  }
+  const guard = options.guard ?? DEFAULT_RATE_LIMIT_GUARD;
+  if (!Number.isFinite(guard) || guard < 0 || guard > 1) {
+    throw new RangeError(`guard must be a number from 0 to 1, got ${guard}`);
+  }
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const intervalMs = (WINDOW_MS / requestsPerSecond) * (1 + guard);
+
+  /** Earliest epoch ms at which the next request may start. */
+  let nextSlotAt = Number.NEGATIVE_INFINITY;
+  const queue: Waiter[] = [];
+  /** Our own recent starts, oldest first (to read X-RateLimit-Remaining). */
+  const recentStarts: number[] = [];
+  let pumping = false;
+
+  /** Our own starts in the 1000 ms window that ends at `end`. */
+  function ownStartsInWindow(end: number): number {
+    let count = 0;
+    for (let index = recentStarts.length - 1; index >= 0; index -= 1) {
+      const start = recentStarts[index] ?? 0;
+      if (start <= end - WINDOW_MS) break;
+      if (start <= end) count += 1;
+    }
+    return count;
+  }
+
+  function takeSlot(at: number): void {
+    nextSlotAt = at + intervalMs;
+    recentStarts.push(at);
+    while (
+      recentStarts.length > MAX_REMEMBERED_STARTS ||
+      (recentStarts.length > 0 && (recentStarts[0] ?? 0) <= at - REMEMBER_STARTS_MS)
+    ) {
+      recentStarts.shift();
+    }
+  }
+
+  function holdUntil(at: number): void {
+    if (at > nextSlotAt) nextSlotAt = at;
+    dropUnreachable();
+  }
+
+  /** Resolves false, right away, every waiter whose turn would come after its deadline. */
+  function dropUnreachable(): void {
+    const base = Math.max(now(), nextSlotAt);
+    let position = 0;
+    for (let index = 0; index < queue.length; ) {
+      const waiter = queue[index] as Waiter;
+      if (base + position * intervalMs > waiter.deadlineAt) {
+        queue.splice(index, 1);
+        waiter.resolve(false);
+      } else {
+        position += 1;
+        index += 1;
+      }
+    }
+  }
+
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        dropUnreachable();
+        const head = queue[0];
+        if (head === undefined) break;
+        const wait = nextSlotAt - now();
+        if (wait > 0) {
+          await sleep(wait);
+          continue;
+        }
+        queue.shift();
+        takeSlot(now());
+        head.resolve(true);
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  return {
+    acquire(deadlineAt) {
+      const at = now();
+      if (queue.length === 0 && at >= nextSlotAt) {
+        if (at > deadlineAt) return Promise.resolve(false);
+        takeSlot(at);
+        return Promise.resolve(true);
+      }
+      return new Promise<boolean>((resolve) => {
+        queue.push({ deadlineAt, resolve });
+        dropUnreachable();
+        void pump();
+      });
+    },
+
+    pause(ms) {
+      if (!Number.isFinite(ms) || ms <= 0) return;
+      holdUntil(now() + ms);
+    },
+
+    observe(remaining, limit, sentAt) {
+      if (remaining === null || !Number.isFinite(remaining)) return;
+      // Without X-RateLimit-Limit, assume the budget is our own rate.
+      const budget =
+        limit !== null && Number.isFinite(limit) && limit > 0 ? limit : requestsPerSecond;
+      const at = now();
+      // A low remaining count that our own starts explain needs nothing: the spacing already
+      // keeps us inside the budget. Only other consumers of the same budget call for slowing.
+      const windowEnd = sentAt !== undefined && Number.isFinite(sentAt) ? Math.min(sentAt, at) : at;
+      if (ownStartsInWindow(windowEnd) + remaining >= budget) return;
+      if (remaining <= 0) {
+        // The budget is spent by others: wait about one slot of the organisation's rate.
+        holdUntil(at + Math.min(WINDOW_MS, Math.max(intervalMs, WINDOW_MS / budget)));
+      } else if (remaining <= Math.max(1, Math.ceil(budget * LOW_WATER))) {
+        // Running low: leave a whole interval from now before the next start.
+        holdUntil(at + intervalMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The composition root shared by both Lambdas: builds the adapters once per container from the
+ * configuration. Handlers receive the result; tests and the local run build their own.
+ */
+
+import { createRateLimiter, type RateLimiter } from '../adapters/rate-limiter.js';
+import {
+  createRespondioDirectory,
+  type DirectoryObserver,
+} from '../adapters/respondio-directory.js';
+import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
+import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
+import type { ContactDirectory, TokenSource } from '../core/ports.js';
+import type { Logger } from './logger.js';
+
+export interface Connector {
+  readonly directory: ContactDirectory;
+  readonly tokens: TokenSource;
+  readonly limiter: RateLimiter;
+}
+
+export interface ConnectorOverrides {
+  readonly tokens?: TokenSource;
+  readonly observer?: DirectoryObserver;
+  readonly logger?: Logger;
+}
+
+export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
+  const tokens =
+    overrides.tokens ??
+    (() => {
+      if (config.tokenSecretId === null) {
+        throw new ConfigError(
+          'Invalid configuration: RESPONDIO_TOKEN_SECRET_ID is required (the Secrets Manager secret holding the respond.io API token)',
+        );
+      }
+      return createSecretsTokenSource({
+        secretId: config.tokenSecretId,
+        ttlMs: config.tokenCacheTtlMs,
+      });
+    })();
+  const limiter = createRateLimiter({ requestsPerSecond: containerRateLimit(config) });
+  const directory = createRespondioDirectory({
+    baseUrl: config.baseUrl,
+    tokens,
+    limiter,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxAttempts: config.maxAttempts,
+    maxRetryAfterMs: config.maxRetryAfterMs,
+    ...(overrides.observer ? { observer: overrides.observer } : {}),
+    ...(overrides.logger ? { logger: overrides.logger } : {}),
+  });
+  return { directory, tokens, limiter };
+}
+
+/** Epoch ms by which a lookup must be done: the Lambda's remaining time minus a safety margin. */
+export function deadlineFrom(
+  remainingMs: number,
+  now: number = Date.now(),
+  marginMs = 500,
+): number {
+  return now + Math.max(remainingMs - marginMs, 0);
+}
