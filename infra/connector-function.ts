@@ -1,0 +1,89 @@
+/**
+ * One Lambda function of the connector with the defaults every function shares: Node 24 on arm64,
+ * a minified ESM bundle with source maps, an explicit log group with retention, and its own role
+ * that may write to that log group and nothing else until the stack grants more.
+ */
+
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/**
+ * esbuild's ESM output has no `require`; CommonJS code inside the bundle (parts of the AWS SDK
+ * and its dependencies) calls it for Node built-ins. The banner gives the module one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __connectorCreateRequire } from 'node:module'; " +
+  'const require = __connectorCreateRequire(import.meta.url);';
+
+export interface ConnectorFunctionProps {
+  /** The handler file (TypeScript), exporting `handler`. */
+  readonly entry: string;
+  /** The repository root: the bundling input and where package-lock.json lives. */
+  readonly projectRoot: string;
+  readonly description: string;
+  /** @default 512 */
+  readonly memorySize?: number;
+  readonly timeout: Duration;
+  /** The function's environment (NODE_OPTIONS is added here). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logRetention: RetentionDays;
+  /** @default - no reserved concurrency */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+export class ConnectorFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ConnectorFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole, whose statement allows
+    // logs:CreateLogGroup/CreateLogStream/PutLogEvents on every resource.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (execution role)`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.TEXT,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Decided by measurement (infra/scripts/measure-sdk-bundling.ts): the bundled, minified
+        // SDK loads faster than the runtime's copy and pins the version the tests ran against.
+        bundleAwsSDK: true,
+        externalModules: [],
+      },
+    });
+    // The log group must exist (with its retention) before the function can write to it.
+    this.function.node.addDependency(this.logGroup);
+  }
+}

@@ -1,0 +1,575 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { Match } from 'aws-cdk-lib/assertions';
+import fc from 'fast-check';
+import { loadConfig } from '../../functions/core/config.js';
+import { API_ROUTES, routeKey } from '../../infra/api-routes.js';
+import {
+  ConnectorConfigError,
+  rateBudget,
+  readConnectorConfig,
+} from '../../infra/connector-config.js';
+import { ACCESS_LOG_FIELDS, DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
+import {
+  logicalId,
+  type Resource,
+  resourcesOfType,
+  type Synthesized,
+  synthesize,
+} from './stack-template.js';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:respondio/token-AbCdEf';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:connector-alarms';
+
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+};
+
+function statementsOf(policy: Resource): Statement[] {
+  return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+function asList<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Every string literal inside a CloudFormation value (Fn::Join parts included). */
+function literals(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(literals);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(literals);
+  return [];
+}
+
+function functionEnvironment(synthesized: Synthesized, fn: { function: object }) {
+  const id = logicalId(synthesized, fn.function as never);
+  const resource = synthesized.resources[id] as Resource;
+  return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+function policyOfRole(synthesized: Synthesized, role: object): Statement[] {
+  const roleId = logicalId(synthesized, role as never);
+  const policies = resourcesOfType(synthesized, 'AWS::IAM::Policy').filter(([, policy]) =>
+    (policy.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === roleId),
+  );
+  return policies.flatMap(([, policy]) => statementsOf(policy));
+}
+
+describe('ConnectorStack with the default configuration', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize();
+  });
+
+  it('builds the functions from the two handler entry points', () => {
+    // Assess
+    expect(DEFAULT_ENTRIES).toEqual({
+      api: `${PROJECT_ROOT}/functions/api/handler.ts`,
+      sqs: `${PROJECT_ROOT}/functions/sqs/handler.ts`,
+    });
+  });
+
+  it('requires IAM authorization on every route, and has exactly the API routes', () => {
+    // Act
+    const routes = resourcesOfType(synthesized, 'AWS::ApiGatewayV2::Route');
+    // Assess
+    expect(routes.map(([, route]) => route.Properties.RouteKey).sort()).toEqual(
+      API_ROUTES.map(routeKey).sort(),
+    );
+    for (const [, route] of routes) {
+      expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    }
+    expect(resourcesOfType(synthesized, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+  });
+
+  it('throttles the stage and writes access logs without paths, headers or bodies', () => {
+    // Act
+    const [[, stage]] = resourcesOfType(synthesized, 'AWS::ApiGatewayV2::Stage') as [
+      [string, Resource],
+    ];
+    const access = stage.Properties.AccessLogSettings as {
+      Format: string;
+      DestinationArn: unknown;
+    };
+    // Assess
+    expect(stage.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 1, // 5 requests/s × apiBudgetShare 0.2
+      ThrottlingBurstLimit: 2, // apiConcurrency
+    });
+    expect(JSON.parse(access.Format)).toEqual(ACCESS_LOG_FIELDS);
+    expect(access.Format).toContain('$context.requestId');
+    expect(access.Format).not.toMatch(/\$context\.path|\$request|\$input|header|authorization/i);
+    expect(access.DestinationArn).toEqual({
+      'Fn::GetAtt': [
+        logicalId(synthesized, synthesized.stack.node.findChild('ApiAccessLogGroup') as never),
+        'Arn',
+      ],
+    });
+  });
+
+  it('grants no wildcard actions or resources, and attaches no managed policies', () => {
+    // Act
+    const policies = resourcesOfType(synthesized, 'AWS::IAM::Policy');
+    const roles = resourcesOfType(synthesized, 'AWS::IAM::Role');
+    // Assess
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    for (const [, policy] of policies) {
+      for (const statement of statementsOf(policy)) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of asList(statement.Action)) expect(action).not.toContain('*');
+        for (const text of literals(statement.Resource)) expect(text).not.toContain('*');
+      }
+    }
+    for (const [, role] of roles) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
+  });
+
+  it('lets the API function read the secret and write its logs, nothing else', () => {
+    // Act
+    const statements = policyOfRole(synthesized, synthesized.stack.apiFunction.role);
+    const secretRef = synthesized.stack.resolve(synthesized.stack.tokenSecret.secretArn);
+    const logGroupId = logicalId(synthesized, synthesized.stack.apiFunction.logGroup);
+    // Assess
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: secretRef,
+      },
+    ]);
+  });
+
+  it('lets the SQS function read the secret, consume input, and send results and dead letters', () => {
+    // Act
+    const statements = policyOfRole(synthesized, synthesized.stack.sqsFunction.role);
+    const arnOf = (queue: object) => ({
+      'Fn::GetAtt': [logicalId(synthesized, queue as never), 'Arn'],
+    });
+    const byResource = (resource: unknown) =>
+      statements
+        .filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(resource))
+        .flatMap((statement) => asList(statement.Action))
+        .sort();
+    // Assess
+    expect(byResource(arnOf(synthesized.stack.inputQueue))).toEqual(
+      [
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+      ].sort(),
+    );
+    for (const queue of [synthesized.stack.resultsQueue, synthesized.stack.deadLetterQueue]) {
+      expect(byResource(arnOf(queue))).toEqual(
+        ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
+      );
+    }
+    expect(byResource(synthesized.stack.resolve(synthesized.stack.tokenSecret.secretArn))).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(statements).toHaveLength(5); // logs, secret, results, dead letters, input
+  });
+
+  it('encrypts every queue and denies every request that is not TLS', () => {
+    // Act
+    const queues = resourcesOfType(synthesized, 'AWS::SQS::Queue');
+    const policies = resourcesOfType(synthesized, 'AWS::SQS::QueuePolicy');
+    // Assess
+    expect(queues).toHaveLength(3);
+    for (const [queueId, queue] of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      const guarding = policies.filter(([, policy]) =>
+        (policy.Properties.Queues as { Ref: string }[]).some((ref) => ref.Ref === queueId),
+      );
+      expect(guarding.flatMap(([, policy]) => statementsOf(policy))).toContainEqual({
+        Effect: 'Deny',
+        Action: 'sqs:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      });
+    }
+  });
+
+  it('runs both functions on nodejs24.x arm64 with source maps and a retained log group', () => {
+    for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
+      // Act
+      const resource = synthesized.resources[logicalId(synthesized, fn.function)] as Resource;
+      const logGroupId = logicalId(synthesized, fn.logGroup);
+      // Assess
+      expect(resource.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        LoggingConfig: { LogGroup: { Ref: logGroupId } },
+      });
+      expect(functionEnvironment(synthesized, fn).NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(synthesized.resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    }
+    synthesized.template.resourceCountIs('AWS::Logs::LogGroup', 3); // two functions, access log
+    synthesized.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('passes the environment contract, readable by the functions’ own config loader', () => {
+    // Act
+    const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
+    const sqs = functionEnvironment(synthesized, synthesized.stack.sqsFunction);
+    const stack = synthesized.stack;
+    // Assess
+    const shared = {
+      RESPONDIO_TOKEN_SECRET_ID: stack.resolve(stack.tokenSecret.secretArn),
+      RESPONDIO_BASE_URL: 'https://api.respond.io/v2',
+      ERROR_BEHAVIOR: 'FailAndReturnResponse',
+      RESPONDIO_RATE_LIMIT_RPS: '5',
+      RESPONDIO_TIMEOUT_MS: '5000',
+      RESPONDIO_MAX_ATTEMPTS: '3',
+      TOKEN_CACHE_TTL_SECONDS: '300',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    expect(api).toEqual({
+      ...shared,
+      RESPONDIO_RATE_LIMIT_SHARE: '0.1',
+      POWERTOOLS_SERVICE_NAME: 'respondio-connector-api',
+    });
+    expect(sqs).toEqual({
+      ...shared,
+      RESPONDIO_RATE_LIMIT_SHARE: '0.4',
+      RESULTS_QUEUE_URL: { Ref: logicalId(synthesized, stack.resultsQueue) },
+      DEAD_LETTER_QUEUE_URL: { Ref: logicalId(synthesized, stack.deadLetterQueue) },
+      MAX_RECEIVE_COUNT: '5',
+      POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
+    });
+    const deployed = (env: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(env).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? value : `https://sqs.eu-west-1.amazonaws.com/1/${key}`,
+        ]),
+      );
+    expect(loadConfig(deployed(sqs))).toMatchObject({
+      rateLimitRps: 5,
+      rateLimitShare: 0.4,
+      maxReceiveCount: 5,
+      errorBehavior: 'FailAndReturnResponse',
+    });
+    expect(loadConfig(deployed(api)).rateLimitShare).toBe(0.1);
+  });
+
+  it('consumes the input queue with ReportBatchItemFailures, batch size, window and concurrency', () => {
+    // Assess
+    synthesized.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: {
+        'Fn::GetAtt': [logicalId(synthesized, synthesized.stack.inputQueue), 'Arn'],
+      },
+      FunctionName: { Ref: logicalId(synthesized, synthesized.stack.sqsFunction.function) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('creates an empty token secret (no generated value) and outputs its ARN and the URLs', () => {
+    // Act
+    const [[secretId, secret]] = resourcesOfType(synthesized, 'AWS::SecretsManager::Secret') as [
+      [string, Resource],
+    ];
+    // Assess
+    expect(secret.Properties.GenerateSecretString).toBeUndefined();
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.Properties.Description).toContain('put-secret-value');
+    expect(synthesized.outputs.TokenSecretArn?.Value).toEqual({ Ref: secretId });
+    expect(synthesized.outputs.InputQueueUrl?.Value).toEqual({
+      Ref: logicalId(synthesized, synthesized.stack.inputQueue),
+    });
+    expect(synthesized.outputs.ResultsQueueUrl?.Value).toEqual({
+      Ref: logicalId(synthesized, synthesized.stack.resultsQueue),
+    });
+    expect(synthesized.outputs.DeadLetterQueueUrl?.Value).toEqual({
+      Ref: logicalId(synthesized, synthesized.stack.deadLetterQueue),
+    });
+    expect(JSON.stringify(synthesized.outputs.ApiUrl?.Value)).toContain('.execute-api.');
+  });
+
+  it('alarms on dead letters, oldest input age, and each function’s errors and throttles', () => {
+    // Act
+    const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => alarm.Properties,
+    );
+    const summary = alarms
+      .map((alarm) => `${alarm.Namespace}/${alarm.MetricName} > ${alarm.Threshold}`)
+      .sort();
+    // Assess
+    expect(summary).toEqual(
+      [
+        'AWS/SQS/ApproximateNumberOfMessagesVisible > 0',
+        'AWS/SQS/ApproximateAgeOfOldestMessage > 1800',
+        'AWS/Lambda/Errors > 0',
+        'AWS/Lambda/Errors > 0',
+        'AWS/Lambda/Throttles > 0',
+        'AWS/Lambda/Throttles > 0',
+      ].sort(),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
+      expect(alarm.AlarmActions).toBeUndefined(); // no topic configured
+    }
+    synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [logicalId(synthesized, synthesized.stack.deadLetterQueue), 'QueueName'],
+          },
+        },
+      ],
+    });
+  });
+});
+
+describe('ConnectorStack settings from context', () => {
+  it('agrees on the receive count and keeps the visibility timeout ≥ 6 × timeout + window', () => {
+    // Prepare
+    const context = { maxReceiveCount: '7', sqsTimeoutSeconds: '90', maxBatchingWindowSeconds: 5 };
+    // Act
+    const synthesized = synthesize(context);
+    const stack = synthesized.stack;
+    const input = synthesized.resources[logicalId(synthesized, stack.inputQueue)] as Resource;
+    const fn = synthesized.resources[
+      logicalId(synthesized, stack.sqsFunction.function)
+    ] as Resource;
+    const [[, mapping]] = resourcesOfType(synthesized, 'AWS::Lambda::EventSourceMapping') as [
+      [string, Resource],
+    ];
+    // Assess
+    const redrive = input.Properties.RedrivePolicy as Record<string, unknown>;
+    expect(redrive).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(synthesized, stack.deadLetterQueue), 'Arn'] },
+      maxReceiveCount: 7,
+    });
+    expect(functionEnvironment(synthesized, stack.sqsFunction).MAX_RECEIVE_COUNT).toBe(
+      String(redrive.maxReceiveCount),
+    );
+    const timeout = fn.Properties.Timeout as number;
+    const window = mapping.Properties.MaximumBatchingWindowInSeconds as number;
+    expect(timeout).toBe(90);
+    expect(window).toBe(5);
+    expect(input.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout + window);
+  });
+
+  it('switches every route to a JWT authorizer, never to none', () => {
+    // Prepare
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf';
+    // Act
+    const synthesized = synthesize({ apiAuth: 'jwt', jwtIssuer: issuer, jwtAudience: 'a1, b2' });
+    // Assess
+    const [[authorizerId]] = resourcesOfType(synthesized, 'AWS::ApiGatewayV2::Authorizer') as [
+      [string, Resource],
+    ];
+    synthesized.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: issuer, Audience: ['a1', 'b2'] },
+      IdentitySource: ['$request.header.Authorization'],
+    });
+    const routes = resourcesOfType(synthesized, 'AWS::ApiGatewayV2::Route');
+    expect(routes).toHaveLength(API_ROUTES.length);
+    for (const [, route] of routes) {
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    }
+  });
+
+  it('grants exactly the given secret ARN and passes it to the functions', () => {
+    // Act
+    const synthesized = synthesize({ tokenSecretArn: SECRET_ARN });
+    // Assess
+    synthesized.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
+      expect(functionEnvironment(synthesized, fn).RESPONDIO_TOKEN_SECRET_ID).toBe(SECRET_ARN);
+      expect(policyOfRole(synthesized, fn.role)).toContainEqual({
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: SECRET_ARN,
+      });
+    }
+    expect(synthesized.outputs.TokenSecretArn?.Value).toBe(SECRET_ARN);
+  });
+
+  it('grants a secret given by name only through the six-character suffix pattern', () => {
+    // Act
+    const synthesized = synthesize({ tokenSecretName: 'respondio/token' });
+    // Assess
+    const fn = synthesized.stack.sqsFunction;
+    expect(functionEnvironment(synthesized, fn).RESPONDIO_TOKEN_SECRET_ID).toBe('respondio/token');
+    const secretStatement = policyOfRole(synthesized, fn.role).find((statement) =>
+      asList(statement.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    const resource = literals(secretStatement?.Resource).join('');
+    expect(resource).toMatch(/:secret:respondio\/token-\?\?\?\?\?\?$/);
+    expect(resource).not.toContain('*');
+  });
+
+  it('sends alarm and OK notifications to the configured topic', () => {
+    // Act
+    const synthesized = synthesize({ alarmTopicArn: TOPIC_ARN });
+    // Assess
+    const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(6);
+    synthesized.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [TOPIC_ARN],
+      OKActions: [TOPIC_ARN],
+    });
+  });
+
+  it('wires the other context keys into the template', () => {
+    // Act
+    const synthesized = synthesize({
+      errorBehavior: 'Do not fail and return response',
+      respondioRateLimitRps: '20',
+      apiBudgetShare: '0.5',
+      apiConcurrency: '5',
+      maxConcurrency: '4',
+      batchSize: 25,
+      logRetentionDays: '90',
+      apiThrottleRateLimit: '3',
+      apiThrottleBurstLimit: '6',
+      memorySize: '1024',
+    });
+    // Assess
+    const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
+    const sqs = functionEnvironment(synthesized, synthesized.stack.sqsFunction);
+    expect(api).toMatchObject({
+      ERROR_BEHAVIOR: 'DoNotFailAndReturnResponse',
+      RESPONDIO_RATE_LIMIT_RPS: '20',
+      RESPONDIO_RATE_LIMIT_SHARE: '0.1', // 0.5 / 5 containers
+    });
+    expect(sqs.RESPONDIO_RATE_LIMIT_SHARE).toBe('0.125'); // 0.5 / 4 containers
+    synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 5,
+      MemorySize: 1024,
+    });
+    synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 25,
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+    synthesized.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    synthesized.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+    });
+    synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs' }),
+      },
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+});
+
+describe('readConnectorConfig', () => {
+  const read = (context: Record<string, unknown>) => () =>
+    readConnectorConfig((key) => context[key]);
+
+  it.each([
+    [{ errorBehavior: 'FailSometimes' }, /errorBehavior must be one of FailAndReturnResponse/],
+    [{ maxConcurrency: '1' }, /maxConcurrency must be a number from 2 to 1000/],
+    [{ apiAuth: 'none' }, /apiAuth must be iam or jwt.*never anonymous/],
+    [{ apiAuth: 'jwt' }, /apiAuth=jwt needs jwtIssuer.*apiAuth=jwt needs jwtAudience/],
+    [{ apiBudgetShare: '1' }, /apiBudgetShare must be above 0 and below 1/],
+    [
+      { batchSize: '20', maxBatchingWindowSeconds: '0' },
+      /batchSize above 10 needs maxBatchingWindowSeconds/,
+    ],
+    [
+      { tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token' },
+      /complete secret ARN/,
+    ],
+    [{ tokenSecretArn: SECRET_ARN, tokenSecretName: 'token' }, /not both/],
+    [{ logRetentionDays: '10' }, /logRetentionDays must be one of 1, 3, 5/],
+    [{ respondioBaseUrl: 'http://api.respond.io/v2' }, /respondioBaseUrl must use https/],
+    [
+      { respondioTimeoutMs: '15000' },
+      /respondioTimeoutMs \(15000\) must be below apiTimeoutSeconds/,
+    ],
+    [{ maxReceiveCount: '2.5' }, /maxReceiveCount must be a whole number/],
+    [{ alarmTopicArn: 'my-topic' }, /alarmTopicArn must be an SNS topic ARN/],
+    [{ sqsTimeoutSeconds: '9000' }, /sqsTimeoutSeconds must be a number from 1 to 900/],
+    [
+      { batchSize: '500', sqsTimeoutSeconds: '60' },
+      /a batch of 500 rows at 2 requests\/s .* needs about 255 s/,
+    ],
+  ])('rejects %j with a clear message', (context, message) => {
+    // Act and assess
+    expect(read(context)).toThrow(ConnectorConfigError);
+    expect(read(context)).toThrow(message);
+  });
+
+  it('reports every problem at once', () => {
+    // Act
+    let error: unknown;
+    try {
+      readConnectorConfig(
+        (key) => ({ maxConcurrency: 0, logLevel: 'LOUD', memorySize: 'big' })[key],
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    // Assess
+    expect(error).toBeInstanceOf(ConnectorConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/maxConcurrency/);
+    expect(message).toMatch(/logLevel must be one of DEBUG, INFO, WARN, ERROR/);
+    expect(message).toMatch(/memorySize must be a number/);
+  });
+
+  it('keeps every container of both functions together within the organisation budget', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 10_000, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 2, max: 1000 }),
+        (rateLimitRps, apiBudgetShare, apiConcurrency, maxConcurrency) => {
+          // Act
+          const budget = rateBudget({
+            rateLimitRps,
+            apiBudgetShare,
+            apiConcurrency,
+            maxConcurrency,
+          });
+          // Assess
+          // (1e-12: floating-point products may land one ulp above an exact sum)
+          const slack = 1 + 1e-12;
+          expect(budget.worstCaseRps).toBeLessThanOrEqual(rateLimitRps * slack);
+          expect(budget.apiContainerShare * apiConcurrency).toBeLessThanOrEqual(
+            apiBudgetShare * slack,
+          );
+          expect(budget.sqsContainerShare * maxConcurrency).toBeLessThanOrEqual(
+            (1 - apiBudgetShare) * slack,
+          );
+          // Flooring to 6 decimals loses at most 1e-6 of the budget per container.
+          expect(rateLimitRps - budget.worstCaseRps).toBeLessThanOrEqual(
+            rateLimitRps * 1e-6 * (apiConcurrency + maxConcurrency) + 1e-9,
+          );
+        },
+      ),
+      { seed: 4, numRuns: 500 },
+    );
+  });
+});
