@@ -1,0 +1,225 @@
+/**
+ * The API function's logic as a middy handler, built from its dependencies so that tests and the
+ * local run can plug in their own directory, configuration and logger.
+ *
+ * Routes: `GET /contacts/{identifier}` and `POST /contacts/lookup` with `{"Identifier": "..."}`.
+ * - A lookup always yields a row (core/lookup.ts); ERROR_BEHAVIOR decides how an error row is
+ *   answered (core/error-behavior.ts `httpAnswer`). An invalid Identifier value is such a row.
+ * - A request that cannot be looked up at all (unknown route, wrong method, body too large, not
+ *   JSON, malformed JSON, no string Identifier) is refused with its 4xx and
+ *   `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer with.
+ * - Nothing answers with a stack trace; an unexpected fault becomes a 500 row.
+ * One structured log line per request: correlation id, route, masked identifier, statuses,
+ * attempts and duration. Never the token, never contact data.
+ */
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { Context } from 'aws-lambda';
+import type { Config } from '../core/config.js';
+import { type ContactRow, errorRow } from '../core/contact-row.js';
+import { httpAnswer } from '../core/error-behavior.js';
+import { maskIdentifierText, parseIdentifier } from '../core/identifier.js';
+import { type LookupResult, lookupContact } from '../core/lookup.js';
+import type { ContactDirectory } from '../core/ports.js';
+import { deadlineFrom } from '../runtime/connector.js';
+import type { Logger } from '../runtime/logger.js';
+import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';
+import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
+
+export interface ApiDependencies {
+  readonly directory: ContactDirectory;
+  /** Only the error behavior is read; a whole Config fits. */
+  readonly config: Pick<Config, 'errorBehavior'>;
+  readonly logger: Logger;
+  /** Largest accepted body in bytes, after base64 decoding. Default MAX_BODY_BYTES (8 KiB). */
+  readonly maxBodyBytes?: number;
+}
+
+export type ApiHandler = MiddyfiedHandler<ApiEvent, ApiResult, Error, Context>;
+
+/** Time budget assumed when the context has no clock: API Gateway's 29 s integration timeout. */
+export const DEFAULT_REMAINING_MS = 29_000;
+
+const BODY_EXAMPLE = '{"Identifier": "id:123"}';
+const PARSER_PACKAGE = '@middy/http-json-body-parser';
+
+interface InFlight {
+  readonly request: ApiRequest;
+  readonly startedAt: number;
+}
+
+type ApiMiddyRequest = Request<ApiEvent, ApiResult, Error, Context>;
+
+function remainingMs(context: Context | undefined): number {
+  return typeof context?.getRemainingTimeInMillis === 'function'
+    ? context.getRemainingTimeInMillis()
+    : DEFAULT_REMAINING_MS;
+}
+
+/** The Identifier of a POST body, or a refusal when the body cannot carry one. */
+function identifierFromBody(body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new RequestRejection(400, `The request body must be a JSON object like ${BODY_EXAMPLE}`);
+  }
+  const value = (body as Record<string, unknown>).Identifier;
+  if (typeof value === 'string') return value;
+  const parsed = parseIdentifier(value);
+  throw new RequestRejection(
+    400,
+    parsed.ok ? 'Identifier must be a string' : `${parsed.message}; send ${BODY_EXAMPLE}`,
+  );
+}
+
+/** A refusal for the JSON body parser's errors, which are thrown as http errors. */
+function parserRejection(error: Error): RequestRejection | null {
+  const cause = (error as { cause?: { package?: unknown } }).cause;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  if (cause?.package !== PARSER_PACKAGE) return null;
+  if (statusCode === 415) {
+    return new RequestRejection(
+      415,
+      `Content-Type must be application/json; send ${BODY_EXAMPLE} with content-type: application/json`,
+    );
+  }
+  if (error.message === 'Forbidden key in JSON body') {
+    return new RequestRejection(400, 'The request body contains a forbidden key (__proto__)');
+  }
+  return new RequestRejection(400, `The request body is not valid JSON; send ${BODY_EXAMPLE}`);
+}
+
+/**
+ * A row's Message as it may be logged. A rejected Identifier's message quotes the raw input back
+ * to the caller; the log gets it with the quoted input replaced, so no unmasked identifier (an
+ * e-mail address, a phone number) reaches the log.
+ */
+export function loggableMessage(row: ContactRow, lookup: LookupResult | undefined): string | null {
+  if (row.Message === null || lookup?.identifier) return row.Message;
+  return row.Message.replace(/"(?:[^"\\]|\\.)*"…?/g, '<input>');
+}
+
+export function createApiHandler(deps: ApiDependencies): ApiHandler {
+  const { directory, logger } = deps;
+  const behavior = deps.config.errorBehavior;
+  const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
+  const inFlight = new WeakMap<object, InFlight>();
+  const jsonBody = httpJsonBodyParser<ApiEvent>();
+
+  const log = (
+    flight: InFlight | undefined,
+    fields: {
+      httpStatus: number;
+      row?: ContactRow;
+      lookup?: LookupResult;
+      identifier?: string | null;
+      rejection?: string;
+    },
+  ) => {
+    const { httpStatus, row, lookup } = fields;
+    const statusCode = row?.StatusCode ?? httpStatus;
+    const line = {
+      route: flight?.request.route.name ?? 'unknown',
+      payloadVersion: flight?.request.payloadVersion ?? null,
+      identifier: lookup?.identifier?.masked ?? fields.identifier ?? null,
+      StatusCode: statusCode,
+      httpStatus,
+      attempts: lookup?.attempts ?? 0,
+      durationMs: flight ? Math.round(performance.now() - flight.startedAt) : null,
+      ...(row ? { errorBehavior: behavior } : {}),
+      ...(row && row.StatusCode !== 200 ? { Message: loggableMessage(row, lookup) } : {}),
+      ...(fields.rejection ? { Message: fields.rejection } : {}),
+    };
+    if (statusCode >= 500) logger.error('API request answered', line);
+    else logger.info('API request answered', line);
+  };
+
+  /** Reads the event, sets the correlation id, refuses what cannot be routed. */
+  const readRequest: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+    before(request) {
+      const startedAt = performance.now();
+      const event = request.event as unknown;
+      if (typeof event !== 'object' || event === null) {
+        throw new RequestRejection(400, 'The event is not an API Gateway proxy event');
+      }
+      const apiRequest = describeRequest(event, request.context?.awsRequestId);
+      inFlight.set(event, { request: apiRequest, startedAt });
+      if (apiRequest.correlationId) logger.setCorrelationId(apiRequest.correlationId);
+      // Lower-cased header names, so the body parser finds any spelling of Content-Type.
+      (event as { headers: Record<string, string> }).headers = { ...apiRequest.headers };
+
+      const { route } = apiRequest;
+      if (route.kind === 'notFound') {
+        throw new RequestRejection(
+          404,
+          'No such route; use GET /contacts/{identifier} or POST /contacts/lookup',
+        );
+      }
+      if (route.kind === 'methodNotAllowed') {
+        throw new RequestRejection(405, `Method not allowed; use ${route.allow}`, route.allow);
+      }
+      if (route.kind === 'lookup' && apiRequest.bodyBytes > maxBodyBytes) {
+        throw new RequestRejection(413, `The request body is larger than ${maxBodyBytes} bytes`);
+      }
+    },
+  };
+
+  /** The JSON body parser, for the one route that has a body. */
+  const parseJsonBody: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+    before(request) {
+      if (inFlight.get(request.event)?.request.route.kind !== 'lookup') return;
+      return jsonBody.before?.(request as never);
+    },
+  };
+
+  /** Every thrown error becomes a clean JSON answer; nothing escapes to API Gateway. */
+  const answerErrors: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+    onError(request: ApiMiddyRequest) {
+      const error = request.error ?? new Error('unknown');
+      const event = request.event as unknown;
+      const flight = typeof event === 'object' && event !== null ? inFlight.get(event) : undefined;
+      const correlationId = flight?.request.correlationId ?? request.context?.awsRequestId ?? null;
+      const rejection =
+        error instanceof RequestRejection ? error : (parserRejection(error) ?? undefined);
+      if (rejection) {
+        log(flight, { httpStatus: rejection.statusCode, rejection: rejection.message });
+        request.response = rejectionResult(rejection, correlationId);
+        return;
+      }
+      const row =
+        error.name === 'TimeoutError'
+          ? errorRow(504, 'The lookup did not finish within the function time limit')
+          : errorRow(500, 'Internal error: the lookup failed unexpectedly');
+      const answer = httpAnswer(row, behavior);
+      logger.error('API request failed unexpectedly', { errorName: error.name });
+      log(flight, { httpStatus: answer.statusCode, row });
+      request.response = jsonResult(answer.statusCode, answer.body, correlationId);
+    },
+  };
+
+  const answerLookup = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const flight = inFlight.get(event);
+    if (!flight) throw new Error('request was not read');
+    const { route, correlationId } = flight.request;
+    const input = route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body);
+    const lookup = await lookupContact(input, directory, {
+      deadlineAt: deadlineFrom(remainingMs(context)),
+      ...(correlationId ? { correlationId } : {}),
+    });
+    const answer = httpAnswer(lookup.row, behavior);
+    log(flight, {
+      httpStatus: answer.statusCode,
+      row: lookup.row,
+      lookup,
+      identifier: maskIdentifierText(input),
+    });
+    return jsonResult(answer.statusCode, answer.body, correlationId);
+  };
+
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(readRequest)
+    .use(parseJsonBody)
+    .use(answerErrors)
+    .handler(answerLookup);
+}

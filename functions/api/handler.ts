@@ -1,0 +1,30 @@
+/**
+ * Lambda entry point of the API function (API Gateway, payload 1.0 or 2.0).
+ *
+ * Configuration, logger and respond.io client are built once per container, here at module
+ * scope. An invalid configuration (e.g. an unknown ERROR_BEHAVIOR or no
+ * RESPONDIO_TOKEN_SECRET_ID) is logged as one structured line and then thrown: the Lambda init
+ * fails with the ConfigError's message in the function log, rather than every request failing
+ * later with a less clear error. The local run (`npm start`) fails the same way, at start-up.
+ */
+
+import { loadConfig } from '../core/config.js';
+import { createConnector } from '../runtime/connector.js';
+import { createLogger } from '../runtime/logger.js';
+import { type ApiHandler, createApiHandler } from './app.js';
+
+const logger = createLogger('respondio-get-contact-api');
+
+function buildHandler(): ApiHandler {
+  try {
+    const config = loadConfig(process.env);
+    const { directory } = createConnector(config, { logger });
+    return createApiHandler({ directory, config, logger });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error('The API function cannot start', { errorName: (error as Error)?.name, message });
+    throw error;
+  }
+}
+
+export const handler: ApiHandler = buildHandler();

@@ -1,0 +1,55 @@
+/**
+ * What the API function answers: JSON bodies with the headers every answer carries. The same
+ * result shape works for payload 1.0 and 2.0.
+ */
+
+import type { APIGatewayProxyResult } from 'aws-lambda';
+
+export type ApiResult = APIGatewayProxyResult;
+
+/** A request the function refuses before any lookup: no row exists, so no error behavior. */
+export class RequestRejection extends Error {
+  override readonly name = 'RequestRejection';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    /** The `Allow` header of a 405. */
+    readonly allow?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RejectionBody {
+  readonly StatusCode: number;
+  readonly Message: string;
+}
+
+export function jsonResult(
+  statusCode: number,
+  body: unknown,
+  correlationId: string | null,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): ApiResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...(correlationId ? { 'x-correlation-id': correlationId } : {}),
+      ...extraHeaders,
+    },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+export function rejectionResult(rejection: RequestRejection, correlationId: string | null) {
+  const body: RejectionBody = { StatusCode: rejection.statusCode, Message: rejection.message };
+  return jsonResult(
+    rejection.statusCode,
+    body,
+    correlationId,
+    rejection.allow ? { allow: rejection.allow } : {},
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * `npm start`: the API function served on a local port, as API Gateway would call it.
+ *
+ * By default it is backed by the respond.io simulator (demo contacts, no token, no AWS account):
+ * the simulator and a Secrets Manager stand-in holding the demo token start on free loopback
+ * ports, the standard AWS SDK variables point at the stand-in, and only then is the real
+ * functions/api/handler.ts imported, so it builds its container exactly as in Lambda.
+ *
+ * With `RESPONDIO_TOKEN=<token> npm start` there is no simulator: the stand-in holds that token
+ * and the handler calls RESPONDIO_BASE_URL (default: the real respond.io API). The token is never
+ * printed and is removed from this process's environment once read.
+ */
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_BASE_URL } from '../functions/core/config.js';
+import {
+  type PayloadVersion,
+  type ProxyHandler,
+  startApiGatewayServer,
+} from './api-gateway-server.js';
+import { startSecretsManagerStandIn } from './secrets-manager-stand-in.js';
+import { DEMO_CONTACTS, DEMO_TOKEN, startSimulator } from './simulator/server.js';
+
+/** The secret id the local run stores the token under. */
+export const LOCAL_TOKEN_SECRET_ID = 'local/respondio-token';
+
+export const DEFAULT_PORT = 3000;
+
+export interface LocalRunOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 3000; 0 picks a free port. */
+  readonly port?: number;
+  /** A real respond.io token: no simulator; the handler calls `baseUrl`. */
+  readonly realToken?: string;
+  /** respond.io base URL with a real token. Default https://api.respond.io/v2. */
+  readonly baseUrl?: string;
+  /** Default '2.0' (HTTP API). */
+  readonly payloadVersion?: PayloadVersion;
+}
+
+export interface LocalRun {
+  /** e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  /** 'simulator' or the respond.io base URL in use. */
+  readonly backend: 'simulator' | 'respond.io';
+  readonly respondioBaseUrl: string;
+  /** Ready-to-paste curl commands. */
+  readonly curlLines: readonly string[];
+  close(): Promise<void>;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Ready-to-paste curl lines for the running endpoint. */
+export function curlLines(url: string): string[] {
+  const jane = DEMO_CONTACTS[0];
+  const email = jane?.email ?? 'jane.tan@example.com';
+  const phone = jane?.phone ?? '+60121233112';
+  return [
+    `curl -s ${url}/contacts/id:1`,
+    `curl -s -i ${url}/contacts/id:999999`,
+    `curl -s ${url}/contacts/email:${email}`,
+    `curl -s -X POST ${url}/contacts/lookup -H 'content-type: application/json' -d '{"Identifier": "phone:${phone}"}'`,
+  ];
+}
+
+/**
+ * Starts the local stack: backend, secrets stand-in, the handler, the HTTP front. Sets
+ * process.env for the handler (which reads it once, at import). One per process: the handler
+ * module keeps its first container.
+ */
+export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRun> {
+  const started: Closable[] = [];
+  const closeAll = async () => {
+    for (const service of started.reverse()) await service.close();
+  };
+  try {
+    const realToken = options.realToken?.trim() || undefined;
+    let token = DEMO_TOKEN;
+    let baseUrl: string;
+    if (realToken) {
+      token = realToken;
+      baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
+    } else {
+      const simulator = await startSimulator({ host: '127.0.0.1', port: 0, tokens: [DEMO_TOKEN] });
+      started.push(simulator);
+      baseUrl = simulator.url;
+    }
+    const secrets = await startSecretsManagerStandIn({
+      host: '127.0.0.1',
+      port: 0,
+      secrets: { [LOCAL_TOKEN_SECRET_ID]: token },
+    });
+    started.push(secrets);
+
+    // The AWS SDK's own defaults reach the stand-in; dummy credentials, never a real account.
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+      RESPONDIO_BASE_URL: baseUrl,
+      RESPONDIO_TOKEN_SECRET_ID: LOCAL_TOKEN_SECRET_ID,
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    // Further local pipelines (e.g. the SQS queue pipeline) start here and push onto `started`.
+
+    // Imported only now, so the real handler builds its container from the variables above.
+    const { handler } = await import('../functions/api/handler.js');
+    const front = await startApiGatewayServer({
+      handler: handler as unknown as ProxyHandler,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? DEFAULT_PORT,
+      payloadVersion: options.payloadVersion ?? '2.0',
+      onInvocationError: ({ requestId, errorName }) => {
+        process.stderr.write(`Invocation ${requestId} failed: ${errorName}\n`);
+      },
+    });
+    started.push(front);
+
+    return {
+      url: front.url,
+      backend: realToken ? 'respond.io' : 'simulator',
+      respondioBaseUrl: baseUrl,
+      curlLines: curlLines(front.url),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const realToken = process.env.RESPONDIO_TOKEN?.trim() || undefined;
+  // The handler reads the token from the secrets stand-in; keep it out of the environment.
+  delete process.env.RESPONDIO_TOKEN;
+  const userBaseUrl = process.env.RESPONDIO_BASE_URL?.trim() || undefined;
+  const run = await startLocal({
+    host: process.env.HOST?.trim() || '127.0.0.1',
+    port: parsePort(process.env.PORT),
+    ...(realToken ? { realToken } : {}),
+    ...(realToken && userBaseUrl ? { baseUrl: userBaseUrl } : {}),
+  });
+
+  const backend =
+    run.backend === 'simulator'
+      ? `the respond.io simulator (demo contacts ids 1-${DEMO_CONTACTS.length}, no token needed)`
+      : `respond.io at ${run.respondioBaseUrl} (token from RESPONDIO_TOKEN, not shown)`;
+  process.stdout.write(
+    [
+      '',
+      `respond.io Get Contact API listening on ${run.url}`,
+      `Backed by ${backend}; ERROR_BEHAVIOR=${process.env.ERROR_BEHAVIOR?.trim() || 'FailAndReturnResponse'}`,
+      '',
+      'Try:',
+      ...run.curlLines.map((line) => `  ${line}`),
+      '',
+      'Each request logs one JSON line below. Ctrl-C stops.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    run.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Could not stop cleanly: ${(error as Error)?.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((error: unknown) => {
+    // A ConfigError (e.g. an unknown ERROR_BEHAVIOR) says exactly what to fix.
+    process.stderr.write(`Could not start: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  describeRequest,
+  GET_CONTACT_ROUTE,
+  LOOKUP_ROUTE,
+  lowerCaseHeaders,
+  matchRoute,
+} from '../../functions/api/request.js';
+import { apiEvent } from './api-support.js';
+
+describe('describeRequest', () => {
+  it('reads a payload 2.0 event', () => {
+    // Prepare
+    const event = apiEvent({
+      method: 'get',
+      url: '/contacts/email%3Ajane%40example.com?x=1',
+      payloadVersion: '2.0',
+      requestId: 'r-2',
+    });
+    // Act
+    const request = describeRequest(event, 'lambda-id');
+    // Assess
+    expect(request).toEqual({
+      payloadVersion: '2.0',
+      method: 'GET',
+      route: { kind: 'getContact', name: GET_CONTACT_ROUTE, identifier: 'email:jane@example.com' },
+      correlationId: 'r-2',
+      headers: {},
+      bodyBytes: 0,
+    });
+  });
+
+  it('reads a payload 1.0 event, lower-casing header names', () => {
+    // Prepare
+    const event = apiEvent({
+      method: 'POST',
+      url: '/contacts/lookup',
+      headers: { 'Content-Type': 'application/json', 'X-Thing': 'a' },
+      body: '{"Identifier":"id:1"}',
+      payloadVersion: '1.0',
+      requestId: 'r-1',
+    });
+    // Act
+    const request = describeRequest(event);
+    // Assess
+    expect(request).toEqual({
+      payloadVersion: '1.0',
+      method: 'POST',
+      route: { kind: 'lookup', name: LOOKUP_ROUTE },
+      correlationId: 'r-1',
+      headers: { 'content-type': 'application/json', 'x-thing': 'a' },
+      bodyBytes: 21,
+    });
+  });
+
+  it('counts base64 bodies after decoding and falls back to the Lambda request id', () => {
+    // Prepare
+    const event = {
+      version: '2.0',
+      rawPath: '/contacts/lookup',
+      requestContext: { http: { method: 'POST' } },
+      body: Buffer.from('é'.repeat(10)).toString('base64'),
+      isBase64Encoded: true,
+    };
+    // Act
+    const request = describeRequest(event, 'lambda-id');
+    // Assess
+    expect(request.bodyBytes).toBe(20);
+    expect(request.correlationId).toBe('lambda-id');
+  });
+
+  it('strips a named HTTP API stage from rawPath, and only a stage', () => {
+    // Prepare
+    const staged = (stage: string, rawPath: string) => ({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath,
+      requestContext: { http: { method: 'GET' }, stage },
+    });
+    // Act
+    const prod = describeRequest(staged('prod', '/prod/contacts/id:1'));
+    const other = describeRequest(staged('prod', '/dev/contacts/id:1'));
+    // Assess
+    expect(prod.route).toMatchObject({ kind: 'getContact', identifier: 'id:1' });
+    expect(other.route.kind).toBe('notFound');
+  });
+
+  it('keeps an undecodable path segment raw', () => {
+    // Prepare
+    const event = { httpMethod: 'GET', path: '/contacts/id:%E0%A4%A' };
+    // Act
+    const request = describeRequest(event);
+    // Assess
+    expect(request.route).toMatchObject({ identifier: 'id:%E0%A4%A' });
+    expect(request.correlationId).toBeNull();
+  });
+
+  it('never throws, whatever the event holds', () => {
+    fc.assert(
+      fc.property(fc.anything(), (event) => {
+        // Act
+        const request = describeRequest(event);
+        // Assess
+        expect(['1.0', '2.0']).toContain(request.payloadVersion);
+        expect(typeof request.method).toBe('string');
+      }),
+      { seed: 20_241_125, numRuns: 300 },
+    );
+  });
+});
+
+describe('matchRoute', () => {
+  it.each([
+    ['GET', ['contacts', 'id:1'], { kind: 'getContact', identifier: 'id:1' }],
+    ['POST', ['contacts', 'lookup'], { kind: 'lookup' }],
+    ['POST', ['contacts', 'id:1'], { kind: 'methodNotAllowed', allow: 'GET' }],
+    ['HEAD', ['contacts', 'id:1'], { kind: 'methodNotAllowed', allow: 'GET' }],
+    ['GET', ['contacts', 'lookup'], { kind: 'methodNotAllowed', allow: 'POST' }],
+    ['GET', ['contacts'], { kind: 'notFound' }],
+    ['GET', ['contacts', 'id:1', 'message'], { kind: 'notFound' }],
+    ['GET', ['v2', 'contact', 'id:1'], { kind: 'notFound' }],
+    ['', ['contacts', 'id:1'], { kind: 'methodNotAllowed' }],
+  ] as const)('%s /%s', (method, segments, expected) => {
+    // Act
+    const route = matchRoute(method, segments, segments[1]);
+    // Assess
+    expect(route).toMatchObject(expected);
+  });
+});
+
+describe('lowerCaseHeaders', () => {
+  it('lower-cases names and drops non-string values', () => {
+    // Act
+    const headers = lowerCaseHeaders({ 'Content-Type': 'application/json', 'X-N': 1, Host: 'h' });
+    // Assess
+    expect(headers).toEqual({ 'content-type': 'application/json', host: 'h' });
+  });
+
+  it('accepts a missing header map', () => {
+    expect(lowerCaseHeaders(null)).toEqual({});
+  });
+});
