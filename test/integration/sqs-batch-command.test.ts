@@ -1,0 +1,128 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../functions/core/config.js';
+import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { NoPipelineError, runBatch } from '../../local/batch.js';
+import { type QueuePipeline, startQueuePipeline } from '../../local/queue-pipeline.js';
+import { parseCsvRows } from '../../local/rows-io.js';
+import { DEMO_TOKEN, type Simulator, startSimulator } from '../../local/simulator/server.js';
+
+const SAMPLE = new URL('../../local/sample-rows.csv', import.meta.url);
+
+let sim: Simulator;
+let pipeline: QueuePipeline;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ rateLimitRps: 50 });
+  pipeline = await startQueuePipeline({
+    port: 0,
+    failureVisibilityTimeoutSeconds: 0,
+    createHandler: (info) =>
+      createSqsFunction(
+        loadConfig({
+          RESPONDIO_BASE_URL: sim.url,
+          RESPONDIO_RATE_LIMIT_RPS: '50',
+          RESULTS_QUEUE_URL: info.queues.results,
+          DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
+        }),
+        {
+          sqs: info.client,
+          tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
+          metrics: { publish() {} },
+          logger: new Proxy({}, { get: () => () => {} }) as never,
+        },
+      ),
+  });
+  dir = await mkdtemp(join(tmpdir(), 'sqs-batch-'));
+});
+
+afterAll(async () => {
+  await pipeline.stop();
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm run batch', () => {
+  it('sends the sample rows through the pipeline and writes found and not-found rows as CSV', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const out = join(dir, 'results.csv');
+    // Act
+    const summary = await runBatch({
+      file: SAMPLE.pathname,
+      out,
+      sqsEndpoint: pipeline.sqsEndpoint,
+      progress: 'lines',
+      print: (line) => lines.push(line),
+    });
+    // Assess
+    expect(summary).toMatchObject({
+      rows: 8,
+      found: 5,
+      notFound: 2,
+      otherErrors: 1,
+      deadLettered: 3,
+      missing: 0,
+    });
+    const written = parseCsvRows(await readFile(out, 'utf8'));
+    expect(written.map((row) => [row.Identifier, row.CustomerRef, row.StatusCode])).toEqual([
+      ['id:1', 'CUST-001', '200'],
+      ['email:jane.tan@example.com', 'CUST-002', '200'],
+      ['phone:+60121233112', 'CUST-003', '200'],
+      ['id:2', 'CUST-004', '200'],
+      ['id:3', 'CUST-005', '200'],
+      ['id:999999', 'CUST-006', '404'],
+      ['email:nobody@example.com', 'CUST-007', '404'],
+      ['id:1/message', 'CUST-008', '400'],
+    ]);
+    expect(written[0]?.FirstName).toBe('Jane');
+    expect(written[5]?.DeadLettered).toBe('true');
+    expect(lines).toContain('progress: 8/8 rows (100%)');
+    expect(lines.some((line) => /^found\s+5$/.test(line))).toBe(true);
+  });
+
+  it('writes JSON Lines from JSON Lines input, carrying the extra fields in Input', async () => {
+    // Prepare
+    const file = join(dir, 'rows.jsonl');
+    await writeFile(file, '{"Identifier":"id:4","ref":1}\n\n{"Identifier":"id:123456","ref":2}\n');
+    // Act
+    const summary = await runBatch({
+      file,
+      sqsEndpoint: pipeline.sqsEndpoint,
+      progress: 'none',
+      print: () => {},
+    });
+    // Assess
+    expect(summary).toMatchObject({ found: 1, notFound: 1, out: join(dir, 'rows.results.jsonl') });
+    const records = (await readFile(summary.out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records.map((r) => [r.Identifier, r.StatusCode, r.Input])).toEqual([
+      ['id:4', 200, { ref: 1 }],
+      ['id:123456', 404, { ref: 2 }],
+    ]);
+  });
+
+  it('says clearly when no pipeline is running', async () => {
+    // Prepare: a port nobody listens on.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    // Act
+    const run = runBatch({
+      file: SAMPLE.pathname,
+      out: join(dir, 'never.jsonl'),
+      sqsEndpoint: `http://127.0.0.1:${port}`,
+      print: () => {},
+    });
+    // Assess
+    await expect(run).rejects.toThrow(NoPipelineError);
+    await expect(run).rejects.toThrow(/npm start/);
+  });
+});

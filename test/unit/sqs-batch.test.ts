@@ -1,0 +1,366 @@
+import { describe, expect, it } from '@jest/globals';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ErrorBehavior } from '../../functions/core/error-behavior.js';
+import type {
+  ContactDirectory,
+  DirectoryAnswer,
+  ResultMessage,
+  ResultSink,
+} from '../../functions/core/ports.js';
+import {
+  type BatchHandlerDeps,
+  createBatchHandler,
+  type DeadLetterMove,
+  type DeadLetterSink,
+} from '../../functions/sqs/batch.js';
+import type { BatchSummary } from '../../functions/sqs/metrics.js';
+
+const FOUND: DirectoryAnswer = { ok: true, attempts: 1, body: { id: 1, firstName: 'Jane' } };
+const NOT_FOUND: DirectoryAnswer = {
+  ok: false,
+  attempts: 1,
+  failure: { kind: 'http', status: 404, body: '{"code":404,"message":"Contact not found"}' },
+};
+const UNAVAILABLE: DirectoryAnswer = {
+  ok: false,
+  attempts: 4,
+  failure: { kind: 'http', status: 503 },
+};
+
+/** A directory answering by identifier path segment; records calls and the peak concurrency. */
+function fakeDirectory(answers: Record<string, DirectoryAnswer>, delayMs = 0) {
+  const calls: string[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const directory: ContactDirectory = {
+    async getContact(identifier) {
+      calls.push(identifier.pathSegment);
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      inFlight -= 1;
+      return answers[identifier.pathSegment] ?? FOUND;
+    },
+  };
+  return { directory, calls, peak: () => peak };
+}
+
+function fakeResults(failing: ReadonlySet<string> = new Set()) {
+  const written: ResultMessage[] = [];
+  const chunkSizes: number[] = [];
+  const sink: ResultSink = {
+    async send(results) {
+      chunkSizes.push(results.length);
+      const failed = results.filter((r) => failing.has(r.sourceMessageId));
+      written.push(...results.filter((r) => !failing.has(r.sourceMessageId)));
+      return { failed: failed.map((r) => r.sourceMessageId) };
+    },
+  };
+  return { sink, written, chunkSizes };
+}
+
+function fakeDeadLetters(failing: ReadonlySet<string> = new Set()) {
+  const moved: DeadLetterMove[] = [];
+  const sink: DeadLetterSink = {
+    async move(moves) {
+      moved.push(...moves.filter((m) => !failing.has(m.sourceMessageId)));
+      return {
+        failed: moves.filter((m) => failing.has(m.sourceMessageId)).map((m) => m.sourceMessageId),
+      };
+    },
+  };
+  return { sink, moved };
+}
+
+function record(messageId: string, body: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '1700000000000',
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: '1700000000000',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:input',
+    awsRegion: 'us-east-1',
+  };
+}
+
+const row = (identifier: unknown, extras: Record<string, unknown> = {}) =>
+  JSON.stringify({ Identifier: identifier, ...extras });
+
+const context = (remainingMs = 60_000) => ({ getRemainingTimeInMillis: () => remainingMs });
+
+function build(overrides: Partial<BatchHandlerDeps> & Pick<BatchHandlerDeps, 'directory'>) {
+  const results = fakeResults();
+  const deadLetters = fakeDeadLetters();
+  const summaries: BatchSummary[] = [];
+  const handler = createBatchHandler({
+    results: results.sink,
+    deadLetters: deadLetters.sink,
+    errorBehavior: 'FailAndReturnResponse',
+    maxReceiveCount: 5,
+    maxInFlight: 4,
+    rowBudgetMs: 1000,
+    flushReserveMs: 500,
+    metrics: { publish: (summary) => summaries.push(summary) },
+    ...overrides,
+  });
+  return { handler, results, deadLetters, summaries };
+}
+
+/** The mixed batch used by the error-behavior table below. */
+function mixedEvent(): SQSEvent {
+  return {
+    Records: [
+      record('found', row('id:1', { rowId: 'r1' })),
+      record('missing', row('id:404')),
+      record('busy-early', row('id:503'), 1),
+      record('busy-last', row('id:503'), 5),
+      record('not-json', '{"Identifier": '),
+      record('no-identifier', row(undefined, { name: 'x' })),
+      record('bad-identifier', row('id:1/message')),
+    ],
+  };
+}
+
+const answers = { 'id:404': NOT_FOUND, 'id:503': UNAVAILABLE };
+
+describe('createBatchHandler', () => {
+  it('writes one result per row with the correlation fields and acknowledges every row', async () => {
+    // Prepare
+    const { directory } = fakeDirectory({});
+    const { handler, results, deadLetters } = build({ directory });
+    // Act
+    const response = await handler(
+      { Records: [record('m1', row('id:1', { rowId: 'r1', batch: 7 }))] },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(results.written).toEqual([
+      {
+        sourceMessageId: 'm1',
+        identifier: 'id:1',
+        row: expect.objectContaining({ StatusCode: 200, ID: 1, FirstName: 'Jane' }),
+        input: { rowId: 'r1', batch: 7 },
+      },
+    ]);
+    expect(deadLetters.moved).toEqual([]);
+  });
+
+  it.each<[ErrorBehavior, string[], string[]]>([
+    [
+      'DoNotFailAndReturnResponse',
+      ['found', 'missing', 'busy-last', 'not-json', 'no-identifier', 'bad-identifier'],
+      [],
+    ],
+    [
+      'FailAndReturnResponse',
+      ['found', 'missing', 'busy-last', 'not-json', 'no-identifier', 'bad-identifier'],
+      ['missing', 'busy-last', 'not-json', 'no-identifier', 'bad-identifier'],
+    ],
+    [
+      'FailWithoutResponse',
+      ['found'],
+      ['missing', 'busy-last', 'not-json', 'no-identifier', 'bad-identifier'],
+    ],
+  ])(
+    '%s: results, dead letters and exactly the transient rows retried',
+    async (behavior, written, moved) => {
+      // Prepare
+      const { directory } = fakeDirectory(answers);
+      const { handler, results, deadLetters } = build({ directory, errorBehavior: behavior });
+      // Act
+      const response = await handler(mixedEvent(), context());
+      // Assess
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'busy-early' }]);
+      expect(results.written.map((r) => r.sourceMessageId).sort()).toEqual([...written].sort());
+      expect(deadLetters.moved.map((m) => m.sourceMessageId).sort()).toEqual([...moved].sort());
+    },
+  );
+
+  it('turns poison messages into 400 rows and dead-letters them with the original body', async () => {
+    // Prepare
+    const { directory, calls } = fakeDirectory({});
+    const { handler, results, deadLetters } = build({ directory });
+    const oversized = row('id:1', { blob: 'x'.repeat(70_000) });
+    // Act
+    const response = await handler(
+      {
+        Records: [
+          record('not-json', 'hello'),
+          record('array', '[1,2]'),
+          record('number', row(42)),
+          record('oversized', oversized),
+        ],
+      },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(calls).toEqual([]);
+    const written = new Map(results.written.map((r) => [r.sourceMessageId, r.row]));
+    expect([...written.keys()].sort()).toEqual(['array', 'not-json', 'number', 'oversized']);
+    expect([...written.values()].every((r) => r.StatusCode === 400)).toBe(true);
+    expect(written.get('oversized')?.Message).toMatch(/bytes/);
+    expect(written.get('number')?.Message).toMatch(/must be a string/);
+    expect(deadLetters.moved.find((m) => m.sourceMessageId === 'oversized')).toMatchObject({
+      body: oversized,
+      statusCode: 400,
+      receiveCount: 1,
+      sourceQueueArn: 'arn:aws:sqs:us-east-1:000000000000:input',
+    });
+  });
+
+  it('reports a row whose result could not be written, and does not dead-letter it', async () => {
+    // Prepare
+    const { directory } = fakeDirectory(answers);
+    const results = fakeResults(new Set(['found', 'missing']));
+    const deadLetters = fakeDeadLetters();
+    const { handler } = build({ directory, results: results.sink, deadLetters: deadLetters.sink });
+    // Act
+    const response = await handler(
+      { Records: [record('found', row('id:1')), record('missing', row('id:404'))] },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
+      'found',
+      'missing',
+    ]);
+    expect(deadLetters.moved).toEqual([]);
+  });
+
+  it('reports a row whose dead-letter move failed, and one whose result sink threw', async () => {
+    // Prepare
+    const { directory } = fakeDirectory(answers);
+    const deadLetters = fakeDeadLetters(new Set(['missing']));
+    const throwing: ResultSink = {
+      async send(batch) {
+        if (batch.some((r) => r.sourceMessageId === 'found')) throw new Error('boom');
+        return { failed: [] };
+      },
+    };
+    const { handler } = build({
+      directory,
+      errorBehavior: 'FailWithoutResponse',
+      results: throwing,
+      deadLetters: deadLetters.sink,
+    });
+    // Act
+    const response = await handler(
+      {
+        Records: [
+          record('found', row('id:1')),
+          record('missing', row('id:404')),
+          record('gone', row('id:503'), 5),
+        ],
+      },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
+      'found',
+      'missing',
+    ]);
+  });
+
+  it('starts no row when the remaining time cannot cover it; the last attempt becomes final', async () => {
+    // Prepare
+    const { directory, calls } = fakeDirectory({});
+    const { handler, results, deadLetters, summaries } = build({
+      directory,
+      rowBudgetMs: 5000,
+      flushReserveMs: 1000,
+    });
+    // Act: 4 s left, minus margin and reserve: less than the 5 s a row needs.
+    const response = await handler(
+      { Records: [record('early', row('id:1'), 1), record('last', row('id:2'), 5)] },
+      context(4000),
+    );
+    // Assess
+    expect(calls).toEqual([]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'early' }]);
+    expect(results.written.map((r) => [r.sourceMessageId, r.row.StatusCode])).toEqual([
+      ['last', 504],
+    ]);
+    expect(deadLetters.moved.map((m) => m.sourceMessageId)).toEqual(['last']);
+    expect(summaries[0]).toMatchObject({ notStarted: 1, batchItemFailures: 1 });
+  });
+
+  it('keeps at most maxInFlight rows in flight and writes results in chunks of at most 10', async () => {
+    // Prepare
+    const { directory, peak } = fakeDirectory({}, 5);
+    const { handler, results } = build({ directory, maxInFlight: 3 });
+    const records = Array.from({ length: 25 }, (_, i) => record(`m${i}`, row(`id:${i + 1}`)));
+    // Act
+    const response = await handler({ Records: records }, context());
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(peak()).toBe(3);
+    expect(results.written).toHaveLength(25);
+    expect(Math.max(...results.chunkSizes)).toBeLessThanOrEqual(10);
+    expect(results.chunkSizes.reduce((a, b) => a + b, 0)).toBe(25);
+  });
+
+  it('retries a row whose lookup threw, without failing the others', async () => {
+    // Prepare
+    const directory: ContactDirectory = {
+      async getContact(identifier) {
+        if (identifier.value === '13') throw new Error('bug');
+        return FOUND;
+      },
+    };
+    const { handler, results } = build({ directory });
+    // Act
+    const response = await handler(
+      { Records: [record('ok', row('id:1')), record('bug', row('id:13'))] },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bug' }]);
+    expect(results.written.map((r) => r.sourceMessageId)).toEqual(['ok']);
+  });
+
+  it('publishes a summary per batch with rows by StatusCode and upstream counts', async () => {
+    // Prepare
+    const { directory } = fakeDirectory(answers);
+    const upstream = {
+      take: () => ({ requests: 9, retries: 3, throttled: 2, latenciesMs: [100, 120] }),
+    };
+    const { handler, summaries } = build({ directory, upstream });
+    // Act
+    await handler(mixedEvent(), context());
+    // Assess
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({
+      rows: 7,
+      rowsByStatus: { '200': 1, '404': 1, '503': 2, '400': 3 },
+      resultsWritten: 6,
+      deadLettered: 5,
+      batchItemFailures: 1,
+      retried: 1,
+      notStarted: 0,
+      writeFailures: 0,
+      upstream: { requests: 9, retries: 3, throttled: 2 },
+    });
+  });
+
+  it('refuses to start without a dead-letter queue when the behavior needs one', () => {
+    // Prepare
+    const { directory } = fakeDirectory({});
+    // Act
+    const act = () => build({ directory, deadLetters: null, errorBehavior: 'FailWithoutResponse' });
+    // Assess
+    expect(act).toThrow(/dead-letter queue/);
+    expect(() =>
+      build({ directory, deadLetters: null, errorBehavior: 'DoNotFailAndReturnResponse' }),
+    ).not.toThrow();
+  });
+});
