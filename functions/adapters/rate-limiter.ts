@@ -1,16 +1,21 @@
 /**
  * The container's request pacer for respond.io.
  *
- * Request starts are spaced evenly, at least `1000 / requestsPerSecond × (1 + guard)` ms apart,
- * measured from the moment each caller is actually released (not from when it was scheduled), so
- * a late timer never bunches two starts together. There is no burst: with an integer rate `r`,
- * any sliding 1000 ms window holds at most `r` starts, and the `guard` (default 3%, i.e. 30 ms per
- * second) absorbs the jitter between a start here and its arrival at the server. With a
+ * Request starts are planned evenly, `1000 / requestsPerSecond × (1 + guard)` ms apart. The next
+ * slot is counted from the planned time of the previous one when that start was released at most
+ * `latenessToleranceMs` late (a third of the guard: 10 ms per second by default), so ordinary
+ * timer lateness is not lost on every request; a start later than that (the limiter was idle, or
+ * the event loop was blocked) counts from its actual time. Hence any `r + 1` consecutive starts
+ * span at least `1000 × (1 + guard) − latenessToleranceMs` ms: with an integer rate `r`, any
+ * sliding 1000 ms window holds at most `r` starts, and the rest of the guard (20 ms per second by
+ * default) absorbs the jitter between a start here and its arrival at the server. With a
  * fractional rate (a share of the organisation's budget, e.g. 1.67), any window of `k / rate`
  * seconds holds at most `k` starts, so the long-run rate never exceeds the limit.
  *
  * Waiters are served first in, first out. `pause` (after a 429 or 449) and `observe` (the
- * `X-RateLimit-*` headers) only ever move the next slot later.
+ * `X-RateLimit-*` headers) only ever move the next slot later. `observe` acts only on budget spent
+ * beyond what this container's own rate leaves to the others: containers that share one budget by
+ * a static split (each limited to its share) do not slow each other down.
  */
 
 export interface RateLimiter {
@@ -67,6 +72,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const intervalMs = (WINDOW_MS / requestsPerSecond) * (1 + guard);
+  const latenessToleranceMs = (WINDOW_MS * guard) / 3;
 
   /** Earliest epoch ms at which the next request may start. */
   let nextSlotAt = Number.NEGATIVE_INFINITY;
@@ -87,7 +93,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function takeSlot(at: number): void {
-    nextSlotAt = at + intervalMs;
+    const onTime = Number.isFinite(nextSlotAt) && at - nextSlotAt <= latenessToleranceMs;
+    nextSlotAt = (onTime ? Math.min(at, nextSlotAt) : at) + intervalMs;
     recentStarts.push(at);
     while (
       recentStarts.length > MAX_REMEMBERED_STARTS ||
@@ -166,10 +173,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const budget =
         limit !== null && Number.isFinite(limit) && limit > 0 ? limit : requestsPerSecond;
       const at = now();
-      // A low remaining count that our own starts explain needs nothing: the spacing already
-      // keeps us inside the budget. Only other consumers of the same budget call for slowing.
+      // Our spacing keeps us inside our own rate; the others may spend `budget - our rate`.
+      // Only when they spend more (remaining + ours < our rate, one request of slack for windows
+      // that do not line up) do we slow down.
       const windowEnd = sentAt !== undefined && Number.isFinite(sentAt) ? Math.min(sentAt, at) : at;
-      if (ownStartsInWindow(windowEnd) + remaining >= budget) return;
+      const ours = Math.min(budget, requestsPerSecond);
+      if (ownStartsInWindow(windowEnd) + remaining + 1 >= ours) return;
       if (remaining <= 0) {
         // The budget is spent by others: wait about one slot of the organisation's rate.
         holdUntil(at + Math.min(WINDOW_MS, Math.max(intervalMs, WINDOW_MS / budget)));

@@ -270,6 +270,37 @@ describe('createRateLimiter', () => {
     expect(next.grants[0]).toBeCloseTo(start + 5 * 206, 6);
   });
 
+  it('does not slow down for other containers that stay within their static share', async () => {
+    // Prepare: one of two containers, each limited to 25 of an organisation budget of 50.
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ requestsPerSecond: 25, now: clock.now, sleep: clock.sleep });
+    const first = acquireAll(limiter, clock, 25);
+    await clock.advance(1000);
+    await first.done;
+    // Act: the other container spent its 25, so nothing remains of the 50.
+    limiter.observe(0, 50, first.grants[24]);
+    const next = acquireAll(limiter, clock, 1);
+    await clock.advance(2000);
+    await next.done;
+    // Assess: the usual spacing from the last start, no extra hold.
+    expect(next.grants[0]).toBeCloseTo((first.grants[24] ?? 0) + 40 * 1.03, 6);
+  });
+
+  it('keeps the rate when timers fire a little late, and still never exceeds it', async () => {
+    // Prepare: every sleep ends 4 ms late, as real timers do under load.
+    const clock = new FakeClock();
+    const lateSleep = (ms: number) => clock.sleep(ms + 4);
+    const limiter = createRateLimiter({ requestsPerSecond: 50, now: clock.now, sleep: lateSleep });
+    // Act
+    const run = acquireAll(limiter, clock, 501);
+    await clock.advance(15_000);
+    await run.done;
+    // Assess
+    const rate = 500 / (((run.grants[500] ?? 0) - (run.grants[0] ?? 0)) / 1000);
+    expect(rate).toBeGreaterThanOrEqual(0.95 * 50);
+    expect(maxInWindow(run.grants, 1000)).toBeLessThanOrEqual(50);
+  });
+
   it('rejects a non-positive rate', () => {
     expect(() => createRateLimiter({ requestsPerSecond: 0 })).toThrow(RangeError);
     expect(() => createRateLimiter({ requestsPerSecond: Number.NaN })).toThrow(RangeError);
