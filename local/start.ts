@@ -19,6 +19,7 @@ import {
   type ProxyHandler,
   startApiGatewayServer,
 } from './api-gateway-server.js';
+import { DEFAULT_SQS_PORT, localSqsFunction, startQueuePipeline } from './queue-pipeline.js';
 import { startSecretsManagerStandIn } from './secrets-manager-stand-in.js';
 import { DEMO_CONTACTS, DEMO_TOKEN, startSimulator } from './simulator/server.js';
 
@@ -38,6 +39,11 @@ export interface LocalRunOptions {
   readonly baseUrl?: string;
   /** Default '2.0' (HTTP API). */
   readonly payloadVersion?: PayloadVersion;
+  /**
+   * Port of the local SQS pipeline (input, results and dead-letter queues feeding the real SQS
+   * function); 0 picks a free port. Not given: no queue pipeline.
+   */
+  readonly sqsPort?: number;
 }
 
 export interface LocalRun {
@@ -46,6 +52,13 @@ export interface LocalRun {
   /** 'simulator' or the respond.io base URL in use. */
   readonly backend: 'simulator' | 'respond.io';
   readonly respondioBaseUrl: string;
+  /** The local SQS endpoint and queue URLs, when the queue pipeline runs. */
+  readonly queues: {
+    readonly endpoint: string;
+    readonly input: string;
+    readonly results: string;
+    readonly deadLetter: string;
+  } | null;
   /** Ready-to-paste curl commands. */
   readonly curlLines: readonly string[];
   close(): Promise<void>;
@@ -110,7 +123,16 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
-    // Further local pipelines (e.g. the SQS queue pipeline) start here and push onto `started`.
+    // The SQS function behind a local SQS (fauxqs) with event-source-mapping semantics.
+    let queues: LocalRun['queues'] = null;
+    if (options.sqsPort !== undefined) {
+      const pipeline = await startQueuePipeline({
+        port: options.sqsPort,
+        createHandler: localSqsFunction(),
+      });
+      started.push({ close: () => pipeline.stop() });
+      queues = { endpoint: pipeline.sqsEndpoint, ...pipeline.queues };
+    }
 
     // Imported only now, so the real handler builds its container from the variables above.
     const { handler } = await import('../functions/api/handler.js');
@@ -129,6 +151,7 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
       url: front.url,
       backend: realToken ? 'respond.io' : 'simulator',
       respondioBaseUrl: baseUrl,
+      queues,
       curlLines: curlLines(front.url),
       close: closeAll,
     };
@@ -147,6 +170,17 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+function parseSqsPort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SQS_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(
+      `LOCAL_SQS_PORT must be a whole number from 0 to 65535, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return port;
+}
+
 async function main(): Promise<void> {
   const realToken = process.env.RESPONDIO_TOKEN?.trim() || undefined;
   // The handler reads the token from the secrets stand-in; keep it out of the environment.
@@ -157,6 +191,7 @@ async function main(): Promise<void> {
     port: parsePort(process.env.PORT),
     ...(realToken ? { realToken } : {}),
     ...(realToken && userBaseUrl ? { baseUrl: userBaseUrl } : {}),
+    sqsPort: parseSqsPort(process.env.LOCAL_SQS_PORT),
   });
 
   const backend =
@@ -172,6 +207,14 @@ async function main(): Promise<void> {
       'Try:',
       ...run.curlLines.map((line) => `  ${line}`),
       '',
+      ...(run.queues
+        ? [
+            `Local SQS on ${run.queues.endpoint}: the SQS function consumes ${run.queues.input}`,
+            'Send rows through it and collect the result rows:',
+            '  npm run batch -- local/sample-rows.csv',
+            '',
+          ]
+        : []),
       'Each request logs one JSON line below. Ctrl-C stops.',
       '',
     ].join('\n'),

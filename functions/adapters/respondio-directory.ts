@@ -375,16 +375,24 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
           willRetry,
           waitMs: willRetry ? waitMs : 0,
         });
-        logger?.warn('respond.io attempt failed', {
-          ...logContext,
-          attempt: attempts,
-          status: outcome.status,
-          failure: last.kind,
-          ...(last.kind === 'network' && last.code ? { code: last.code } : {}),
-          latencyMs,
-          willRetry,
-          waitMs: willRetry ? waitMs : 0,
-        });
+        // A 404 is an answer (the contact does not exist), not a fault: no warning for it.
+        const log = outcome.status === 404 ? logger?.info : logger?.warn;
+        log?.call(
+          logger,
+          outcome.status === 404
+            ? 'respond.io answered: contact not found'
+            : 'respond.io attempt failed',
+          {
+            ...logContext,
+            attempt: attempts,
+            status: outcome.status,
+            failure: last.kind,
+            ...(last.kind === 'network' && last.code ? { code: last.code } : {}),
+            latencyMs,
+            willRetry,
+            waitMs: willRetry ? waitMs : 0,
+          },
+        );
         if (!willRetry || plan === null) return stop();
 
         if (plan.refreshToken) {

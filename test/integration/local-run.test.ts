@@ -5,9 +5,13 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
+import { runBatch } from '../../local/batch.js';
 import { DEMO_TOKEN, startSimulator } from '../../local/simulator/server.js';
 import { type LocalRun, startLocal } from '../../local/start.js';
 import { captureOutput } from '../unit/api-support.js';
@@ -24,7 +28,7 @@ describe('startLocal (in process)', () => {
     delete process.env.ERROR_BEHAVIOR;
     delete process.env.POWERTOOLS_DEV;
     output = captureOutput();
-    run = await startLocal({ port: 0 });
+    run = await startLocal({ port: 0, sqsPort: 0 });
   });
   afterAll(async () => {
     await run.close();
@@ -80,6 +84,34 @@ describe('startLocal (in process)', () => {
       `curl -s -X POST ${run.url}/contacts/lookup -H 'content-type: application/json' -d '{"Identifier": "phone:+60121233112"}'`,
     ]);
     expect(run.backend).toBe('simulator');
+  });
+
+  it('runs the sample CSV through the local SQS pipeline: found and not-found rows', async () => {
+    // Prepare
+    const out = join(await mkdtemp(join(tmpdir(), 'local-run-')), 'results.jsonl');
+    const printed: string[] = [];
+    if (run.queues === null) throw new Error('the queue pipeline did not start');
+    // Act
+    const summary = await runBatch({
+      file: join(ROOT, 'local/sample-rows.csv'),
+      out,
+      sqsEndpoint: run.queues.endpoint,
+      timeoutMs: 20_000,
+      progress: 'none',
+      print: (line) => printed.push(line),
+    });
+    // Assess
+    const results = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(summary).toMatchObject({ rows: 8, missing: 0 });
+    expect(summary.found).toBeGreaterThan(0);
+    expect(summary.notFound).toBeGreaterThan(0);
+    expect(results).toHaveLength(8);
+    expect(results[0]).toMatchObject({ Identifier: 'id:1', StatusCode: 200, ID: 1 });
+    expect(results.some((row) => row.StatusCode === 404)).toBe(true);
+    expect(printed.join('\n')).toMatch(/found\s+\d+/);
   });
 
   it('logs one JSON line per request with the response correlation id, never the token', async () => {
