@@ -273,7 +273,11 @@ describe('createRateLimiter', () => {
   it('does not slow down for other containers that stay within their static share', async () => {
     // Prepare: one of two containers, each limited to 25 of an organisation budget of 50.
     const clock = new FakeClock();
-    const limiter = createRateLimiter({ requestsPerSecond: 25, now: clock.now, sleep: clock.sleep });
+    const limiter = createRateLimiter({
+      requestsPerSecond: 25,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
     const first = acquireAll(limiter, clock, 25);
     await clock.advance(1000);
     await first.done;
