@@ -11,7 +11,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyEventV2,
@@ -19,6 +18,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { listen } from './listen.js';
 
 export type PayloadVersion = '1.0' | '2.0';
 
@@ -399,16 +399,9 @@ export async function startApiGatewayServer(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, url: baseUrl } = await listen(server, host, options.port ?? 0);
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: baseUrl,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {

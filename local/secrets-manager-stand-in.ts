@@ -6,7 +6,7 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 
 export interface SecretsManagerStandIn {
   /** Endpoint URL, e.g. http://127.0.0.1:4566. */
@@ -165,19 +165,11 @@ export async function startSecretsManagerStandIn(
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { url: baseUrl } = await listen(server, host, options.port ?? 0);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: baseUrl,
     setSecret,
     deleteSecret(name) {
       secrets.delete(name);

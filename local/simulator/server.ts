@@ -6,7 +6,8 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listen } from '../listen.js';
 import { ContactIndex, DEMO_CONTACTS, type SimContact } from './contacts.js';
 import { type FaultDecision, FaultInjector, type FaultOptions, isEdgeFault } from './faults.js';
 import { RateLimit, TimeWindow } from './rate-window.js';
@@ -339,19 +340,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   const server = createServer({ keepAliveTimeout: 5000 }, handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, url: baseUrl } = await listen(server, host, options.port ?? 0);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}/v2`,
+    url: `${baseUrl}/v2`,
     port,
     stats: () => structuredClone(stats),
     resetStats() {
