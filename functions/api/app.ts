@@ -20,7 +20,7 @@ import type { Context } from 'aws-lambda';
 import type { Config } from '../core/config.js';
 import { type ContactRow, errorRow } from '../core/contact-row.js';
 import { httpAnswer } from '../core/error-behavior.js';
-import { maskIdentifierText, parseIdentifier } from '../core/identifier.js';
+import { loggableMessage, maskIdentifierText, parseIdentifier } from '../core/identifier.js';
 import { type LookupResult, lookupContact } from '../core/lookup.js';
 import type { ContactDirectory } from '../core/ports.js';
 import { deadlineFrom } from '../runtime/connector.js';
@@ -89,16 +89,6 @@ function parserRejection(error: Error): RequestRejection | null {
   return new RequestRejection(400, `The request body is not valid JSON; send ${BODY_EXAMPLE}`);
 }
 
-/**
- * A row's Message as it may be logged. A rejected Identifier's message quotes the raw input back
- * to the caller; the log gets it with the quoted input replaced, so no unmasked identifier (an
- * e-mail address, a phone number) reaches the log.
- */
-export function loggableMessage(row: ContactRow, lookup: LookupResult | undefined): string | null {
-  if (row.Message === null || lookup?.identifier) return row.Message;
-  return row.Message.replace(/"(?:[^"\\]|\\.)*"…?/g, '<input>');
-}
-
 export function createApiHandler(deps: ApiDependencies): ApiHandler {
   const { directory, logger } = deps;
   const behavior = deps.config.errorBehavior;
@@ -127,7 +117,9 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       attempts: lookup?.attempts ?? 0,
       durationMs: flight ? Math.round(performance.now() - flight.startedAt) : null,
       ...(row ? { errorBehavior: behavior } : {}),
-      ...(row && row.StatusCode !== 200 ? { Message: loggableMessage(row, lookup) } : {}),
+      ...(row && row.StatusCode !== 200
+        ? { Message: lookup?.identifier ? row.Message : loggableMessage(row.Message) }
+        : {}),
       ...(fields.rejection ? { Message: fields.rejection } : {}),
     };
     if (statusCode >= 500) logger.error('API request answered', line);

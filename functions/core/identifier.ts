@@ -57,7 +57,13 @@ const PATH_SAFE = /[A-Za-z0-9\-._~@+:]/;
 export function encodePathSegment(text: string): string {
   let out = '';
   for (const char of text) {
-    out += PATH_SAFE.test(char) ? char : encodeURIComponent(char);
+    // encodeURIComponent leaves !'()* as they are; encode them too (e-mail local parts use ! ' *).
+    out += PATH_SAFE.test(char)
+      ? char
+      : encodeURIComponent(char).replace(
+          /[!'()*]/g,
+          (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+        );
   }
   return out;
 }
@@ -121,4 +127,13 @@ export function maskIdentifierText(input: unknown): string {
   const parsed = parseIdentifier(input);
   if (parsed.ok) return parsed.identifier.masked;
   return typeof input === 'string' ? `<invalid, ${input.length} chars>` : `<${typeof input}>`;
+}
+
+/**
+ * A message fit for a log line: any quoted input (the Identifier rejection quotes up to 40
+ * characters of what it was given, which may be an e-mail address or a phone number) is
+ * replaced by `<input>`. Rows keep the full message; logs get this one.
+ */
+export function loggableMessage(message: string | null): string | null {
+  return message === null ? null : message.replace(/"(?:[^"\\]|\\.)*"…?/g, '<input>');
 }

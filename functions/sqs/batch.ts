@@ -14,7 +14,7 @@ import {
   rowDisposition,
 } from '../core/error-behavior.js';
 import { classifyFailure } from '../core/failure.js';
-import { maskIdentifierText } from '../core/identifier.js';
+import { loggableMessage, maskIdentifierText } from '../core/identifier.js';
 import { lookupContact } from '../core/lookup.js';
 import type { ContactDirectory, ResultMessage, ResultSink } from '../core/ports.js';
 import { parseInputMessage } from './input-message.js';
@@ -274,7 +274,11 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
           rowWritten: disposition.writeRow,
         };
         if (disposition.writeRow) log?.warn('Row failed for good', detail);
-        else log?.error('Row failed for good', { ...detail, reason: outcome.row.Message });
+        else
+          log?.error('Row failed for good', {
+            ...detail,
+            reason: loggableMessage(outcome.row.Message),
+          });
       }
     }
 

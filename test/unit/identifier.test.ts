@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
   encodePathSegment,
+  loggableMessage,
   MAX_IDENTIFIER_LENGTH,
   maskIdentifierText,
   parseIdentifier,
@@ -220,5 +221,21 @@ describe('encodePathSegment', () => {
     const encoded = encodePathSegment('a/b?c#d%e f');
     // Assess
     expect(encoded).toBe('a%2Fb%3Fc%23d%25e%20f');
+  });
+});
+
+describe('loggableMessage', () => {
+  it('withholds the quoted input of a rejection, keeps the rest', () => {
+    // Prepare
+    const parsed = parseIdentifier('email:jane.doe@example');
+    if (parsed.ok) throw new Error('expected a rejection');
+    // Act
+    const logged = loggableMessage(parsed.message);
+    // Assess
+    expect(parsed.message).toContain('jane.doe@example');
+    expect(logged).not.toContain('jane.doe');
+    expect(logged).toContain('<input> is not a valid email');
+    expect(loggableMessage(null)).toBeNull();
+    expect(loggableMessage('Contact not found')).toBe('Contact not found');
   });
 });
