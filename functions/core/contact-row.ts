@@ -75,7 +75,7 @@ function integer(value: unknown): number | null {
   return null;
 }
 
-/** Unix seconds (number or numeric string) to ISO-8601 UTC; null when absent or out of range. */
+/** Unix seconds (number or numeric string) to ISO-8601 UTC; null when absent or outside years 0-9999. */
 export function unixSecondsToIso(value: unknown): string | null {
   const seconds =
     typeof value === 'number'
@@ -85,7 +85,10 @@ export function unixSecondsToIso(value: unknown): string | null {
         : Number.NaN;
   if (!Number.isFinite(seconds)) return null;
   const date = new Date(seconds * 1000);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  if (Number.isNaN(date.getTime())) return null;
+  // Years outside 0000-9999 come out as +YYYYYY / -YYYYYY, which is not an RFC 3339 date-time.
+  const iso = date.toISOString();
+  return /^\d{4}-/.test(iso) ? iso : null;
 }
 
 function tags(value: unknown): string[] | null {

@@ -199,3 +199,13 @@ describe('errorRow', () => {
     expect(row.Message).toHaveLength(MAX_MESSAGE_LENGTH);
   });
 });
+
+describe('unixSecondsToIso outside the years 0000-9999', () => {
+  it.each([253_402_300_800, -62_167_219_201, 1e15])(
+    '%j → null (not an RFC 3339 date-time)',
+    (s) => {
+      // Act & Assess
+      expect(unixSecondsToIso(s)).toBeNull();
+    },
+  );
+});
