@@ -84,6 +84,26 @@ export interface QueuePipelineOptions {
   readonly failureVisibilityTimeoutSeconds?: number;
   /** Called after each invocation. */
   readonly onBatch?: (event: PipelineBatchEvent) => void;
+  /** Fault hooks for soak tests; none by default. */
+  readonly faults?: PipelineFaults;
+}
+
+/**
+ * Optional fault hooks (the soak test uses them with seeded decisions). Without them the poller
+ * behaves as described above.
+ */
+export interface PipelineFaults {
+  /**
+   * Asked for each message of a collected batch before the handler sees it; `true` makes the
+   * message visible again at once (ChangeMessageVisibility 0), as if its visibility timeout were
+   * shorter than the processing time: it is delivered again (to another poller, or to this one
+   * later) while or after this invocation works on it, and this invocation's delete then holds a
+   * stale receipt handle and removes nothing. A duplicate delivery, as SQS's at-least-once
+   * delivery allows.
+   */
+  readonly redeliverEarly?: (message: Message) => boolean;
+  /** The time limit of one invocation of `records` records, instead of `functionTimeoutMs`. */
+  readonly functionTimeoutMs?: (records: number) => number;
 }
 
 export interface PipelineBatchEvent {
@@ -93,6 +113,10 @@ export interface PipelineBatchEvent {
   readonly failed: readonly string[];
   /** Set when the whole batch failed: the handler threw, timed out or answered malformed. */
   readonly invocationError?: string;
+  /** The invocation's time limit. */
+  readonly functionTimeoutMs: number;
+  /** Messages of this batch made visible again early (`faults.redeliverEarly`). */
+  readonly redeliveredEarly: number;
 }
 
 export interface PipelineStats {
@@ -101,10 +125,17 @@ export interface PipelineStats {
   readonly deleted: number;
   readonly failed: number;
   readonly invocationErrors: number;
+  /** Messages made visible again early by `faults.redeliverEarly`. */
+  readonly redeliveredEarly: number;
 }
 
 export interface QueuePipeline extends QueuePipelineInfo {
   stats(): PipelineStats;
+  /**
+   * Stops polling and waits for the invocations in flight; the queues stay up (so they can still
+   * be read) until `stop()`.
+   */
+  stopPolling(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -209,7 +240,14 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
 
   const stopping = new AbortController();
   const loops: Promise<void>[] = [];
-  const counters = { batches: 0, received: 0, deleted: 0, failed: 0, invocationErrors: 0 };
+  const counters = {
+    batches: 0,
+    received: 0,
+    deleted: 0,
+    failed: 0,
+    invocationErrors: 0,
+    redeliveredEarly: 0,
+  };
   let info: QueuePipelineInfo;
   try {
     const create = async (name: string, attributes: Record<string, string>) => {
@@ -273,10 +311,32 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
     return batch;
   }
 
+  /** Fault hook: makes the chosen messages visible again before the handler runs. */
+  async function redeliverEarly(messages: readonly Message[]): Promise<number> {
+    const choose = options.faults?.redeliverEarly;
+    if (choose === undefined) return 0;
+    const chosen = messages.filter((message) => choose(message));
+    for (const chunk of chunks(chosen, 10)) {
+      await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: info.queues.input,
+          Entries: chunk.map((message, index) => ({
+            Id: `r${index}`,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    }
+    return chosen.length;
+  }
+
   async function invoke(handler: SqsBatchHandler, messages: Message[]): Promise<void> {
     const records = messages.map((message) => toSqsRecord(message, inputArn, region));
     const ids = new Set(records.map((record) => record.messageId));
-    const deadline = Date.now() + functionTimeoutMs;
+    const redelivered = await redeliverEarly(messages);
+    const timeoutMs = options.faults?.functionTimeoutMs?.(records.length) ?? functionTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let failed: Set<string> | null;
     let invocationError: string | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -291,8 +351,8 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
         ),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new InvocationTimeout(`timed out after ${functionTimeoutMs} ms`)),
-            functionTimeoutMs,
+            () => reject(new InvocationTimeout(`timed out after ${timeoutMs} ms`)),
+            timeoutMs,
           );
         }),
       ]);
@@ -337,11 +397,14 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
     counters.deleted += done.length;
     counters.failed += retry.length;
     if (invocationError !== undefined) counters.invocationErrors += 1;
+    counters.redeliveredEarly += redelivered;
     options.onBatch?.({
       records: messages.length,
       deleted: done.length,
       failed: retry.map((message) => message.MessageId ?? ''),
       ...(invocationError !== undefined ? { invocationError } : {}),
+      functionTimeoutMs: timeoutMs,
+      redeliveredEarly: redelivered,
     });
   }
 
@@ -375,14 +438,22 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
     throw error;
   }
 
+  let pollingStopped: Promise<void> | undefined;
+  const stopPolling = () => {
+    pollingStopped ??= (async () => {
+      stopping.abort();
+      await Promise.all(loops);
+    })();
+    return pollingStopped;
+  };
   let stopped: Promise<void> | undefined;
   return {
     ...info,
     stats: () => ({ ...counters }),
+    stopPolling,
     stop() {
       stopped ??= (async () => {
-        stopping.abort();
-        await Promise.all(loops);
+        await stopPolling();
         client.destroy();
         await app.close();
         restoreDns();
