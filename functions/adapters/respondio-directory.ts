@@ -398,7 +398,7 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
         if (plan.refreshToken) {
           refreshed = true;
           try {
-            token = await tokens.refresh();
+            token = await tokens.refresh(token);
           } catch (error) {
             return { ok: false, attempts, failure: tokenFailure(error) };
           }

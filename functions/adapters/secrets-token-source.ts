@@ -190,7 +190,10 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       if (inFlight !== null) return inFlight.promise;
       return startRead(false);
     },
-    refresh() {
+    refresh(rejectedToken) {
+      if (rejectedToken !== undefined && cached !== null && cached.token !== rejectedToken) {
+        return Promise.resolve(cached.token);
+      }
       cached = null;
       if (inFlight?.forRefresh) return inFlight.promise;
       return startRead(true);

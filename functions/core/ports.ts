@@ -39,8 +39,12 @@ export class TokenError extends Error {
 export interface TokenSource {
   /** The current token (cached). Throws TokenError. */
   getToken(): Promise<string>;
-  /** Re-reads the token, bypassing the cache (after a 401). Concurrent callers share one read. */
-  refresh(): Promise<string>;
+  /**
+   * Re-reads the token, bypassing the cache (after a 401). Concurrent callers share one read.
+   * With `rejectedToken` (the token respond.io refused), a newer token already read by another
+   * caller is returned without a read, so a rotation costs one read, not one per 401.
+   */
+  refresh(rejectedToken?: string): Promise<string>;
 }
 
 /** One result message: the output row plus what a consumer needs to correlate it. */

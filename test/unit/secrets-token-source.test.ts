@@ -153,6 +153,34 @@ describe('createSecretsTokenSource', () => {
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
+  it('a refresh for a token already replaced returns the newer token without a read', async () => {
+    // Prepare: one caller's 401 already led to the rotated token.
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'old-token' })
+      .resolves({ SecretString: 'rotated-token' });
+    const tokens = source();
+    const rejected = await tokens.getToken();
+    expect(await tokens.refresh(rejected)).toBe('rotated-token');
+    // Act: later 401s of requests sent with the old token.
+    const late = await Promise.all([tokens.refresh(rejected), tokens.refresh(rejected)]);
+    // Assess: one read for the rotation, not one per 401.
+    expect(late).toEqual(['rotated-token', 'rotated-token']);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('a refresh for the cached token itself reads the secret again', async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'same-token' });
+    const tokens = source();
+    const rejected = await tokens.getToken();
+    // Act
+    const refreshed = await tokens.refresh(rejected);
+    // Assess
+    expect(refreshed).toBe('same-token');
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
   it('does not cache a token from a read that started before a refresh', async () => {
     // Prepare: the first read is slow and returns the rotated-out token.
     let releaseSlowRead: (value: { SecretString: string }) => void = () => undefined;
