@@ -115,7 +115,21 @@ export function loadConfig(env: Env): Config {
   return config;
 }
 
-/** Requests per second this container may send: its share of the organisation's budget. */
-export function containerRateLimit(config: Config): number {
-  return config.rateLimitRps * config.rateLimitShare;
+/**
+ * Requests per second this container may send: its share of the organisation's budget, rounded
+ * down to a whole number when it is at least 1. Evenly spaced starts at a fractional rate such
+ * as 12.5 put 13 starts into some one-second windows, so four such containers could together
+ * send 52 in a second against a budget of 50; whole rates add up exactly. A share below one
+ * request per second is kept as it is (one start every 1/rate seconds).
+ */
+export function containerRateLimit(
+  config: Pick<Config, 'rateLimitRps' | 'rateLimitShare'>,
+): number {
+  const rate = config.rateLimitRps * config.rateLimitShare;
+  return rate >= 1 ? Math.floor(rate + 1e-9) : rate;
+}
+
+/** The most requests one container at `rate` can start within any one-second window. */
+export function maxStartsPerSecond(rate: number): number {
+  return rate >= 1 ? Math.floor(rate + 1e-9) : 1;
 }

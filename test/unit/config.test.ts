@@ -4,6 +4,7 @@ import {
   containerRateLimit,
   DEFAULT_BASE_URL,
   loadConfig,
+  maxStartsPerSecond,
 } from '../../functions/core/config.js';
 
 describe('loadConfig', () => {
@@ -56,7 +57,7 @@ describe('loadConfig', () => {
       deadLetterQueueUrl: 'https://sqs/dlq',
       maxReceiveCount: 3,
     });
-    expect(containerRateLimit(config)).toBe(2.5);
+    expect(containerRateLimit(config)).toBe(2);
   });
 
   it('fails at start-up on an unknown error behavior, naming the accepted values', () => {
@@ -101,5 +102,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ RESPONDIO_BASE_URL: 'http://localhost:4010/v2' }).baseUrl).toBe(
       'http://localhost:4010/v2',
     );
+  });
+});
+
+describe('containerRateLimit', () => {
+  it.each([
+    [50, 1, 50],
+    [50, 0.25, 12],
+    [50, 1 / 3, 16],
+    [5, 0.2, 1],
+    [5, 0.4, 2],
+    [5, 0.1, 0.5],
+    [10, 0.06, 0.6],
+  ])('budget %j × share %j → %j requests/s', (rps, share, expected) => {
+    // Act & Assess
+    expect(containerRateLimit({ rateLimitRps: rps, rateLimitShare: share })).toBeCloseTo(
+      expected,
+      9,
+    );
+  });
+
+  it('never lets the containers of a split put more starts into one second than the budget', () => {
+    // Prepare: every split of budgets 1..60 among 1..budget containers.
+    for (let budget = 1; budget <= 60; budget += 1) {
+      for (let containers = 1; containers <= budget; containers += 1) {
+        // Act
+        const rate = containerRateLimit({ rateLimitRps: budget, rateLimitShare: 1 / containers });
+        // Assess
+        expect(maxStartsPerSecond(rate) * containers).toBeLessThanOrEqual(budget);
+      }
+    }
   });
 });

@@ -1,0 +1,223 @@
+/**
+ * Section "cold start": each function's bundle, built with the esbuild options the CDK stack uses
+ * (infra/connector-function.ts: ESM, minified, node24 target, main fields module,main, the
+ * createRequire banner, source maps without sources content, the AWS SDK bundled, nothing
+ * external), next to an empty handler bundled the same way. For each bundle: its size, and in
+ * fresh Node processes the time `import()` takes (module load and top-level code: the API
+ * function builds its container here) and the time of the first handler call that needs no
+ * network (the SQS function builds its container here).
+ *
+ * Two modes: as deployed (Lambda runs the functions with NODE_OPTIONS=--enable-source-maps) and
+ * without source maps. Samples are interleaved (run by run, mode by mode, bundle by bundle).
+ * Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15).
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { toApiGatewayEvent } from '../../local/api-gateway-server.js';
+import type { BenchSection } from '../table.js';
+import { fixed, median, percentile, times } from '../table.js';
+import { numberSetting, projectRoot } from './harness.js';
+
+const EMPTY_HANDLER = 'export const handler = async () => ({});\n';
+
+interface Target {
+  readonly name: string;
+  /** A file under the project root, or null for the empty handler. */
+  readonly entry: string | null;
+  /** The first invocation: an event that needs no network. */
+  readonly event: unknown;
+}
+
+const TARGETS: readonly Target[] = [
+  { name: 'empty handler', entry: null, event: {} },
+  {
+    name: 'API function (functions/api/handler.ts)',
+    entry: 'functions/api/handler.ts',
+    // An invalid identifier: the whole middy chain and the lookup run, and answer 400 offline.
+    event: toApiGatewayEvent(
+      { method: 'GET', url: '/contacts/not-an-identifier', headers: { host: 'bench.local' } },
+      { payloadVersion: '2.0', requestId: 'cold-start', now: new Date(0) },
+    ),
+  },
+  {
+    name: 'SQS function (functions/sqs/handler.ts)',
+    entry: 'functions/sqs/handler.ts',
+    // No records: the container is built, nothing is sent.
+    event: { Records: [] },
+  },
+];
+
+const MODES = [
+  { name: 'as deployed (--enable-source-maps)', flags: ['--enable-source-maps'] },
+  { name: 'no source maps', flags: [] },
+] as const;
+
+/** Settings the handlers read at import or first call, so that neither needs AWS. */
+const CHILD_ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBENCHCOLDSTART',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  RESPONDIO_TOKEN_SECRET_ID: 'bench-cold-start',
+  RESULTS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/results',
+  DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9/000000000000/dlq',
+  POWERTOOLS_METRICS_NAMESPACE: 'bench',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+
+const CONTEXT_SOURCE =
+  "{ awsRequestId: 'cold-start', functionName: 'bench', functionVersion: '$LATEST', " +
+  "invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', memoryLimitInMB: '512', " +
+  "logGroupName: '/aws/lambda/bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, " +
+  'getRemainingTimeInMillis: () => 29000 }';
+
+async function bundle(target: Target, outDir: string, banner: string): Promise<string> {
+  const outfile = join(outDir, target.name.replace(/[^A-Za-z0-9]+/g, '-'), 'index.mjs');
+  mkdirSync(join(outfile, '..'), { recursive: true });
+  await build({
+    ...(target.entry === null
+      ? { stdin: { contents: EMPTY_HANDLER, resolveDir: projectRoot, loader: 'ts' as const } }
+      : { entryPoints: [join(projectRoot, target.entry)] }),
+    absWorkingDir: projectRoot,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    banner: { js: banner },
+    external: [],
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+interface Sample {
+  readonly importMs: number;
+  readonly firstCallMs: number;
+  /** Spawn to exit, as the parent saw it. */
+  readonly processMs: number;
+}
+
+function sample(file: string, target: Target, flags: readonly string[]): Sample {
+  const script = [
+    'const t0 = performance.now();',
+    `const mod = await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    'const t1 = performance.now();',
+    `await mod.handler(${JSON.stringify(target.event)}, ${CONTEXT_SOURCE});`,
+    'const t2 = performance.now();',
+    "process.stdout.write('\\nBENCH_INIT ' + JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1 }) + '\\n');",
+    'process.exit(0);',
+  ].join('\n');
+  const startedAt = performance.now();
+  const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    env: CHILD_ENV,
+    encoding: 'utf8',
+    cwd: tmpdir(),
+  });
+  const processMs = performance.now() - startedAt;
+  const line = child.stdout.split('\n').find((text) => text.startsWith('BENCH_INIT '));
+  if (child.status !== 0 || line === undefined) {
+    throw new Error(
+      `cold start of ${target.name} failed (${child.status}): ${child.stderr.slice(0, 2000)}`,
+    );
+  }
+  const parsed = JSON.parse(line.slice('BENCH_INIT '.length)) as Omit<Sample, 'processMs'>;
+  return { ...parsed, processMs };
+}
+
+export const coldStart: BenchSection = {
+  title: 'Cold start: bundle size and module initialisation',
+  async run() {
+    const runs = Math.round(numberSetting('BENCH_COLD_RUNS', 15));
+    // The stack's own banner. Imported here, not at the top: the module loads aws-cdk-lib
+    // (~0.3 s), which the other sections do not need.
+    const { ESM_REQUIRE_BANNER } = await import('../../infra/connector-function.js');
+    const outDir = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
+    try {
+      const files = new Map<Target, string>();
+      for (const target of TARGETS)
+        files.set(target, await bundle(target, outDir, ESM_REQUIRE_BANNER));
+      const samples = new Map<string, Sample[]>();
+      const key = (mode: number, target: Target) => `${mode}:${target.name}`;
+      // One untimed start of each, so that every timed one finds the files in the page cache.
+      for (const target of TARGETS) sample(files.get(target) as string, target, []);
+      for (let run = 0; run < runs; run += 1) {
+        for (const [modeIndex, mode] of MODES.entries()) {
+          for (const target of TARGETS) {
+            const list = samples.get(key(modeIndex, target)) ?? [];
+            list.push(sample(files.get(target) as string, target, mode.flags));
+            samples.set(key(modeIndex, target), list);
+          }
+        }
+      }
+
+      const emptyFile = files.get(TARGETS[0] as Target) as string;
+      const emptyBytes = statSync(emptyFile).size;
+      const rows: string[][] = [];
+      for (const [modeIndex, mode] of MODES.entries()) {
+        const empty = samples.get(key(modeIndex, TARGETS[0] as Target)) ?? [];
+        const emptyInit = median(empty.map((s) => s.importMs + s.firstCallMs));
+        const emptyProcess = median(empty.map((s) => s.processMs));
+        for (const target of TARGETS) {
+          const file = files.get(target) as string;
+          const list = samples.get(key(modeIndex, target)) ?? [];
+          const imports = list.map((s) => s.importMs);
+          const inits = list.map((s) => s.importMs + s.firstCallMs);
+          const processes = list.map((s) => s.processMs);
+          const bytes = statSync(file).size;
+          rows.push([
+            `${target.name}, ${mode.name}`,
+            fixed(bytes / 1024, 1),
+            fixed(statSync(`${file}.map`).size / 1024, 0),
+            times(bytes / emptyBytes, 0),
+            fixed(median(imports), 1),
+            fixed(percentile(imports, 90), 1),
+            fixed(median(list.map((s) => s.firstCallMs)), 1),
+            fixed(median(inits) - emptyInit, 1),
+            fixed(median(processes), 1),
+            fixed(percentile(processes, 90), 1),
+            times(median(processes) / emptyProcess),
+          ]);
+        }
+      }
+      return {
+        description:
+          `Bundles built as the CDK stack builds them; ${runs} fresh Node ${process.version} processes per bundle and mode, interleaved. ` +
+          'import(): module load and top-level code; first call: the first handler invocation that needs no network ' +
+          '(API: an invalid identifier, answered 400; SQS: an empty batch; this is where the SQS function builds its container). ' +
+          'No target in the issue; compare with the empty bundle.',
+        columns: [
+          'bundle, mode',
+          'KB',
+          'map KB',
+          'size ÷ empty',
+          'import() ms p50',
+          'import() ms p90',
+          'first call ms p50',
+          'init − empty ms',
+          'process ms p50',
+          'process ms p90',
+          'process ÷ empty',
+        ],
+        rows,
+        notes: [
+          "init − empty: median of (import() + first call) minus the empty bundle's, in the same mode: what the connector adds to a cold start on this machine",
+          "process: spawn to exit of the whole node process as the parent sees it (node start-up, import, first call, exit), the closest local stand-in for a Lambda init; published hello-world inits of nodejs24.x take ~115-140 ms on Lambda, and the connector's share on top of such an init is about 'init − empty'",
+          'Lambda runs the functions with NODE_OPTIONS=--enable-source-maps (infra/connector-function.ts), so the first mode is the deployed one',
+        ],
+      };
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  },
+};
