@@ -6,9 +6,11 @@
  *
  * The respond.io rate budget is split here too (see `rateBudget`), because its arithmetic is what
  * ties the API function's reserved concurrency, the event source mapping's maximum concurrency and
- * the functions' RESPONDIO_RATE_LIMIT_SHARE together.
+ * the functions' RESPONDIO_RATE_LIMIT_SHARE together; `readConnectorConfig` refuses a split whose
+ * containers could together start more than the budget within one second.
  */
 
+import { containerRateLimit, maxStartsPerSecond } from '../functions/core/config.js';
 import {
   ERROR_BEHAVIORS,
   type ErrorBehavior,
@@ -120,8 +122,9 @@ export const CONTEXT_OPTIONS: readonly ContextOption[] = [
   },
   {
     key: 'apiConcurrency',
-    default: '2',
-    meaning: 'Reserved concurrency of the API function (its share is split across this many).',
+    default: '1',
+    meaning:
+      'Reserved concurrency of the API function (its share is split across this many). Every container counts toward the one-second check (see the rate budget split).',
   },
   { key: 'batchSize', default: '10', meaning: 'SQS event source batch size (1-10000).' },
   {
@@ -132,7 +135,8 @@ export const CONTEXT_OPTIONS: readonly ContextOption[] = [
   {
     key: 'maxConcurrency',
     default: '2',
-    meaning: 'Maximum concurrency of the SQS event source mapping (2-1000).',
+    meaning:
+      'Maximum concurrency of the SQS event source mapping (2-1000). Every container counts toward the one-second check (see the rate budget split).',
   },
   {
     key: 'maxReceiveCount',
@@ -169,8 +173,9 @@ export const CONTEXT_OPTIONS: readonly ContextOption[] = [
   },
   {
     key: 'apiThrottleRateLimit',
-    default: 'respondioRateLimitRps × apiBudgetShare',
-    meaning: 'API stage steady-state throttle, requests/s (callers beyond it get 429).',
+    default: 'apiConcurrency × API container rate',
+    meaning:
+      'API stage steady-state throttle, requests/s (callers beyond it get 429). The default is what the API containers can send together: apiConcurrency × (respondioRateLimitRps × apiBudgetShare / apiConcurrency, rounded down to a whole number when ≥ 1).',
   },
   {
     key: 'apiThrottleBurstLimit',
@@ -222,10 +227,18 @@ export interface RateBudget {
   readonly apiContainerShare: number;
   /** RESPONDIO_RATE_LIMIT_SHARE of one SQS function container. */
   readonly sqsContainerShare: number;
+  /** The rate one API container actually keeps (core's `containerRateLimit` of its share). */
   readonly apiContainerRps: number;
+  /** The rate one SQS container actually keeps (core's `containerRateLimit` of its share). */
   readonly sqsContainerRps: number;
-  /** Worst case: every allowed container of both functions at its limit. */
+  /** Long-run worst case, requests/s: every allowed container of both functions at its rate. */
   readonly worstCaseRps: number;
+  /**
+   * Most requests all allowed containers together can start within any one-second window:
+   * apiConcurrency × maxStartsPerSecond(apiContainerRps) + maxConcurrency ×
+   * maxStartsPerSecond(sqsContainerRps). `readConnectorConfig` refuses it above the budget.
+   */
+  readonly worstCaseInAnySecond: number;
 }
 
 /** Shares are floored to 6 decimals, so rounding can only keep the sum under the budget. */
@@ -236,8 +249,10 @@ function floorShare(value: number): number {
 /**
  * The split: the API function gets `apiBudgetShare` of the budget across `apiConcurrency`
  * containers (its reserved concurrency); the SQS function gets the rest across `maxConcurrency`
- * containers (the event source mapping's cap). Every container limits itself to RPS × share, so
- * all containers together send at most RPS.
+ * containers (the event source mapping's cap). Each container keeps the rate core's
+ * `containerRateLimit` derives from RPS and its share (rounded down to a whole number when ≥ 1),
+ * so the long-run total stays within RPS. Within one second a container below 1 request/s can
+ * still start one request, so `worstCaseInAnySecond` may exceed RPS; `readConnectorConfig` checks it.
  */
 export function rateBudget(
   config: Pick<
@@ -247,14 +262,18 @@ export function rateBudget(
 ): RateBudget {
   const apiContainerShare = floorShare(config.apiBudgetShare / config.apiConcurrency);
   const sqsContainerShare = floorShare((1 - config.apiBudgetShare) / config.maxConcurrency);
-  const apiContainerRps = config.rateLimitRps * apiContainerShare;
-  const sqsContainerRps = config.rateLimitRps * sqsContainerShare;
+  const { rateLimitRps, apiConcurrency, maxConcurrency } = config;
+  const apiContainerRps = containerRateLimit({ rateLimitRps, rateLimitShare: apiContainerShare });
+  const sqsContainerRps = containerRateLimit({ rateLimitRps, rateLimitShare: sqsContainerShare });
   return {
     apiContainerShare,
     sqsContainerShare,
     apiContainerRps,
     sqsContainerRps,
-    worstCaseRps: apiContainerRps * config.apiConcurrency + sqsContainerRps * config.maxConcurrency,
+    worstCaseRps: apiContainerRps * apiConcurrency + sqsContainerRps * maxConcurrency,
+    worstCaseInAnySecond:
+      apiConcurrency * maxStartsPerSecond(apiContainerRps) +
+      maxConcurrency * maxStartsPerSecond(sqsContainerRps),
   };
 }
 
@@ -352,7 +371,7 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
       'apiBudgetShare must be above 0 and below 1 (both functions need part of the budget)',
     );
   }
-  const apiConcurrency = integer('apiConcurrency', 2, 1, 1000);
+  const apiConcurrency = integer('apiConcurrency', 1, 1, 1000);
   const maxConcurrency = integer('maxConcurrency', 2, 2, 1000);
 
   // The event source mapping and the queue.
@@ -398,9 +417,12 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
   ) {
     problems.push(`alarmTopicArn must be an SNS topic ARN, got ${JSON.stringify(alarmTopicArn)}`);
   }
+  // By default the stage lets through what the API containers can send together, so callers
+  // beyond it get a 429 from API Gateway instead of waiting inside the function.
+  const budget = rateBudget({ rateLimitRps, apiBudgetShare, apiConcurrency, maxConcurrency });
   const apiThrottleRateLimit = number(
     'apiThrottleRateLimit',
-    Math.max(rateLimitRps * apiBudgetShare, 0.1),
+    Math.max(round(budget.apiContainerRps * apiConcurrency), 0.1),
     0.1,
     10_000,
   );
@@ -433,7 +455,6 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
       `respondioTimeoutMs (${respondioTimeoutMs}) must be below apiTimeoutSeconds × 1000 (${apiTimeoutSeconds * 1000})`,
     );
   }
-  const budget = rateBudget({ rateLimitRps, apiBudgetShare, apiConcurrency, maxConcurrency });
   if (apiBudgetShare > 0 && apiBudgetShare < 1) {
     if (budget.apiContainerShare < MIN_CONTAINER_SHARE) {
       problems.push(
@@ -444,6 +465,9 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
       problems.push(
         `(1 - apiBudgetShare) / maxConcurrency = ${budget.sqsContainerShare} is below ${MIN_CONTAINER_SHARE}; lower maxConcurrency`,
       );
+    }
+    if (budget.worstCaseInAnySecond > rateLimitRps) {
+      problems.push(budgetExceeded({ rateLimitRps, apiConcurrency, maxConcurrency }, budget));
     }
     // A batch must fit into one invocation at the container's rate, with one request's timeout to
     // spare; otherwise rows would be handed back unprocessed on every delivery and end in the DLQ.
@@ -492,6 +516,29 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     metricsNamespace,
     oldestMessageAlarmSeconds,
   };
+}
+
+/** The budget problem, with its arithmetic and what to change. */
+function budgetExceeded(
+  config: Pick<ConnectorConfig, 'rateLimitRps' | 'apiConcurrency' | 'maxConcurrency'>,
+  budget: RateBudget,
+): string {
+  const apiStarts = maxStartsPerSecond(budget.apiContainerRps);
+  const sqsStarts = maxStartsPerSecond(budget.sqsContainerRps);
+  const floor =
+    config.rateLimitRps < 3
+      ? ' (below 3 requests/s nothing fits: the smallest setup, 1 API and 2 SQS containers, can start 3 requests in one second)'
+      : '';
+  return (
+    `the containers could start more requests in one second than the respond.io budget: ` +
+    `apiConcurrency × ${apiStarts} + maxConcurrency × ${sqsStarts} = ` +
+    `${config.apiConcurrency} × ${apiStarts} + ${config.maxConcurrency} × ${sqsStarts} = ` +
+    `${budget.worstCaseInAnySecond} > respondioRateLimitRps=${config.rateLimitRps} ` +
+    `(an API container keeps ${round(budget.apiContainerRps)} requests/s and an SQS container ` +
+    `${round(budget.sqsContainerRps)}; within one second a container can start its rate rounded down, ` +
+    `or 1 when its rate is below 1); lower apiConcurrency or maxConcurrency, change apiBudgetShare, ` +
+    `or raise respondioRateLimitRps${floor}`
+  );
 }
 
 function round(value: number): number {

@@ -31,7 +31,7 @@ import { type CfnSecret, type ISecret, Secret } from 'aws-cdk-lib/aws-secretsman
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { loadConfig } from '../functions/core/config.js';
+import { containerRateLimit, loadConfig } from '../functions/core/config.js';
 import { API_ROUTES } from './api-routes.js';
 import {
   type ConnectorConfig,
@@ -146,8 +146,17 @@ export class ConnectorStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
     };
     // The functions read their environment with this same loader: fail the synth, not the deploy.
-    loadConfig(apiEnvironment);
-    loadConfig(sqsEnvironment);
+    // The rate each container will keep must be the one the budget check counted.
+    const kept = [
+      containerRateLimit(loadConfig(apiEnvironment)),
+      containerRateLimit(loadConfig(sqsEnvironment)),
+    ];
+    if (kept[0] !== budget.apiContainerRps || kept[1] !== budget.sqsContainerRps) {
+      throw new Error(
+        `container rates ${kept.join(', ')} differ from the checked budget ` +
+          `${budget.apiContainerRps}, ${budget.sqsContainerRps}`,
+      );
+    }
 
     this.apiFunction = new ConnectorFunction(this, 'ApiFunction', {
       entry: entries.api,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
-import { loadConfig } from '../../functions/core/config.js';
+import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
 import { API_ROUTES, routeKey } from '../../infra/api-routes.js';
 import {
   ConnectorConfigError,
@@ -94,8 +94,8 @@ describe('ConnectorStack with the default configuration', () => {
     };
     // Assess
     expect(stage.Properties.DefaultRouteSettings).toEqual({
-      ThrottlingRateLimit: 1, // 5 requests/s × apiBudgetShare 0.2
-      ThrottlingBurstLimit: 2, // apiConcurrency
+      ThrottlingRateLimit: 1, // apiConcurrency 1 × (5 requests/s × apiBudgetShare 0.2 / 1)
+      ThrottlingBurstLimit: 1, // apiConcurrency
     });
     expect(JSON.parse(access.Format)).toEqual(ACCESS_LOG_FIELDS);
     expect(access.Format).toContain('$context.requestId');
@@ -241,12 +241,12 @@ describe('ConnectorStack with the default configuration', () => {
     };
     expect(api).toEqual({
       ...shared,
-      RESPONDIO_RATE_LIMIT_SHARE: '0.1',
+      RESPONDIO_RATE_LIMIT_SHARE: '0.2', // apiBudgetShare 0.2 / apiConcurrency 1
       POWERTOOLS_SERVICE_NAME: 'respondio-connector-api',
     });
     expect(sqs).toEqual({
       ...shared,
-      RESPONDIO_RATE_LIMIT_SHARE: '0.4',
+      RESPONDIO_RATE_LIMIT_SHARE: '0.4', // (1 - 0.2) / maxConcurrency 2
       RESULTS_QUEUE_URL: { Ref: logicalId(synthesized, stack.resultsQueue) },
       DEAD_LETTER_QUEUE_URL: { Ref: logicalId(synthesized, stack.deadLetterQueue) },
       MAX_RECEIVE_COUNT: '5',
@@ -265,7 +265,16 @@ describe('ConnectorStack with the default configuration', () => {
       maxReceiveCount: 5,
       errorBehavior: 'FailAndReturnResponse',
     });
-    expect(loadConfig(deployed(api)).rateLimitShare).toBe(0.1);
+    expect(loadConfig(deployed(api)).rateLimitShare).toBe(0.2);
+    // One API container at 1 request/s and two SQS containers at 2: 1 + 2 × 2 = 5 = the budget.
+    expect(containerRateLimit(loadConfig(deployed(api)))).toBe(1);
+    expect(containerRateLimit(loadConfig(deployed(sqs)))).toBe(2);
+    synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'respondio-connector-api' }),
+      },
+      ReservedConcurrentExecutions: 1,
+    });
   });
 
   it('consumes the input queue with ReportBatchItemFailures, batch size, window and concurrency', () => {
@@ -461,6 +470,19 @@ describe('ConnectorStack settings from context', () => {
       RESPONDIO_RATE_LIMIT_SHARE: '0.1', // 0.5 / 5 containers
     });
     expect(sqs.RESPONDIO_RATE_LIMIT_SHARE).toBe('0.125'); // 0.5 / 4 containers
+    // 5 API containers at 2 requests/s, 4 SQS containers at 2.5 kept as 2: 10 + 8 = 18 ≤ 20.
+    expect(
+      containerRateLimit({
+        rateLimitRps: 20,
+        rateLimitShare: Number(api.RESPONDIO_RATE_LIMIT_SHARE),
+      }),
+    ).toBe(2);
+    expect(
+      containerRateLimit({
+        rateLimitRps: 20,
+        rateLimitShare: Number(sqs.RESPONDIO_RATE_LIMIT_SHARE),
+      }),
+    ).toBe(2);
     synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 5,
       MemorySize: 1024,
@@ -511,6 +533,14 @@ describe('readConnectorConfig', () => {
     [{ alarmTopicArn: 'my-topic' }, /alarmTopicArn must be an SNS topic ARN/],
     [{ sqsTimeoutSeconds: '9000' }, /sqsTimeoutSeconds must be a number from 1 to 900/],
     [
+      { apiConcurrency: '2' },
+      /apiConcurrency × 1 \+ maxConcurrency × 2 = 2 × 1 \+ 2 × 2 = 6 > respondioRateLimitRps=5 .*lower apiConcurrency or maxConcurrency, change apiBudgetShare, or raise respondioRateLimitRps/,
+    ],
+    [
+      { respondioRateLimitRps: '2' },
+      /= 3 > respondioRateLimitRps=2 .*below 3 requests\/s nothing fits/,
+    ],
+    [
       { batchSize: '500', sqsTimeoutSeconds: '60' },
       /a batch of 500 rows at 2 requests\/s .* needs about 255 s/,
     ],
@@ -538,14 +568,71 @@ describe('readConnectorConfig', () => {
     expect(message).toMatch(/memorySize must be a number/);
   });
 
-  it('keeps every container of both functions together within the organisation budget', () => {
+  it('accepts the defaults: 1 API container at 1 request/s and 2 SQS containers at 2', () => {
+    // Act
+    const config = readConnectorConfig(() => undefined);
+    const budget = rateBudget(config);
+    // Assess
+    expect(config).toMatchObject({
+      rateLimitRps: 5,
+      apiBudgetShare: 0.2,
+      apiConcurrency: 1,
+      maxConcurrency: 2,
+      apiThrottleRateLimit: 1,
+      apiThrottleBurstLimit: 1,
+    });
+    expect(budget).toEqual({
+      apiContainerShare: 0.2,
+      sqsContainerShare: 0.4,
+      apiContainerRps: 1,
+      sqsContainerRps: 2,
+      worstCaseRps: 5,
+      worstCaseInAnySecond: 5, // 1 × 1 + 2 × 2
+    });
+  });
+
+  it('accepts R=50 with 4 SQS containers and a small API share, each at a whole rate', () => {
+    // Act
+    const config = readConnectorConfig(
+      (key) => ({ respondioRateLimitRps: '50', maxConcurrency: '4', apiBudgetShare: '0.05' })[key],
+    );
+    const budget = rateBudget(config);
+    // Assess
+    // API: 50 × 0.05 = 2.5 kept as 2; SQS: 50 × 0.95 / 4 = 11.875 kept as 11.
+    expect(budget).toMatchObject({ apiContainerRps: 2, sqsContainerRps: 11 });
+    expect(budget.worstCaseInAnySecond).toBe(1 * 2 + 4 * 11);
+    expect(budget.worstCaseRps).toBe(46);
+    // The stage lets through what the API container can send, not the unrounded 2.5.
+    expect(config.apiThrottleRateLimit).toBe(2);
+  });
+
+  it('accepts a split exactly when all containers together stay within the budget in any second', () => {
+    const rates = fc.oneof(
+      fc.integer({ min: 1, max: 100 }),
+      fc.double({ min: 0.1, max: 100, noNaN: true }),
+      fc.double({ min: 0.1, max: 10_000, noNaN: true }),
+    );
+    const apiConcurrencies = fc.integer({ min: 1, max: 10 });
+    const maxConcurrencies = fc.oneof(
+      fc.integer({ min: 2, max: 20 }),
+      fc.integer({ min: 2, max: 1000 }),
+    );
+    let accepted = 0;
+    let refused = 0;
     fc.assert(
       fc.property(
-        fc.double({ min: 0.1, max: 10_000, noNaN: true }),
+        rates,
         fc.double({ min: 0.01, max: 0.99, noNaN: true }),
-        fc.integer({ min: 1, max: 10 }),
-        fc.integer({ min: 2, max: 1000 }),
+        apiConcurrencies,
+        maxConcurrencies,
         (rateLimitRps, apiBudgetShare, apiConcurrency, maxConcurrency) => {
+          // Prepare
+          const context: Record<string, string> = {
+            respondioRateLimitRps: String(rateLimitRps),
+            apiBudgetShare: String(apiBudgetShare),
+            apiConcurrency: String(apiConcurrency),
+            maxConcurrency: String(maxConcurrency),
+          };
           // Act
           const budget = rateBudget({
             rateLimitRps,
@@ -553,23 +640,56 @@ describe('readConnectorConfig', () => {
             apiConcurrency,
             maxConcurrency,
           });
+          let problem = '';
+          try {
+            readConnectorConfig((key) => context[key]);
+          } catch (error) {
+            problem = (error as Error).message;
+          }
           // Assess
-          // (1e-12: floating-point products may land one ulp above an exact sum)
+          // Each container keeps the rate the functions derive from the share the stack passes.
+          const kept = (share: number) =>
+            containerRateLimit({ rateLimitRps, rateLimitShare: Number(String(share)) });
+          const apiRate = kept(budget.apiContainerShare);
+          const sqsRate = kept(budget.sqsContainerShare);
+          expect([budget.apiContainerRps, budget.sqsContainerRps]).toEqual([apiRate, sqsRate]);
+          // A rate of 1 or more is whole, so it starts at most that many in any second; a slower
+          // container can still start one.
+          for (const rate of [apiRate, sqsRate])
+            if (rate >= 1) expect(Number.isInteger(rate)).toBe(true);
+          const startsPerSecond = (rate: number) => Math.max(rate, 1);
+          const inAnySecond =
+            apiConcurrency * startsPerSecond(apiRate) + maxConcurrency * startsPerSecond(sqsRate);
+          expect(budget.worstCaseInAnySecond).toBe(inAnySecond);
+          const exceeds = inAnySecond > rateLimitRps;
+          expect(problem.includes('more requests in one second than the respond.io budget')).toBe(
+            exceeds,
+          );
+          if (problem === '') {
+            accepted += 1;
+            expect(budget.worstCaseInAnySecond).toBeLessThanOrEqual(rateLimitRps);
+          } else if (exceeds) {
+            refused += 1;
+          }
+          // Long run: (1e-12: floating-point products may land one ulp above an exact sum)
           const slack = 1 + 1e-12;
           expect(budget.worstCaseRps).toBeLessThanOrEqual(rateLimitRps * slack);
+          expect(budget.worstCaseRps).toBeCloseTo(
+            apiRate * apiConcurrency + sqsRate * maxConcurrency,
+            9,
+          );
           expect(budget.apiContainerShare * apiConcurrency).toBeLessThanOrEqual(
             apiBudgetShare * slack,
           );
           expect(budget.sqsContainerShare * maxConcurrency).toBeLessThanOrEqual(
             (1 - apiBudgetShare) * slack,
           );
-          // Flooring to 6 decimals loses at most 1e-6 of the budget per container.
-          expect(rateLimitRps - budget.worstCaseRps).toBeLessThanOrEqual(
-            rateLimitRps * 1e-6 * (apiConcurrency + maxConcurrency) + 1e-9,
-          );
         },
       ),
-      { seed: 4, numRuns: 500 },
+      { seed: 4, numRuns: 1000 },
     );
+    // Both outcomes were exercised.
+    expect(accepted).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(50);
   });
 });
