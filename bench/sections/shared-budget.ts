@@ -12,9 +12,7 @@
  */
 
 import { type Config, containerRateLimit, loadConfig } from '../../functions/core/config.js';
-import { createConnector } from '../../functions/runtime/connector.js';
-import { createBatchHandler } from '../../functions/sqs/batch.js';
-import { FLUSH_RESERVE_MS, maxInFlightFor } from '../../functions/sqs/handler.js';
+import { createSqsFunction } from '../../functions/sqs/handler.js';
 import type { BenchSection, BenchSettings } from '../table.js';
 import { fixed, met } from '../table.js';
 import {
@@ -63,17 +61,13 @@ async function runContainers(
       RESPONDIO_RATE_LIMIT_RPS: String(settings.limitRps),
       RESPONDIO_RATE_LIMIT_SHARE: String(1 / containers),
     });
-    const { directory } = createConnector(config, { tokens: demoTokens });
     const sinks = memorySinks();
-    const handler = createBatchHandler({
-      directory,
+    // The SQS function's own composition root, with memory sinks instead of queues.
+    const handler = createSqsFunction(config, {
+      tokens: demoTokens,
       results: sinks.results,
       deadLetters: sinks.deadLetters,
-      errorBehavior: config.errorBehavior,
-      maxReceiveCount: config.maxReceiveCount,
-      maxInFlight: maxInFlightFor(containerRateLimit(config)),
-      rowBudgetMs: config.requestTimeoutMs,
-      flushReserveMs: FLUSH_RESERVE_MS,
+      metrics: { publish() {} },
     });
     // Each container gets every N-th row, as one batch.
     const mine = ids.filter((_, row) => row % containers === index);

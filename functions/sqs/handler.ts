@@ -9,10 +9,15 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDeadLetterQueue, createResultsQueue } from '../adapters/sqs-sinks.js';
 import { type Config, ConfigError, containerRateLimit, loadConfig } from '../core/config.js';
-import type { TokenSource } from '../core/ports.js';
+import type { ResultSink, TokenSource } from '../core/ports.js';
 import { createConnector } from '../runtime/connector.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
-import { type BatchContext, createBatchHandler, type SqsBatchHandler } from './batch.js';
+import {
+  type BatchContext,
+  createBatchHandler,
+  type DeadLetterSink,
+  type SqsBatchHandler,
+} from './batch.js';
 import {
   type BatchMetrics,
   createPowertoolsBatchMetrics,
@@ -39,6 +44,10 @@ export interface SqsFunctionOverrides {
   readonly tokens?: TokenSource;
   readonly logger?: Logger;
   readonly metrics?: BatchMetrics;
+  /** Default: the results queue at RESULTS_QUEUE_URL (benchmarks plug in memory sinks). */
+  readonly results?: ResultSink;
+  /** Default: the dead-letter queue at DEAD_LETTER_QUEUE_URL. */
+  readonly deadLetters?: DeadLetterSink;
 }
 
 /** Builds the whole function from a configuration: the composition root of the SQS Lambda. */
@@ -46,10 +55,14 @@ export function createSqsFunction(
   config: Config,
   overrides: SqsFunctionOverrides = {},
 ): SqsBatchHandler {
-  if (config.resultsQueueUrl === null) {
+  if (config.resultsQueueUrl === null && overrides.results === undefined) {
     throw new ConfigError('Invalid configuration: RESULTS_QUEUE_URL is required');
   }
-  if (config.deadLetterQueueUrl === null && config.errorBehavior !== 'DoNotFailAndReturnResponse') {
+  if (
+    config.deadLetterQueueUrl === null &&
+    overrides.deadLetters === undefined &&
+    config.errorBehavior !== 'DoNotFailAndReturnResponse'
+  ) {
     throw new ConfigError(
       `Invalid configuration: DEAD_LETTER_QUEUE_URL is required with ERROR_BEHAVIOR=${config.errorBehavior}`,
     );
@@ -69,11 +82,14 @@ export function createSqsFunction(
     );
   return createBatchHandler({
     directory: connector.directory,
-    results: createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl }),
+    results:
+      overrides.results ??
+      createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl as string }),
     deadLetters:
-      config.deadLetterQueueUrl === null
+      overrides.deadLetters ??
+      (config.deadLetterQueueUrl === null
         ? null
-        : createDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
+        : createDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl })),
     errorBehavior: config.errorBehavior,
     maxReceiveCount: config.maxReceiveCount,
     maxInFlight: maxInFlightFor(containerRateLimit(config)),
