@@ -249,10 +249,20 @@ function isEntryPoint(): boolean {
   }
 }
 
+/** What went wrong at start-up, with the setting to change when a port is taken. */
+export function startFailureMessage(error: unknown): string {
+  const failure = error as NodeJS.ErrnoException & { port?: number };
+  if (failure?.code === 'EADDRINUSE') {
+    const setting = failure.port === parsePort(process.env.PORT) ? 'PORT' : 'LOCAL_SQS_PORT';
+    return `port ${failure.port} is already in use (another npm start?); stop that process or choose another port, e.g. ${setting}=${(failure.port ?? 0) + 1} npm start`;
+  }
+  return failure?.message ?? String(error);
+}
+
 if (isEntryPoint()) {
   main().catch((error: unknown) => {
     // A ConfigError (e.g. an unknown ERROR_BEHAVIOR) says exactly what to fix.
-    process.stderr.write(`Could not start: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(`Could not start: ${startFailureMessage(error)}\n`);
     process.exit(1);
   });
 }
