@@ -19,6 +19,23 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __connectorCreateRequire } from 'node:module'; " +
   'const require = __connectorCreateRequire(import.meta.url);';
 
+/**
+ * How each function is bundled, as esbuild options. The stack's NodejsFunction bundling below is
+ * written from these, and the benchmarks (bench/sections/cold-start.ts,
+ * infra/scripts/measure-sdk-bundling.ts) bundle with them, so what is measured is what deploys.
+ */
+export const LAMBDA_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  banner: { js: ESM_REQUIRE_BANNER },
+} as const;
+
 export interface ConnectorFunctionProps {
   /** The handler file (TypeScript), exporting `handler`. */
   readonly entry: string;
@@ -71,12 +88,12 @@ export class ConnectorFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        target: LAMBDA_BUNDLE.target,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner.js,
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourcemap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         // Decided by measurement (infra/scripts/measure-sdk-bundling.ts): the bundled, minified
         // SDK loads faster than the runtime's copy and pins the version the tests ran against.
         bundleAwsSDK: true,

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import type { LAMBDA_BUNDLE } from '../../infra/connector-function.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-server.js';
 import type { BenchSection } from '../table.js';
 import { fixed, median, percentile, times } from '../table.js';
@@ -77,23 +78,20 @@ const CONTEXT_SOURCE =
   "logGroupName: '/aws/lambda/bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, " +
   'getRemainingTimeInMillis: () => 29000 }';
 
-async function bundle(target: Target, outDir: string, banner: string): Promise<string> {
+async function bundle(
+  target: Target,
+  outDir: string,
+  bundleOptions: typeof LAMBDA_BUNDLE,
+): Promise<string> {
   const outfile = join(outDir, target.name.replace(/[^A-Za-z0-9]+/g, '-'), 'index.mjs');
   mkdirSync(join(outfile, '..'), { recursive: true });
   await build({
     ...(target.entry === null
       ? { stdin: { contents: EMPTY_HANDLER, resolveDir: projectRoot, loader: 'ts' as const } }
       : { entryPoints: [join(projectRoot, target.entry)] }),
+    ...bundleOptions,
     absWorkingDir: projectRoot,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    banner: { js: banner },
+    mainFields: [...bundleOptions.mainFields],
     external: [],
     outfile,
     logLevel: 'error',
@@ -141,12 +139,11 @@ export const coldStart: BenchSection = {
     const runs = Math.round(numberSetting('BENCH_COLD_RUNS', 15));
     // The stack's own banner. Imported here, not at the top: the module loads aws-cdk-lib
     // (~0.3 s), which the other sections do not need.
-    const { ESM_REQUIRE_BANNER } = await import('../../infra/connector-function.js');
+    const { LAMBDA_BUNDLE } = await import('../../infra/connector-function.js');
     const outDir = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
     try {
       const files = new Map<Target, string>();
-      for (const target of TARGETS)
-        files.set(target, await bundle(target, outDir, ESM_REQUIRE_BANNER));
+      for (const target of TARGETS) files.set(target, await bundle(target, outDir, LAMBDA_BUNDLE));
       const samples = new Map<string, Sample[]>();
       const key = (mode: number, target: Target) => `${mode}:${target.name}`;
       // One untimed start of each, so that every timed one finds the files in the page cache.

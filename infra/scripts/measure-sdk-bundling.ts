@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ESM_REQUIRE_BANNER } from '../connector-function.js';
+import { LAMBDA_BUNDLE } from '../connector-function.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outRoot = join(projectRoot, 'cdk.out', 'sdk-measure');
@@ -73,13 +73,9 @@ async function bundle(name: string, entry: string | null, variant: Variant): Pro
     ...(entry === null
       ? { stdin: { contents: PROBE_SOURCE, resolveDir: projectRoot, loader: 'ts' } }
       : { entryPoints: [entry] }),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    minify: true,
-    banner: { js: ESM_REQUIRE_BANNER },
+    ...LAMBDA_BUNDLE,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    sourcemap: false,
     external: variant.external,
     outfile,
     logLevel: 'error',
