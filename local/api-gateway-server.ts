@@ -18,7 +18,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { listen } from './listen.js';
+import { listen, readBody } from './listen.js';
 
 export type PayloadVersion = '1.0' | '2.0';
 
@@ -294,18 +294,6 @@ function writeResult(res: ServerResponse, result: unknown, requestId: string): v
     headers,
     Buffer.from(body, value.isBase64Encoded ? 'base64' : 'utf8'),
   );
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) return null;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Header names with the client's spelling, from rawHeaders (node:http lower-cases them). */

@@ -1,6 +1,6 @@
-/** Starting the local stand-ins' HTTP servers: listen, then tell the URL they are reachable at. */
+/** Small pieces the local HTTP servers share: listening on loopback and reading a bounded body. */
 
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Listens on `host:port` (0 = a free port); resolves to the port and the base URL. */
@@ -18,4 +18,17 @@ export async function listen(
   });
   const bound = (server.address() as AddressInfo).port;
   return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+}
+
+/** Reads a request body; null when it is longer than `limit` bytes (the rest is not kept). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) return null;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
 }

@@ -6,7 +6,7 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from './listen.js';
+import { listen, readBody } from './listen.js';
 
 export interface SecretsManagerStandIn {
   /** Endpoint URL, e.g. http://127.0.0.1:4566. */
@@ -67,18 +67,6 @@ function fail(res: ServerResponse, status: number, type: string, message: string
   reply(res, status, { __type: type, message });
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export async function startSecretsManagerStandIn(
   options: SecretsManagerStandInOptions = {},
 ): Promise<SecretsManagerStandIn> {
@@ -111,7 +99,7 @@ export async function startSecretsManagerStandIn(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requestCount += 1;
-    const body = await readBody(req);
+    const body = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
     if (failures.count > 0) {
       failures.count -= 1;
       if (failures.kind === 'throttling') {
