@@ -39,26 +39,22 @@ export type FaultKind = Exclude<keyof FaultRates, 'slow'>;
  * The fixed order in which faults are matched against the draw. Edge faults (the request never
  * reaches respond.io's application) come first; they apply before authentication.
  */
-export const FAULT_ORDER: readonly FaultKind[] = [
+const EDGE_ORDER: readonly FaultKind[] = [
   'reset',
   'hang',
   'nonJson',
   'status502',
   'status503',
   'status504',
+];
+export const FAULT_ORDER: readonly FaultKind[] = [
+  ...EDGE_ORDER,
   'status500',
   'status449',
   'status429',
 ];
 
-const EDGE_FAULTS: ReadonlySet<FaultKind> = new Set([
-  'reset',
-  'hang',
-  'nonJson',
-  'status502',
-  'status503',
-  'status504',
-]);
+const EDGE_FAULTS: ReadonlySet<FaultKind> = new Set(EDGE_ORDER);
 
 /** Faults that happen at the edge, before authentication and the rate limit. */
 export function isEdgeFault(kind: FaultKind): boolean {

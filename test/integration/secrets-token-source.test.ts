@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
-import { TokenError } from '../../functions/core/ports.js';
+import { tokenErrorOf } from '../support/token-error.js';
 
 /**
  * The real SecretsManagerClient against a minimal AWS JSON 1.1 endpoint on loopback. Each test
@@ -60,16 +60,6 @@ function secretString(value: string): (request: Received) => Answer {
 
 function awsError(status: number, type: string): () => Answer {
   return () => ({ status, body: { __type: type, message: `${type} from the stand-in` } });
-}
-
-async function tokenErrorOf(promise: Promise<unknown>): Promise<TokenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TokenError) return error;
-    throw error;
-  }
-  throw new Error('expected a TokenError, got a token');
 }
 
 beforeAll(async () => {

@@ -19,6 +19,7 @@ import {
   type RespondioLoopback,
   startRespondioLoopback,
 } from '../support/respondio-loopback.js';
+import { sqsRecord } from '../support/sqs-record.js';
 import {
   captureOutput,
   getEvent,
@@ -118,22 +119,9 @@ async function runBothFunctions() {
   ];
   const sqs = createSqsFunction(cfg, { tokens: tokens(), logger: testLogger() });
   const event: SQSEvent = {
-    Records: ['id:7', 'phone:+60121233112'].map((identifier, index) => ({
-      messageId: `msg-${index}`,
-      receiptHandle: `rh-${index}`,
-      body: JSON.stringify({ Identifier: identifier }),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '1700000000000',
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: '1700000000000',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:input',
-      awsRegion: 'us-east-1',
-    })),
+    Records: ['id:7', 'phone:+60121233112'].map((identifier, index) =>
+      sqsRecord(`msg-${index}`, JSON.stringify({ Identifier: identifier })),
+    ),
   };
   const batch = await sqs(event, { getRemainingTimeInMillis: () => 30_000 });
   const sent = sqsMock.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);

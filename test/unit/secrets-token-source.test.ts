@@ -13,7 +13,7 @@ import {
   createSecretsTokenSource,
   tokenFromSecretString,
 } from '../../functions/adapters/secrets-token-source.js';
-import { TokenError } from '../../functions/core/ports.js';
+import { tokenErrorOf } from '../support/token-error.js';
 
 const SECRET_ID = 'respondio/api-token';
 const TOKEN = 'tok_live_9f8e7d6c5b4a';
@@ -48,16 +48,6 @@ function source(options: { ttlMs?: number; now?: () => number; secretKey?: strin
     ...(options.now ? { now: options.now } : {}),
     ...(options.secretKey ? { secretKey: options.secretKey } : {}),
   });
-}
-
-async function tokenErrorOf(promise: Promise<unknown>): Promise<TokenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TokenError) return error;
-    throw error;
-  }
-  throw new Error('expected a TokenError, got a token');
 }
 
 describe('createSecretsTokenSource', () => {

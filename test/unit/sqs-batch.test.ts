@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import type { ErrorBehavior } from '../../functions/core/error-behavior.js';
 import type {
   ContactDirectory,
@@ -14,6 +14,7 @@ import {
   type DeadLetterSink,
 } from '../../functions/sqs/batch.js';
 import type { BatchSummary } from '../../functions/sqs/metrics.js';
+import { sqsRecord as record } from '../support/sqs-record.js';
 
 const FOUND: DirectoryAnswer = { ok: true, attempts: 1, body: { id: 1, firstName: 'Jane' } };
 const NOT_FOUND: DirectoryAnswer = {
@@ -70,25 +71,6 @@ function fakeDeadLetters(failing: ReadonlySet<string> = new Set()) {
     },
   };
   return { sink, moved };
-}
-
-function record(messageId: string, body: string, receiveCount = 1): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '1700000000000',
-      SenderId: 'local',
-      ApproximateFirstReceiveTimestamp: '1700000000000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:input',
-    awsRegion: 'us-east-1',
-  };
 }
 
 const row = (identifier: unknown, extras: Record<string, unknown> = {}) =>
