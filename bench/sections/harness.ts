@@ -10,8 +10,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SQSRecord } from 'aws-lambda';
 import { resultMessageBody } from '../../functions/adapters/sqs-sinks.js';
-import type { ResultMessage, ResultSink, TokenSource } from '../../functions/core/ports.js';
-import type { DeadLetterMove, DeadLetterSink } from '../../functions/sqs/batch.js';
+import type {
+  DeadLetterMove,
+  DeadLetterSink,
+  ResultMessage,
+  ResultSink,
+  TokenSource,
+} from '../../functions/core/ports.js';
 import { DEMO_TOKEN } from '../../local/simulator/server.js';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -34,8 +34,8 @@ import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio-direc
 import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
 import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
 import { loadConfig } from '../../functions/core/config.js';
+import type { BatchSummary } from '../../functions/core/ports.js';
 import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/sqs/handler.js';
-import type { BatchSummary } from '../../functions/sqs/metrics.js';
 import {
   type PipelineBatchEvent,
   type QueuePipeline,

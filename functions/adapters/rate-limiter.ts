@@ -18,18 +18,8 @@
  * a static split (each limited to its share) do not slow each other down.
  */
 
-export interface RateLimiter {
-  /** Waits for a request slot. Resolves false (without taking a slot) if no slot can start before deadlineAt (epoch ms). */
-  acquire(deadlineAt: number): Promise<boolean>;
-  /** Holds every caller for `ms` (after a 429 Retry-After or 449). */
-  pause(ms: number): void;
-  /**
-   * Feedback from X-RateLimit-Remaining / X-RateLimit-Limit headers: slow down early when remaining is low.
-   * `sentAt` (optional): epoch ms at which the answered request started, so that the limiter can
-   * tell how much of the spent budget was its own.
-   */
-  observe(remaining: number | null, limit: number | null, sentAt?: number): void;
-}
+import type { RateLimiter } from '../core/ports.js';
+import { sleep as systemSleep } from './clock.js';
 
 export interface RateLimiterOptions {
   /** Requests per second this container may start; fractions allowed (e.g. 1.67). */
@@ -56,10 +46,6 @@ const MAX_REMEMBERED_STARTS = 4096;
 
 export const DEFAULT_RATE_LIMIT_GUARD = 0.03;
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { requestsPerSecond } = options;
   if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0) {
@@ -70,7 +56,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     throw new RangeError(`guard must be a number from 0 to 1, got ${guard}`);
   }
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? systemSleep;
   const intervalMs = (WINDOW_MS / requestsPerSecond) * (1 + guard);
   const latenessToleranceMs = (WINDOW_MS * guard) / 3;
 

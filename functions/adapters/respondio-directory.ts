@@ -20,35 +20,24 @@
 import ky, { isNetworkError, isTimeoutError } from 'ky';
 import type { LookupFailure } from '../core/failure.js';
 import type { Identifier } from '../core/identifier.js';
+import { isRecord } from '../core/json.js';
 import {
   type ContactDirectory,
   type DirectoryAnswer,
+  type DirectoryObserver,
+  type Logger,
   type LookupOptions,
+  type RateLimiter,
   TokenError,
   type TokenSource,
 } from '../core/ports.js';
-import type { Logger } from '../runtime/logger.js';
-import type { RateLimiter } from './rate-limiter.js';
+import { sleep as systemSleep } from './clock.js';
 import {
   backoffMs,
   honoursRetryAfter,
   isRetryableHttpStatus,
   retryAfterMs,
 } from './retry-policy.js';
-
-export interface DirectoryAttemptEvent {
-  /** 1 for the first request of a lookup. */
-  attempt: number;
-  status: number | 'timeout' | 'network';
-  latencyMs: number;
-  willRetry: boolean;
-  /** The wait before the next attempt (0 when there is none). */
-  waitMs: number;
-}
-
-export interface DirectoryObserver {
-  onAttempt?(event: DirectoryAttemptEvent): void;
-}
 
 export interface RespondioDirectoryOptions {
   /** respond.io API base, e.g. https://api.respond.io/v2 (a trailing slash is ignored). */
@@ -97,10 +86,6 @@ type AttemptOutcome =
 
 class BodyTooLarge extends Error {}
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function headerNumber(headers: Headers, name: string): number | null {
   const raw = headers.get(name);
   if (raw === null || raw.trim() === '') return null;
@@ -148,10 +133,6 @@ async function readBody(response: Response): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The request URL for a path segment, or null when the segment could leave its place: it must
  * look like what parseIdentifier produces and the URL must have exactly the expected path.
@@ -188,7 +169,7 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
   const { baseUrl, tokens, limiter, requestTimeoutMs, maxAttempts, maxRetryAfterMs } = options;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? systemSleep;
   const minAttemptMs = options.minAttemptMs ?? DEFAULT_MIN_ATTEMPT_MS;
   const { observer, logger } = options;
 
@@ -267,7 +248,7 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
         } catch {
           body = undefined;
         }
-        if (isJsonObject(body)) return { ok: true, body, status, headers };
+        if (isRecord(body)) return { ok: true, body, status, headers };
         // A success status without a contact object is a broken gateway answer.
         return {
           ok: false,

@@ -10,6 +10,7 @@
  */
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isRecord } from '../core/json.js';
 import { TokenError, type TokenSource } from '../core/ports.js';
 
 export interface SecretsTokenSourceOptions {
@@ -104,10 +105,7 @@ export function tokenFromSecretString(
         `${secret} looks like JSON but is not valid JSON; store the raw token or {"${secretKey}": "<token>"}`,
       );
     }
-    const value =
-      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-        ? (parsed as Record<string, unknown>)[secretKey]
-        : undefined;
+    const value = isRecord(parsed) ? parsed[secretKey] : undefined;
     if (typeof value !== 'string' || value.trim() === '') {
       throw new TokenError(
         'invalid',

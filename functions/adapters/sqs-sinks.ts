@@ -9,8 +9,8 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ResultMessage, ResultSink } from '../core/ports.js';
-import type { DeadLetterMove, DeadLetterSink } from '../sqs/batch.js';
+import type { DeadLetterMove, DeadLetterSink, ResultMessage, ResultSink } from '../core/ports.js';
+import { sleep as systemSleep } from './clock.js';
 
 export interface OutgoingMessage {
   /** The caller's key for this message (returned in `failed` / `sent`); need not be unique. */
@@ -39,8 +39,6 @@ export interface SendOutcome {
 export const MAX_BATCH_ENTRIES = 10;
 /** SendMessageBatch's limit on the sum of all message sizes in one call. */
 export const MAX_BATCH_BYTES = 256 * 1024;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function messageBytes(message: OutgoingMessage): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
@@ -94,7 +92,7 @@ export async function sendMessagesInBatches(
 ): Promise<SendOutcome> {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   const backoffMs = options.backoffMs ?? ((attempt: number) => 100 * 2 ** (attempt - 1));
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? systemSleep;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const messageIds: (string | undefined)[] = new Array(messages.length).fill(undefined);
   const failed = new Set<number>();

@@ -13,18 +13,16 @@
  * attempts and duration. Never the token, never contact data.
  */
 
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import type { Config } from '../core/config.js';
 import { type ContactRow, errorRow } from '../core/contact-row.js';
+import { deadlineFrom } from '../core/deadline.js';
 import { httpAnswer } from '../core/error-behavior.js';
 import { loggableMessage, maskIdentifierText, parseIdentifier } from '../core/identifier.js';
 import { type LookupResult, lookupContact } from '../core/lookup.js';
-import type { ContactDirectory } from '../core/ports.js';
-import { deadlineFrom } from '../runtime/connector.js';
-import type { Logger } from '../runtime/logger.js';
+import type { ContactDirectory, InvocationLogger } from '../core/ports.js';
 import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';
 import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
 
@@ -32,7 +30,7 @@ export interface ApiDependencies {
   readonly directory: ContactDirectory;
   /** Only the error behavior is read; a whole Config fits. */
   readonly config: Pick<Config, 'errorBehavior'>;
-  readonly logger: Logger;
+  readonly logger: InvocationLogger;
   /** Largest accepted body in bytes, after base64 decoding. Default MAX_BODY_BYTES (8 KiB). */
   readonly maxBodyBytes?: number;
 }
@@ -126,17 +124,24 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     else logger.info('API request answered', line);
   };
 
+  /** Ends the invocation's log scope, however the invocation ends. */
+  const logScope: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+    after: () => logger.endInvocation(),
+    onError: () => logger.endInvocation(),
+  };
+
   /** Reads the event, sets the correlation id, refuses what cannot be routed. */
   const readRequest: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
     before(request) {
       const startedAt = performance.now();
       const event = request.event as unknown;
       if (typeof event !== 'object' || event === null) {
+        logger.beginInvocation(request.context, null);
         throw new RequestRejection(400, 'The event is not an API Gateway proxy event');
       }
       const apiRequest = describeRequest(event, request.context?.awsRequestId);
       inFlight.set(event, { request: apiRequest, startedAt });
-      if (apiRequest.correlationId) logger.setCorrelationId(apiRequest.correlationId);
+      logger.beginInvocation(request.context, apiRequest.correlationId);
       // Lower-cased header names, so the body parser finds any spelling of Content-Type.
       (event as { headers: Record<string, string> }).headers = { ...apiRequest.headers };
 
@@ -195,7 +200,7 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     const { route, correlationId } = flight.request;
     const input = route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body);
     const lookup = await lookupContact(input, directory, {
-      deadlineAt: deadlineFrom(remainingMs(context)),
+      deadlineAt: deadlineFrom(remainingMs(context), Date.now()),
       ...(correlationId ? { correlationId } : {}),
     });
     const answer = httpAnswer(lookup.row, behavior);
@@ -209,7 +214,7 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   };
 
   return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(logScope)
     .use(readRequest)
     .use(parseJsonBody)
     .use(answerErrors)

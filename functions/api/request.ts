@@ -5,6 +5,7 @@
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { isRecord } from '../core/json.js';
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -41,9 +42,7 @@ export interface ApiRequest {
 type Loose = Record<string, unknown>;
 
 function record(value: unknown): Loose | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Loose)
-    : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 function text(value: unknown): string | undefined {

@@ -3,6 +3,8 @@
  * respond.io v2 contact body to it. Pure: no I/O, never throws on any input.
  */
 
+import { isRecord } from './json.js';
+
 export interface Assignee {
   readonly id: number | null;
   readonly firstName: string | null;
@@ -56,12 +58,6 @@ export const OUTPUT_COLUMNS = [
 
 /** Longest Message kept in a row; longer upstream messages are cut. */
 export const MAX_MESSAGE_LENGTH = 500;
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | null {
   if (typeof value === 'string') return value;

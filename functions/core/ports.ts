@@ -1,6 +1,7 @@
 /**
- * The ports the handlers depend on. Adapters implement them for respond.io, Secrets Manager and
- * SQS; tests and the local run plug in the simulator and local stand-ins instead.
+ * The ports the handlers depend on. Adapters implement them for respond.io, Secrets Manager,
+ * SQS, CloudWatch and the logs; tests and the local run plug in the simulator and local
+ * stand-ins instead. Every interface a handler or an adapter needs from another layer is here.
  */
 
 import type { ContactRow } from './contact-row.js';
@@ -61,4 +62,118 @@ export interface ResultMessage {
 export interface ResultSink {
   /** Sends rows; resolves to the source message ids whose rows could not be written. */
   send(results: readonly ResultMessage[]): Promise<{ readonly failed: readonly string[] }>;
+}
+
+/** One message to move to the dead-letter queue: the original body plus why. */
+export interface DeadLetterMove {
+  readonly sourceMessageId: string;
+  /** The input message body, unchanged, so the message can be redriven as it was. */
+  readonly body: string;
+  readonly reason: string;
+  readonly statusCode: number;
+  readonly receiveCount: number;
+  readonly sourceQueueArn?: string;
+}
+
+/** Where final failures go under FailAndReturnResponse and FailWithoutResponse. */
+export interface DeadLetterSink {
+  /** Resolves to the source message ids whose move failed. */
+  move(moves: readonly DeadLetterMove[]): Promise<{ readonly failed: readonly string[] }>;
+}
+
+/** Fields of one structured log line: status codes, timings, masked identifiers; never tokens. */
+export type LogFields = Record<string, unknown>;
+
+/** Structured JSON log lines (the Powertools Logger fits). */
+export interface Logger {
+  debug(message: string, ...fields: LogFields[]): void;
+  info(message: string, ...fields: LogFields[]): void;
+  warn(message: string, ...fields: LogFields[]): void;
+  error(message: string, ...fields: LogFields[]): void;
+}
+
+/** The part of the Lambda context a logger tags its lines with. */
+export interface InvocationContext {
+  readonly awsRequestId: string;
+  readonly functionName?: string;
+  readonly functionVersion?: string;
+  readonly invokedFunctionArn?: string;
+  readonly memoryLimitInMB?: string;
+}
+
+/** A logger that follows one invocation at a time (the API function's). */
+export interface InvocationLogger extends Logger {
+  /** Tags every following line with the invocation and its correlation id. */
+  beginInvocation(context: InvocationContext | undefined, correlationId: string | null): void;
+  /** Drops what `beginInvocation` added, so nothing leaks into the next invocation. */
+  endInvocation(): void;
+}
+
+/** Paces the requests of one container to respond.io. */
+export interface RateLimiter {
+  /** Waits for a request slot. Resolves false (without taking a slot) if no slot can start before deadlineAt (epoch ms). */
+  acquire(deadlineAt: number): Promise<boolean>;
+  /** Holds every caller for `ms` (after a 429 Retry-After or 449). */
+  pause(ms: number): void;
+  /**
+   * Feedback from X-RateLimit-Remaining / X-RateLimit-Limit headers: slow down early when remaining is low.
+   * `sentAt` (optional): epoch ms at which the answered request started, so that the limiter can
+   * tell how much of the spent budget was its own.
+   */
+  observe(remaining: number | null, limit: number | null, sentAt?: number): void;
+}
+
+/** One request to respond.io, as the directory reports it. */
+export interface DirectoryAttemptEvent {
+  /** 1 for the first request of a lookup. */
+  readonly attempt: number;
+  readonly status: number | 'timeout' | 'network';
+  readonly latencyMs: number;
+  readonly willRetry: boolean;
+  /** The wait before the next attempt (0 when there is none). */
+  readonly waitMs: number;
+}
+
+/** Watches the directory's requests (for metrics). */
+export interface DirectoryObserver {
+  onAttempt?(event: DirectoryAttemptEvent): void;
+}
+
+/** Requests to respond.io during one batch. */
+export interface UpstreamSummary {
+  /** Requests sent to respond.io. */
+  readonly requests: number;
+  /** Requests that were followed by another attempt for the same row. */
+  readonly retries: number;
+  /** 429 answers. */
+  readonly throttled: number;
+  /** Latency of each request, in milliseconds. */
+  readonly latenciesMs: readonly number[];
+}
+
+/** What happened to one batch. */
+export interface BatchSummary {
+  /** Records in the event. */
+  readonly rows: number;
+  /** Row outcomes by StatusCode (retried rows included, rows not started excluded). */
+  readonly rowsByStatus: Readonly<Record<string, number>>;
+  /** Rows written to the results queue. */
+  readonly resultsWritten: number;
+  /** Messages moved to the dead-letter queue. */
+  readonly deadLettered: number;
+  /** Records reported back to SQS for another delivery. */
+  readonly batchItemFailures: number;
+  /** ...of which: transient failures with attempts left. */
+  readonly retried: number;
+  /** ...of which: rows not started because the invocation was running out of time. */
+  readonly notStarted: number;
+  /** ...of which: rows whose result or dead-letter message could not be written. */
+  readonly writeFailures: number;
+  readonly upstream: UpstreamSummary;
+  readonly durationMs: number;
+}
+
+/** Where batch summaries go: CloudWatch metrics. */
+export interface BatchMetrics {
+  publish(summary: BatchSummary): void;
 }

@@ -1,22 +1,17 @@
 /**
- * The composition root shared by both Lambdas: builds the adapters once per container from the
- * configuration. Handlers receive the result; tests and the local run build their own.
+ * The composition root shared by both Lambdas: builds the respond.io directory (token source,
+ * rate limiter, HTTP client) once per container from the configuration. Handlers receive the
+ * result; tests and the local run build their own.
  */
 
-import { createRateLimiter, type RateLimiter } from '../adapters/rate-limiter.js';
-import {
-  createRespondioDirectory,
-  type DirectoryObserver,
-} from '../adapters/respondio-directory.js';
+import { createRateLimiter } from '../adapters/rate-limiter.js';
+import { createRespondioDirectory } from '../adapters/respondio-directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
-import type { ContactDirectory, TokenSource } from '../core/ports.js';
-import type { Logger } from './logger.js';
+import type { ContactDirectory, DirectoryObserver, Logger, TokenSource } from '../core/ports.js';
 
 export interface Connector {
   readonly directory: ContactDirectory;
-  readonly tokens: TokenSource;
-  readonly limiter: RateLimiter;
 }
 
 export interface ConnectorOverrides {
@@ -50,14 +45,5 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
   });
-  return { directory, tokens, limiter };
-}
-
-/** Epoch ms by which a lookup must be done: the Lambda's remaining time minus a safety margin. */
-export function deadlineFrom(
-  remainingMs: number,
-  now: number = Date.now(),
-  marginMs = 500,
-): number {
-  return now + Math.max(remainingMs - marginMs, 0);
+  return { directory };
 }

@@ -1,16 +1,33 @@
 /**
- * Structured JSON logs (Powertools Logger). Every line carries the service name and, once a
- * handler sets it, a correlation id. Callers log status codes, timings and masked identifiers;
+ * The logs adapter: structured JSON lines through the Powertools Logger, behind core's
+ * InvocationLogger port. Every line carries the service name and, once an invocation begins, its
+ * Lambda context and correlation id. Callers log status codes, timings and masked identifiers;
  * never tokens, never whole contact records.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import type { InvocationLogger } from '../core/ports.js';
 
-export type { Logger };
+export type { InvocationLogger, Logger } from '../core/ports.js';
 
-export function createLogger(serviceName: string): Logger {
-  return new Logger({
+export function createLogger(serviceName: string): InvocationLogger {
+  const logger = new Logger({
     serviceName,
     logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'INFO') as 'INFO',
   });
+  return {
+    debug: (message, ...fields) => logger.debug(message, ...fields),
+    info: (message, ...fields) => logger.info(message, ...fields),
+    warn: (message, ...fields) => logger.warn(message, ...fields),
+    error: (message, ...fields) => logger.error(message, ...fields),
+    beginInvocation(context, correlationId) {
+      logger.refreshSampleRateCalculation();
+      if (context !== undefined) logger.addContext(context as Context);
+      if (correlationId) logger.setCorrelationId(correlationId);
+    },
+    endInvocation() {
+      logger.resetKeys();
+    },
+  };
 }

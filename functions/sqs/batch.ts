@@ -7,6 +7,7 @@
 
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorRow } from '../core/contact-row.js';
+import { deadlineFrom } from '../core/deadline.js';
 import {
   type ErrorBehavior,
   type RowDisposition,
@@ -16,33 +17,19 @@ import {
 import { classifyFailure } from '../core/failure.js';
 import { loggableMessage, maskIdentifierText } from '../core/identifier.js';
 import { lookupContact } from '../core/lookup.js';
-import type { ContactDirectory, ResultMessage, ResultSink } from '../core/ports.js';
+import type {
+  BatchMetrics,
+  BatchSummary,
+  ContactDirectory,
+  DeadLetterMove,
+  DeadLetterSink,
+  Logger,
+  ResultMessage,
+  ResultSink,
+  UpstreamSummary,
+} from '../core/ports.js';
+import { EMPTY_UPSTREAM } from '../core/upstream-stats.js';
 import { parseInputMessage } from './input-message.js';
-import type { BatchMetrics, BatchSummary, UpstreamSummary } from './metrics.js';
-
-/** One message to move to the dead-letter queue: the original body plus why. */
-export interface DeadLetterMove {
-  readonly sourceMessageId: string;
-  /** The input message body, unchanged, so the message can be redriven as it was. */
-  readonly body: string;
-  readonly reason: string;
-  readonly statusCode: number;
-  readonly receiveCount: number;
-  readonly sourceQueueArn?: string;
-}
-
-/** Where final failures go under FailAndReturnResponse and FailWithoutResponse. */
-export interface DeadLetterSink {
-  /** Resolves to the source message ids whose move failed. */
-  move(moves: readonly DeadLetterMove[]): Promise<{ readonly failed: readonly string[] }>;
-}
-
-/** The few logger methods used here (Powertools Logger fits). */
-export interface BatchLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
 
 export interface BatchHandlerDeps {
   readonly directory: ContactDirectory;
@@ -58,9 +45,9 @@ export interface BatchHandlerDeps {
   readonly rowBudgetMs: number;
   /** Time kept at the end of the invocation for writing results and dead-letter moves. */
   readonly flushReserveMs: number;
-  /** Safety margin before the Lambda timeout. Default 500 ms. */
+  /** Safety margin before the Lambda timeout. Default DEADLINE_MARGIN_MS (500 ms). */
   readonly marginMs?: number;
-  readonly logger?: BatchLogger;
+  readonly logger?: Logger;
   readonly metrics?: BatchMetrics;
   /** Upstream request statistics for this batch (see createUpstreamStats). */
   readonly upstream?: { take(): UpstreamSummary };
@@ -94,14 +81,11 @@ function receiveCountOf(record: SQSRecord): number {
   return Number.isInteger(count) && count >= 1 ? count : 1;
 }
 
-const EMPTY_UPSTREAM: UpstreamSummary = { requests: 0, retries: 0, throttled: 0, latenciesMs: [] };
-
 export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
   if (deps.deadLetters === null && deps.errorBehavior !== 'DoNotFailAndReturnResponse') {
     throw new Error(`${deps.errorBehavior} needs a dead-letter queue (DEAD_LETTER_QUEUE_URL)`);
   }
   const now = deps.now ?? Date.now;
-  const marginMs = deps.marginMs ?? 500;
   const maxInFlight = Math.max(1, Math.floor(deps.maxInFlight));
   const log = deps.logger;
 
@@ -163,7 +147,10 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     const startedAt = now();
     const records = event.Records ?? [];
     const remainingMs = context.getRemainingTimeInMillis();
-    const deadlineAt = startedAt + Math.max(remainingMs - marginMs - deps.flushReserveMs, 0);
+    const deadlineAt = deadlineFrom(remainingMs, startedAt, {
+      ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
+      reserveMs: deps.flushReserveMs,
+    });
 
     const states: RowState[] = new Array(records.length);
     const writes: Promise<readonly string[]>[] = [];

@@ -1,31 +1,20 @@
 /**
  * Entry point of the SQS batch function (event source mapping with ReportBatchItemFailures).
- * Thin: reads the configuration, builds the adapters once per container (on the first
- * invocation), and hands each batch to the batch logic in batch.ts.
+ * Thin: reads the configuration, has the runtime build the adapters once per container (on the
+ * first invocation), and hands each batch to the batch logic in batch.ts.
  */
 
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createDeadLetterQueue, createResultsQueue } from '../adapters/sqs-sinks.js';
 import { type Config, ConfigError, containerRateLimit, loadConfig } from '../core/config.js';
-import type { ResultSink, TokenSource } from '../core/ports.js';
-import { createConnector } from '../runtime/connector.js';
-import { createLogger, type Logger } from '../runtime/logger.js';
+import { createLogger } from '../runtime/logger.js';
 import {
-  type BatchContext,
-  createBatchHandler,
-  type DeadLetterSink,
-  type SqsBatchHandler,
-} from './batch.js';
-import {
-  type BatchMetrics,
-  createPowertoolsBatchMetrics,
-  createUpstreamStats,
-  METRICS_NAMESPACE,
-} from './metrics.js';
+  createSqsAdapters,
+  SQS_SERVICE_NAME,
+  type SqsAdapterOverrides,
+} from '../runtime/sqs-adapters.js';
+import { type BatchContext, createBatchHandler, type SqsBatchHandler } from './batch.js';
 
-export const SERVICE_NAME = 'respondio-get-contact-sqs';
+export const SERVICE_NAME = SQS_SERVICE_NAME;
 
 /** Time kept at the end of an invocation for the last result and dead-letter writes. */
 export const FLUSH_RESERVE_MS = 2000;
@@ -38,66 +27,20 @@ export function maxInFlightFor(requestsPerSecond: number): number {
   return Math.max(2, Math.ceil(requestsPerSecond * 2));
 }
 
-export interface SqsFunctionOverrides {
-  /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
-  readonly sqs?: SQSClient;
-  readonly tokens?: TokenSource;
-  readonly logger?: Logger;
-  readonly metrics?: BatchMetrics;
-  /** Default: the results queue at RESULTS_QUEUE_URL (benchmarks plug in memory sinks). */
-  readonly results?: ResultSink;
-  /** Default: the dead-letter queue at DEAD_LETTER_QUEUE_URL. */
-  readonly deadLetters?: DeadLetterSink;
-}
+export type SqsFunctionOverrides = SqsAdapterOverrides;
 
-/** Builds the whole function from a configuration: the composition root of the SQS Lambda. */
+/** Builds the whole function from a configuration: the runtime's adapters and the batch logic. */
 export function createSqsFunction(
   config: Config,
   overrides: SqsFunctionOverrides = {},
 ): SqsBatchHandler {
-  if (config.resultsQueueUrl === null && overrides.results === undefined) {
-    throw new ConfigError('Invalid configuration: RESULTS_QUEUE_URL is required');
-  }
-  if (
-    config.deadLetterQueueUrl === null &&
-    overrides.deadLetters === undefined &&
-    config.errorBehavior !== 'DoNotFailAndReturnResponse'
-  ) {
-    throw new ConfigError(
-      `Invalid configuration: DEAD_LETTER_QUEUE_URL is required with ERROR_BEHAVIOR=${config.errorBehavior}`,
-    );
-  }
-  const logger = overrides.logger ?? createLogger(SERVICE_NAME);
-  const upstream = createUpstreamStats();
-  const connector = createConnector(config, {
-    observer: upstream.observer,
-    logger,
-    ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
-  });
-  const sqs = overrides.sqs ?? new SQSClient({});
-  const metrics =
-    overrides.metrics ??
-    createPowertoolsBatchMetrics(
-      new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
-    );
   return createBatchHandler({
-    directory: connector.directory,
-    results:
-      overrides.results ??
-      createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl as string }),
-    deadLetters:
-      overrides.deadLetters ??
-      (config.deadLetterQueueUrl === null
-        ? null
-        : createDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl })),
+    ...createSqsAdapters(config, overrides),
     errorBehavior: config.errorBehavior,
     maxReceiveCount: config.maxReceiveCount,
     maxInFlight: maxInFlightFor(containerRateLimit(config)),
     rowBudgetMs: config.requestTimeoutMs,
     flushReserveMs: FLUSH_RESERVE_MS,
-    logger,
-    metrics,
-    upstream,
   });
 }
 

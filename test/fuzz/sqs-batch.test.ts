@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { ERROR_BEHAVIORS } from '../../functions/core/error-behavior.js';
-import type { ResultMessage } from '../../functions/core/ports.js';
-import { createBatchHandler, type DeadLetterMove } from '../../functions/sqs/batch.js';
-import type { BatchSummary } from '../../functions/sqs/metrics.js';
+import type { BatchSummary, DeadLetterMove, ResultMessage } from '../../functions/core/ports.js';
+import { createBatchHandler } from '../../functions/sqs/batch.js';
 import { rowProblems, secretLeak } from '../support/answers.js';
 import {
   CONTACT_BODY,

@@ -11,14 +11,14 @@ import {
   it,
   jest,
 } from '@jest/globals';
-import { createRateLimiter, type RateLimiter } from '../../functions/adapters/rate-limiter.js';
+import { createRateLimiter } from '../../functions/adapters/rate-limiter.js';
 import {
   createRespondioDirectory,
-  type DirectoryAttemptEvent,
   type RespondioDirectoryOptions,
 } from '../../functions/adapters/respondio-directory.js';
 import { type Identifier, parseIdentifier } from '../../functions/core/identifier.js';
 import { lookupContact } from '../../functions/core/lookup.js';
+import type { DirectoryAttemptEvent, RateLimiter } from '../../functions/core/ports.js';
 import { type DirectoryAnswer, TokenError, type TokenSource } from '../../functions/core/ports.js';
 
 /**

@@ -6,12 +6,11 @@
 
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RateLimiter } from '../../functions/adapters/rate-limiter.js';
 import {
   createRespondioDirectory,
   type RespondioDirectoryOptions,
 } from '../../functions/adapters/respondio-directory.js';
-import type { ContactDirectory, TokenSource } from '../../functions/core/ports.js';
+import type { ContactDirectory, RateLimiter, TokenSource } from '../../functions/core/ports.js';
 
 export interface SeenRequest {
   readonly method: string;

@@ -10,7 +10,7 @@ import type {
   DirectoryAnswer,
   LookupOptions,
 } from '../../functions/core/ports.js';
-import { createLogger, type Logger } from '../../functions/runtime/logger.js';
+import { createLogger, type InvocationLogger } from '../../functions/runtime/logger.js';
 import {
   createLambdaContext,
   type PayloadVersion,
@@ -49,7 +49,7 @@ export function captureOutput() {
 }
 
 /** A Powertools logger writing JSON to stdout (never to the global console). */
-export function testLogger(): Logger {
+export function testLogger(): InvocationLogger {
   delete process.env.POWERTOOLS_DEV;
   return createLogger('api-test');
 }

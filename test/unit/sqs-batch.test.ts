@@ -2,18 +2,15 @@ import { describe, expect, it } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import type { ErrorBehavior } from '../../functions/core/error-behavior.js';
 import type {
+  BatchSummary,
   ContactDirectory,
+  DeadLetterMove,
+  DeadLetterSink,
   DirectoryAnswer,
   ResultMessage,
   ResultSink,
 } from '../../functions/core/ports.js';
-import {
-  type BatchHandlerDeps,
-  createBatchHandler,
-  type DeadLetterMove,
-  type DeadLetterSink,
-} from '../../functions/sqs/batch.js';
-import type { BatchSummary } from '../../functions/sqs/metrics.js';
+import { type BatchHandlerDeps, createBatchHandler } from '../../functions/sqs/batch.js';
 import { sqsRecord as record } from '../support/sqs-record.js';
 
 const FOUND: DirectoryAnswer = { ok: true, attempts: 1, body: { id: 1, firstName: 'Jane' } };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../functions/core/config.js';
-import type { ResultMessage } from '../../functions/core/ports.js';
-import type { DeadLetterMove } from '../../functions/sqs/batch.js';
+import type { DeadLetterMove, ResultMessage } from '../../functions/core/ports.js';
 import { createSqsFunction } from '../../functions/sqs/handler.js';
 
 const tokens = { getToken: async () => 'unused', refresh: async () => 'unused' };

@@ -1,6 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createPowertoolsBatchMetrics, METRICS_NAMESPACE } from '../../functions/sqs/metrics.js';
+import {
+  createPowertoolsBatchMetrics,
+  METRICS_NAMESPACE,
+} from '../../functions/adapters/cloudwatch-metrics.js';
 import { captureOutput } from './api-support.js';
 
 type EmfLine = Record<string, unknown> & {

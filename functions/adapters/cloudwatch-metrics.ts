@@ -1,0 +1,36 @@
+/**
+ * Batch summaries as CloudWatch metrics: embedded metric format (EMF) log lines through
+ * Powertools Metrics, one line for the batch and one per StatusCode.
+ */
+
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BatchMetrics } from '../core/ports.js';
+
+export const METRICS_NAMESPACE = 'RespondioConnector';
+
+export function createPowertoolsBatchMetrics(metrics: Metrics): BatchMetrics {
+  return {
+    publish(summary) {
+      for (const [status, count] of Object.entries(summary.rowsByStatus)) {
+        const single = metrics.singleMetric();
+        single.addDimension('StatusCode', status);
+        single.addMetric('Rows', MetricUnit.Count, count);
+      }
+      metrics.addMetric('BatchRows', MetricUnit.Count, summary.rows);
+      metrics.addMetric('ResultsWritten', MetricUnit.Count, summary.resultsWritten);
+      metrics.addMetric('DeadLettered', MetricUnit.Count, summary.deadLettered);
+      metrics.addMetric('BatchItemFailures', MetricUnit.Count, summary.batchItemFailures);
+      metrics.addMetric('RowsRetried', MetricUnit.Count, summary.retried);
+      metrics.addMetric('RowsNotStarted', MetricUnit.Count, summary.notStarted);
+      metrics.addMetric('WriteFailures', MetricUnit.Count, summary.writeFailures);
+      metrics.addMetric('UpstreamRequests', MetricUnit.Count, summary.upstream.requests);
+      metrics.addMetric('UpstreamRetries', MetricUnit.Count, summary.upstream.retries);
+      metrics.addMetric('Upstream429', MetricUnit.Count, summary.upstream.throttled);
+      for (const latency of summary.upstream.latenciesMs) {
+        metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latency);
+      }
+      metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, summary.durationMs);
+      metrics.publishStoredMetrics();
+    },
+  };
+}

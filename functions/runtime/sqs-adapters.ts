@@ -1,0 +1,89 @@
+/**
+ * The SQS function's adapters, built once per container from the configuration: the respond.io
+ * directory, the results and dead-letter queues, the logger and the CloudWatch metrics. The
+ * entry point (functions/sqs/handler.ts) hands them to the batch logic.
+ */
+
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createPowertoolsBatchMetrics, METRICS_NAMESPACE } from '../adapters/cloudwatch-metrics.js';
+import { createDeadLetterQueue, createResultsQueue } from '../adapters/sqs-sinks.js';
+import { type Config, ConfigError } from '../core/config.js';
+import type {
+  BatchMetrics,
+  ContactDirectory,
+  DeadLetterSink,
+  Logger,
+  ResultSink,
+  TokenSource,
+} from '../core/ports.js';
+import { createUpstreamStats, type UpstreamStats } from '../core/upstream-stats.js';
+import { createConnector } from './connector.js';
+import { createLogger } from './logger.js';
+
+export const SQS_SERVICE_NAME = 'respondio-get-contact-sqs';
+
+export interface SqsAdapterOverrides {
+  /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
+  readonly sqs?: SQSClient;
+  readonly tokens?: TokenSource;
+  readonly logger?: Logger;
+  readonly metrics?: BatchMetrics;
+  /** Default: the results queue at RESULTS_QUEUE_URL (benchmarks plug in memory sinks). */
+  readonly results?: ResultSink;
+  /** Default: the dead-letter queue at DEAD_LETTER_QUEUE_URL. */
+  readonly deadLetters?: DeadLetterSink;
+}
+
+export interface SqsAdapters {
+  readonly directory: ContactDirectory;
+  readonly results: ResultSink;
+  readonly deadLetters: DeadLetterSink | null;
+  readonly logger: Logger;
+  readonly metrics: BatchMetrics;
+  readonly upstream: UpstreamStats;
+}
+
+export function createSqsAdapters(
+  config: Config,
+  overrides: SqsAdapterOverrides = {},
+): SqsAdapters {
+  if (config.resultsQueueUrl === null && overrides.results === undefined) {
+    throw new ConfigError('Invalid configuration: RESULTS_QUEUE_URL is required');
+  }
+  if (
+    config.deadLetterQueueUrl === null &&
+    overrides.deadLetters === undefined &&
+    config.errorBehavior !== 'DoNotFailAndReturnResponse'
+  ) {
+    throw new ConfigError(
+      `Invalid configuration: DEAD_LETTER_QUEUE_URL is required with ERROR_BEHAVIOR=${config.errorBehavior}`,
+    );
+  }
+  const logger = overrides.logger ?? createLogger(SQS_SERVICE_NAME);
+  const upstream = createUpstreamStats();
+  const { directory } = createConnector(config, {
+    observer: upstream.observer,
+    logger,
+    ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
+  });
+  const sqs = overrides.sqs ?? new SQSClient({});
+  return {
+    directory,
+    results:
+      overrides.results ??
+      createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl as string }),
+    deadLetters:
+      overrides.deadLetters ??
+      (config.deadLetterQueueUrl === null
+        ? null
+        : createDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl })),
+    logger,
+    metrics:
+      overrides.metrics ??
+      createPowertoolsBatchMetrics(
+        new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SQS_SERVICE_NAME }),
+      ),
+    upstream,
+  };
+}
