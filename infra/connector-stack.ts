@@ -31,8 +31,8 @@ import { type CfnSecret, type ISecret, Secret } from 'aws-cdk-lib/aws-secretsman
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { API_ROUTES } from '../functions/core/api-routes.js';
 import { containerRateLimit, loadConfig } from '../functions/core/config.js';
-import { API_ROUTES } from './api-routes.js';
 import {
   type ConnectorConfig,
   inputVisibilityTimeoutSeconds,

@@ -18,6 +18,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { matchRoute } from '../functions/core/api-routes.js';
 import { listen, readBody } from './listen.js';
 
 export type PayloadVersion = '1.0' | '2.0';
@@ -70,17 +71,18 @@ function headerValue(value: string | readonly string[] | undefined): string | un
   return typeof value === 'string' ? value : value.join(',');
 }
 
-/** The route the deployed API would match, with its path parameter. */
+/** The route of the table the deployed API would match, with its path parameters decoded once. */
 function matchApiRoute(
   method: string,
   path: string,
-): { template: string; identifier?: string } | null {
-  const match = /^\/contacts\/([^/]+)$/.exec(path);
-  if (!match?.[1]) return null;
-  if (match[1] === 'lookup') return method === 'POST' ? { template: '/contacts/lookup' } : null;
-  return method === 'GET'
-    ? { template: '/contacts/{identifier}', identifier: decodeOnce(match[1]) }
-    : null;
+): { template: string; params: Record<string, string> | null } | null {
+  const match = matchRoute(method, path.split('/').slice(1));
+  if (match.kind !== 'route') return null;
+  const params = Object.entries(match.params).map(([name, value]) => [name, decodeOnce(value)]);
+  return {
+    template: match.route.path,
+    params: params.length > 0 ? Object.fromEntries(params) : null,
+  };
 }
 
 function queryParameters(query: string): Map<string, string[]> {
@@ -167,7 +169,7 @@ export function toApiGatewayEvent(
         [...query].map(([name, values]) => [name, values.join(',')]),
       );
     }
-    if (route?.identifier !== undefined) event.pathParameters = { identifier: route.identifier };
+    if (route?.params) event.pathParameters = route.params;
     if (body !== undefined) event.body = body;
     return event;
   }
@@ -189,11 +191,7 @@ export function toApiGatewayEvent(
         ? Object.fromEntries([...query].map(([name, values]) => [name, values.at(-1) ?? '']))
         : null,
     multiValueQueryStringParameters: query.size > 0 ? Object.fromEntries(query) : null,
-    pathParameters: route
-      ? route.identifier !== undefined
-        ? { identifier: route.identifier }
-        : null
-      : { proxy: decodeOnce(rawPath.replace(/^\//, '')) },
+    pathParameters: route ? route.params : { proxy: decodeOnce(rawPath.replace(/^\//, '')) },
     stageVariables: null,
     requestContext: {
       accountId: ACCOUNT,

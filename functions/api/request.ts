@@ -5,14 +5,25 @@
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  API_ROUTES,
+  type HttpRoute,
+  matchRoute as matchTable,
+  type RouteName,
+  routeKey,
+} from '../core/api-routes.js';
 import { isRecord } from '../core/json.js';
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
 export type PayloadVersion = '1.0' | '2.0';
 
-export const GET_CONTACT_ROUTE = 'GET /contacts/{identifier}';
-export const LOOKUP_ROUTE = 'POST /contacts/lookup';
+function tableRoute(name: RouteName): HttpRoute {
+  return API_ROUTES.find((route) => route.name === name) as HttpRoute;
+}
+
+export const GET_CONTACT_ROUTE = routeKey(tableRoute('getContact'));
+export const LOOKUP_ROUTE = routeKey(tableRoute('lookup'));
 
 /** Largest request body accepted, counted after base64 decoding. */
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -22,8 +33,8 @@ export type ApiRoute =
   | { readonly kind: 'getContact'; readonly name: string; readonly identifier: string }
   /** `POST /contacts/lookup`; the identifier is in the JSON body. */
   | { readonly kind: 'lookup'; readonly name: string }
-  /** A known path with the wrong method; `allow` is the one method it takes. */
-  | { readonly kind: 'methodNotAllowed'; readonly name: string; readonly allow: 'GET' | 'POST' }
+  /** A known path with the wrong method; `allow` lists the methods it takes. */
+  | { readonly kind: 'methodNotAllowed'; readonly name: string; readonly allow: string }
   | { readonly kind: 'notFound'; readonly name: string };
 
 export interface ApiRequest {
@@ -94,31 +105,47 @@ function pathSegments(event: Loose, version: PayloadVersion): string[] {
   return segments;
 }
 
-export function matchRoute(
-  method: string,
-  segments: readonly string[],
-  pathIdentifier: string | undefined,
-): ApiRoute {
-  if (segments.length !== 2 || segments[0] !== 'contacts') {
-    return { kind: 'notFound', name: `${method || 'UNKNOWN'} (no route)` };
+/** The route of the table that the (decoded) path segments and the method select. */
+export function matchRoute(method: string, segments: readonly string[]): ApiRoute {
+  const shown = method || 'UNKNOWN';
+  const match = matchTable(method, segments);
+  switch (match.kind) {
+    case 'notFound':
+      return { kind: 'notFound', name: `${shown} (no route)` };
+    case 'methodNotAllowed':
+      return { kind: 'methodNotAllowed', name: `${shown} ${match.path}`, allow: match.allow };
+    case 'route':
+      return match.route.name === 'getContact'
+        ? {
+            kind: 'getContact',
+            name: routeKey(match.route),
+            identifier: match.params.identifier ?? '',
+          }
+        : { kind: 'lookup', name: routeKey(match.route) };
   }
-  if (segments[1] === 'lookup') {
-    return method === 'POST'
-      ? { kind: 'lookup', name: LOOKUP_ROUTE }
-      : {
-          kind: 'methodNotAllowed',
-          name: `${method || 'UNKNOWN'} /contacts/lookup`,
-          allow: 'POST',
-        };
+}
+
+/**
+ * The path segments of a route API Gateway already matched (its template with the path
+ * parameters it decoded once), or null when the event names no route of the table.
+ */
+function segmentsOfMatchedRoute(
+  template: string | undefined,
+  parameters: unknown,
+): string[] | null {
+  if (template === undefined || !API_ROUTES.some((route) => route.path === template)) return null;
+  const given = record(parameters) ?? {};
+  const segments: string[] = [];
+  for (const part of template.split('/').filter((segment) => segment !== '')) {
+    const name = /^\{([A-Za-z0-9_]+)\}$/.exec(part)?.[1];
+    if (name === undefined) segments.push(part);
+    else {
+      const value = text(given[name]);
+      if (value === undefined) return null;
+      segments.push(value);
+    }
   }
-  if (method !== 'GET') {
-    return {
-      kind: 'methodNotAllowed',
-      name: `${method || 'UNKNOWN'} /contacts/{identifier}`,
-      allow: 'GET',
-    };
-  }
-  return { kind: 'getContact', name: GET_CONTACT_ROUTE, identifier: pathIdentifier ?? '' };
+  return segments;
 }
 
 function bodyBytes(body: unknown, isBase64Encoded: unknown): number {
@@ -137,22 +164,15 @@ export function describeRequest(event: unknown, lambdaRequestId?: string): ApiRe
     payloadVersion === '2.0' ? text(record(context?.http)?.method) : text(loose.httpMethod)
   )?.toUpperCase();
 
-  const template = routeTemplate(loose, payloadVersion);
-  const pathParameter = text(record(loose.pathParameters)?.identifier);
-  let segments: string[];
-  if (template === '/contacts/{identifier}' && pathParameter !== undefined) {
-    // API Gateway matched our route and decoded the parameter once; take it as it is.
-    segments = ['contacts', pathParameter];
-  } else if (template === '/contacts/lookup') {
-    segments = ['contacts', 'lookup'];
-  } else {
-    segments = pathSegments(loose, payloadVersion);
-  }
+  // API Gateway matched one of our routes and decoded its parameters once: take them as they are.
+  const segments =
+    segmentsOfMatchedRoute(routeTemplate(loose, payloadVersion), loose.pathParameters) ??
+    pathSegments(loose, payloadVersion);
 
   return {
     payloadVersion,
     method: method ?? '',
-    route: matchRoute(method ?? '', segments, segments[1]),
+    route: matchRoute(method ?? '', segments),
     correlationId: text(context?.requestId) || lambdaRequestId || null,
     headers: lowerCaseHeaders(loose.headers),
     bodyBytes: bodyBytes(loose.body, loose.isBase64Encoded),

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
+import { API_ROUTES, routeKey } from '../../functions/core/api-routes.js';
 import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
-import { API_ROUTES, routeKey } from '../../infra/api-routes.js';
 import {
   ConnectorConfigError,
   rateBudget,
