@@ -30,7 +30,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio-directory.js';
+import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
 import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
 import { loadConfig } from '../../functions/core/config.js';

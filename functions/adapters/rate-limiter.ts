@@ -12,10 +12,10 @@
  * fractional rate (a share of the organisation's budget, e.g. 1.67), any window of `k / rate`
  * seconds holds at most `k` starts, so the long-run rate never exceeds the limit.
  *
- * Waiters are served first in, first out. `pause` (after a 429 or 449) and `observe` (the
- * `X-RateLimit-*` headers) only ever move the next slot later. `observe` acts only on budget spent
- * beyond what this container's own rate leaves to the others: containers that share one budget by
- * a static split (each limited to its share) do not slow each other down.
+ * Waiters are served first in, first out. `pause` (after a 429; a 449 holds only its own lookup)
+ * and `observe` (the `X-RateLimit-*` headers) only ever move the next slot later. `observe` acts
+ * only on budget spent beyond what this container's own rate leaves to the others: containers
+ * that share one budget by a static split (each limited to its share) do not slow each other down.
  */
 
 import type { RateLimiter } from '../core/ports.js';

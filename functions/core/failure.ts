@@ -26,7 +26,12 @@ export interface ClassifiedFailure {
   readonly retryable: boolean;
 }
 
-/** Statuses worth another attempt: rate limits, respond.io's "queued, retry later", 5xx. */
+/**
+ * The one retryable-status rule: statuses that respond.io (or its edge) may answer differently
+ * on a later attempt. Rate limits (429), respond.io's "queued, retry later" (449), a request
+ * timeout (408) and 5xx. Every other status is final. The respond.io directory retries by it
+ * and the row's `retryable` comes from it.
+ */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status === 449 || (status >= 500 && status <= 599);
 }

@@ -5,7 +5,7 @@
  */
 
 import { createRateLimiter } from '../adapters/rate-limiter.js';
-import { createRespondioDirectory } from '../adapters/respondio-directory.js';
+import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
 import type { ContactDirectory, DirectoryObserver, Logger, TokenSource } from '../core/ports.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import {
   createRespondioDirectory,
   type RespondioDirectoryOptions,
-} from '../../functions/adapters/respondio-directory.js';
+} from '../../functions/adapters/respondio/directory.js';
 import type { ContactDirectory, RateLimiter, TokenSource } from '../../functions/core/ports.js';
 
 export interface SeenRequest {

@@ -78,8 +78,9 @@ describe('classifyFailure', () => {
   });
 });
 
+// The one retryable-status rule: the respond.io directory retries by it (test/unit/respondio/retry-plan.test.ts).
 describe('isRetryableStatus', () => {
-  it('retries only rate limits, 449, 408 and 5xx', () => {
+  it('retries only rate limits, 449, 408 and 5xx, never other 4xx or a success', () => {
     // Act
     const retryable = [
       200, 400, 401, 403, 404, 408, 409, 422, 429, 449, 500, 502, 503, 504, 599,
