@@ -113,7 +113,7 @@ export interface InvocationLogger extends Logger {
 export interface RateLimiter {
   /** Waits for a request slot. Resolves false (without taking a slot) if no slot can start before deadlineAt (epoch ms). */
   acquire(deadlineAt: number): Promise<boolean>;
-  /** Holds every caller for `ms` (after a 429 Retry-After or 449). */
+  /** Holds every caller for `ms` (after a 429, for its Retry-After). */
   pause(ms: number): void;
   /**
    * Feedback from X-RateLimit-Remaining / X-RateLimit-Limit headers: slow down early when remaining is low.
