@@ -12,7 +12,6 @@ import {
   type BatchRecord,
   batchRecord,
   deadLetterMoves,
-  type RecordFacts,
   settleBatch,
   writesRow,
 } from '../core/batch-settlement.js';
@@ -41,7 +40,7 @@ import {
   poisonMessage,
 } from '../core/row-disposition.js';
 import { EMPTY_UPSTREAM } from '../core/upstream-stats.js';
-import { type InputMessage, parseInputMessage } from './input-message.js';
+import { type InputMessage, readInputRecord } from './input-message.js';
 
 export interface BatchHandlerDeps {
   readonly directory: ContactDirectory;
@@ -73,21 +72,6 @@ export interface BatchContext {
 }
 
 export type SqsBatchHandler = (event: SQSEvent, context: BatchContext) => Promise<SQSBatchResponse>;
-
-function receiveCountOf(record: SQSRecord): number {
-  const count = Number(record.attributes?.ApproximateReceiveCount);
-  return Number.isInteger(count) && count >= 1 ? count : 1;
-}
-
-function factsOf(record: SQSRecord, input: InputMessage): RecordFacts {
-  return {
-    messageId: record.messageId,
-    body: record.body ?? '',
-    receiveCount: receiveCountOf(record),
-    ...(record.eventSourceARN ? { sourceQueueArn: record.eventSourceARN } : {}),
-    identifier: input.ok ? input.identifier : null,
-  };
-}
 
 /** Writes result rows in chunks as rows finish; `failed()` awaits every write. */
 function streamingResults(sink: ResultSink) {
@@ -196,12 +180,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
         const index = next;
         next += 1;
         const record = records[index] as SQSRecord;
-        const input = parseInputMessage(record.body ?? '');
+        const { input, facts } = readInputRecord(record);
         const outcome =
           deadlineAt - now() >= deps.rowBudgetMs
             ? await lookupOutcome(record, input, deadlineAt)
             : notStarted();
-        const entry = batchRecord(factsOf(record, input), outcome, policy);
+        const entry = batchRecord(facts, outcome, policy);
         settled[index] = entry;
         if (writesRow(entry)) {
           results.add({
