@@ -99,7 +99,7 @@ function variants(url: string, concurrency: number): Variant[] {
             const result = await lookupContact(ids[index], directory, {
               deadlineAt: farDeadline(),
             });
-            return result.row.StatusCode === 200;
+            return result.kind === 'found';
           });
       },
     },

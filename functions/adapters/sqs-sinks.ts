@@ -9,7 +9,13 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetterMove, DeadLetterSink, ResultMessage, ResultSink } from '../core/ports.js';
+import {
+  type DeadLetterMove,
+  type DeadLetterSink,
+  MAX_MESSAGES_PER_WRITE,
+  type ResultMessage,
+  type ResultSink,
+} from '../core/ports.js';
 import { sleep as systemSleep } from './clock.js';
 
 export interface OutgoingMessage {
@@ -36,7 +42,6 @@ export interface SendOutcome {
   readonly messageIds: readonly (string | undefined)[];
 }
 
-export const MAX_BATCH_ENTRIES = 10;
 /** SendMessageBatch's limit on the sum of all message sizes in one call. */
 export const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -57,7 +62,7 @@ function chunksOf(messages: readonly OutgoingMessage[], indexes: readonly number
   for (const index of indexes) {
     const size = messageBytes(messages[index] as OutgoingMessage);
     if (
-      current.length === MAX_BATCH_ENTRIES ||
+      current.length === MAX_MESSAGES_PER_WRITE ||
       (current.length > 0 && bytes + size > MAX_BATCH_BYTES)
     ) {
       chunks.push(current);

@@ -3,12 +3,13 @@
  * local run can plug in their own directory, configuration and logger.
  *
  * Routes: `GET /contacts/{identifier}` and `POST /contacts/lookup` with `{"Identifier": "..."}`.
- * - A lookup always yields a row (core/lookup.ts); ERROR_BEHAVIOR decides how an error row is
- *   answered (core/error-behavior.ts `httpAnswer`). An invalid Identifier value is such a row.
+ * - A lookup is found or failed (core/lookup.ts); ERROR_BEHAVIOR decides how a failure is
+ *   answered (core/api-answer.ts). An invalid Identifier value is such a failure.
  * - A request that cannot be looked up at all (unknown route, wrong method, body too large, not
  *   JSON, malformed JSON, no string Identifier) is refused with its 4xx and
  *   `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer with.
- * - Nothing answers with a stack trace; an unexpected fault becomes a 500 row.
+ * - Nothing answers with a stack trace; an unexpected fault becomes a failure (500, or 504 on a
+ *   timeout), answered like any other.
  * One structured log line per request: correlation id, route, masked identifier, statuses,
  * attempts and duration. Never the token, never contact data.
  */
@@ -16,12 +17,16 @@
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
+import { apiAnswer } from '../core/api-answer.js';
 import type { Config } from '../core/config.js';
-import { type ContactRow, errorRow } from '../core/contact-row.js';
 import { deadlineFrom } from '../core/deadline.js';
-import { httpAnswer } from '../core/error-behavior.js';
 import { loggableMessage, maskIdentifierText, parseIdentifier } from '../core/identifier.js';
-import { type LookupResult, lookupContact } from '../core/lookup.js';
+import {
+  failedLookup,
+  type LookupOutcome,
+  type LookupResult,
+  lookupContact,
+} from '../core/lookup.js';
 import type { ContactDirectory, InvocationLogger } from '../core/ports.js';
 import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';
 import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
@@ -98,14 +103,14 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     flight: InFlight | undefined,
     fields: {
       httpStatus: number;
-      row?: ContactRow;
+      outcome?: LookupOutcome;
       lookup?: LookupResult;
       identifier?: string | null;
       rejection?: string;
     },
   ) => {
-    const { httpStatus, row, lookup } = fields;
-    const statusCode = row?.StatusCode ?? httpStatus;
+    const { httpStatus, outcome, lookup } = fields;
+    const statusCode = outcome?.row.StatusCode ?? httpStatus;
     const line = {
       route: flight?.request.route.name ?? 'unknown',
       payloadVersion: flight?.request.payloadVersion ?? null,
@@ -114,9 +119,13 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       httpStatus,
       attempts: lookup?.attempts ?? 0,
       durationMs: flight ? Math.round(performance.now() - flight.startedAt) : null,
-      ...(row ? { errorBehavior: behavior } : {}),
-      ...(row && row.StatusCode !== 200
-        ? { Message: lookup?.identifier ? row.Message : loggableMessage(row.Message) }
+      ...(outcome ? { errorBehavior: behavior } : {}),
+      ...(outcome?.kind === 'failed'
+        ? {
+            Message: lookup?.identifier
+              ? outcome.failure.message
+              : loggableMessage(outcome.failure.message),
+          }
         : {}),
       ...(fields.rejection ? { Message: fields.rejection } : {}),
     };
@@ -183,13 +192,22 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
         request.response = rejectionResult(rejection, correlationId);
         return;
       }
-      const row =
+      const outcome = failedLookup(
         error.name === 'TimeoutError'
-          ? errorRow(504, 'The lookup did not finish within the function time limit')
-          : errorRow(500, 'Internal error: the lookup failed unexpectedly');
-      const answer = httpAnswer(row, behavior);
+          ? {
+              statusCode: 504,
+              message: 'The lookup did not finish within the function time limit',
+              retryable: true,
+            }
+          : {
+              statusCode: 500,
+              message: 'Internal error: the lookup failed unexpectedly',
+              retryable: false,
+            },
+      );
+      const answer = apiAnswer(outcome, behavior);
       logger.error('API request failed unexpectedly', { errorName: error.name });
-      log(flight, { httpStatus: answer.statusCode, row });
+      log(flight, { httpStatus: answer.statusCode, outcome });
       request.response = jsonResult(answer.statusCode, answer.body, correlationId);
     },
   };
@@ -203,10 +221,10 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       deadlineAt: deadlineFrom(remainingMs(context), Date.now()),
       ...(correlationId ? { correlationId } : {}),
     });
-    const answer = httpAnswer(lookup.row, behavior);
+    const answer = apiAnswer(lookup, behavior);
     log(flight, {
       httpStatus: answer.statusCode,
-      row: lookup.row,
+      outcome: lookup,
       lookup,
       identifier: maskIdentifierText(input),
     });

@@ -1,19 +1,65 @@
 /**
  * One lookup, end to end over the ContactDirectory port: parse the Identifier, ask the
  * directory, map the answer to a row. Shared by the API and the SQS function.
+ *
+ * The result is a typed union: a found contact is `{ kind: 'found' }`; anything else is
+ * `{ kind: 'failed' }` carrying its classified failure (status, message, retryable) as data.
+ * Both carry the row to answer or write. Callers branch on `kind`, never on the row's StatusCode.
  */
 
-import { contactRow, errorRow } from './contact-row.js';
-import type { RowOutcome } from './error-behavior.js';
-import { classifyFailure } from './failure.js';
+import { type ContactRow, contactRow, errorRow } from './contact-row.js';
+import { type ClassifiedFailure, classifyFailure } from './failure.js';
 import { type Identifier, parseIdentifier } from './identifier.js';
 import type { ContactDirectory, LookupOptions } from './ports.js';
 
-export interface LookupResult extends RowOutcome {
+/** A contact found: its row. */
+export interface LookupFound {
+  readonly kind: 'found';
+  readonly row: ContactRow;
+}
+
+/** A lookup that failed: the classified failure, and the error row that reports it. */
+export interface LookupFailed {
+  readonly kind: 'failed';
+  readonly failure: ClassifiedFailure;
+  readonly row: ContactRow;
+}
+
+/** What a lookup came to, without the bookkeeping. */
+export type LookupOutcome = LookupFound | LookupFailed;
+
+interface LookupFacts {
   /** The parsed identifier, when it was valid. */
   readonly identifier: Identifier | null;
   /** Requests made to respond.io (0 when the input was rejected). */
   readonly attempts: number;
+}
+
+export type LookupResult =
+  | (LookupFound & LookupFacts & { readonly identifier: Identifier })
+  | (LookupFailed & LookupFacts);
+
+/**
+ * A failed lookup from its classified failure. The row trims an overlong message; the failure
+ * carries that same text, so the row and a dead-letter reason never disagree.
+ */
+export function failedLookup(failure: ClassifiedFailure): LookupFailed {
+  const row = errorRow(failure.statusCode, failure.message);
+  return { kind: 'failed', failure: { ...failure, message: row.Message ?? failure.message }, row };
+}
+
+/** The lookup outcome of a directory's answer body: a contact, or a body that is none. */
+function foundOrNot(body: unknown): LookupOutcome {
+  const row = contactRow(body);
+  // contactRow answers a body that is no contact object with an error row (502): a failure.
+  if (row.StatusCode !== 200) {
+    return failedLookup({
+      statusCode: row.StatusCode,
+      message: row.Message ?? '',
+      retryable: false,
+    });
+  }
+  return { kind: 'found', row };
 }
 
 export async function lookupContact(
@@ -23,23 +69,13 @@ export async function lookupContact(
 ): Promise<LookupResult> {
   const parsed = parseIdentifier(input);
   if (!parsed.ok) {
-    return { row: errorRow(400, parsed.message), retryable: false, identifier: null, attempts: 0 };
+    const failure = { statusCode: 400, message: parsed.message, retryable: false };
+    return { ...failedLookup(failure), identifier: null, attempts: 0 };
   }
   const { identifier } = parsed;
   const answer = await directory.getContact(identifier, options);
-  if (answer.ok) {
-    return {
-      row: contactRow(answer.body),
-      retryable: false,
-      identifier,
-      attempts: answer.attempts,
-    };
-  }
-  const failure = classifyFailure(answer.failure);
-  return {
-    row: errorRow(failure.statusCode, failure.message),
-    retryable: failure.retryable,
-    identifier,
-    attempts: answer.attempts,
-  };
+  const outcome = answer.ok
+    ? foundOrNot(answer.body)
+    : failedLookup(classifyFailure(answer.failure));
+  return { ...outcome, identifier, attempts: answer.attempts };
 }

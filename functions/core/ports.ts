@@ -81,6 +81,12 @@ export interface DeadLetterSink {
   move(moves: readonly DeadLetterMove[]): Promise<{ readonly failed: readonly string[] }>;
 }
 
+/**
+ * Most messages in one write call to the results or dead-letter queue (SendMessageBatch takes at
+ * most 10 entries). The SQS adapter splits by it; the batch streams its result rows in chunks of it.
+ */
+export const MAX_MESSAGES_PER_WRITE = 10;
+
 /** Fields of one structured log line: status codes, timings, masked identifiers; never tokens. */
 export type LogFields = Record<string, unknown>;
 

@@ -17,6 +17,7 @@ import type {
   ResultSink,
   TokenSource,
 } from '../core/ports.js';
+import { missingDeadLetterQueueMessage, needsDeadLetterQueue } from '../core/row-disposition.js';
 import { createUpstreamStats, type UpstreamStats } from '../core/upstream-stats.js';
 import { createConnector } from './connector.js';
 import { createLogger } from './logger.js';
@@ -54,11 +55,9 @@ export function createSqsAdapters(
   if (
     config.deadLetterQueueUrl === null &&
     overrides.deadLetters === undefined &&
-    config.errorBehavior !== 'DoNotFailAndReturnResponse'
+    needsDeadLetterQueue(config.errorBehavior)
   ) {
-    throw new ConfigError(
-      `Invalid configuration: DEAD_LETTER_QUEUE_URL is required with ERROR_BEHAVIOR=${config.errorBehavior}`,
-    );
+    throw new ConfigError(missingDeadLetterQueueMessage(config.errorBehavior));
   }
   const logger = overrides.logger ?? createLogger(SQS_SERVICE_NAME);
   const upstream = createUpstreamStats();

@@ -1,35 +1,46 @@
 /**
- * The SQS batch function's logic: each record is one input row; rows run concurrently inside the
- * container's rate budget, each ends as a result row, a dead-letter move, or a batch item failure
- * (SQS delivers it again). Per-row errors never throw out of the handler; the adapters (results
- * queue, dead-letter queue, respond.io directory) are injected.
+ * The SQS batch function's orchestration: each record is one input row; rows run concurrently
+ * inside the container's rate budget (a small worker pool), result rows are written in chunks as
+ * rows finish, dead-letter moves follow once the rows are written, and the pure settle step
+ * (core/batch-settlement.ts) turns it all into the batch item failures and the summary. Per-row
+ * errors never throw out of the handler; the adapters (results queue, dead-letter queue,
+ * respond.io directory) are injected.
  */
 
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { errorRow } from '../core/contact-row.js';
-import { deadlineFrom } from '../core/deadline.js';
 import {
-  type ErrorBehavior,
-  type RowDisposition,
-  type RowOutcome,
-  rowDisposition,
-} from '../core/error-behavior.js';
-import { classifyFailure } from '../core/failure.js';
+  type BatchRecord,
+  batchRecord,
+  deadLetterMoves,
+  settleBatch,
+  writesRow,
+} from '../core/batch-settlement.js';
+import { ConfigError } from '../core/config.js';
+import { deadlineFrom } from '../core/deadline.js';
+import type { ErrorBehavior } from '../core/error-behavior.js';
 import { loggableMessage, maskIdentifierText } from '../core/identifier.js';
-import { lookupContact } from '../core/lookup.js';
-import type {
-  BatchMetrics,
-  BatchSummary,
-  ContactDirectory,
-  DeadLetterMove,
-  DeadLetterSink,
-  Logger,
-  ResultMessage,
-  ResultSink,
-  UpstreamSummary,
+import { failedLookup, lookupContact } from '../core/lookup.js';
+import {
+  type BatchMetrics,
+  type BatchSummary,
+  type ContactDirectory,
+  type DeadLetterMove,
+  type DeadLetterSink,
+  type Logger,
+  MAX_MESSAGES_PER_WRITE,
+  type ResultMessage,
+  type ResultSink,
+  type UpstreamSummary,
 } from '../core/ports.js';
+import {
+  type MessageOutcome,
+  missingDeadLetterQueueMessage,
+  needsDeadLetterQueue,
+  notStarted,
+  poisonMessage,
+} from '../core/row-disposition.js';
 import { EMPTY_UPSTREAM } from '../core/upstream-stats.js';
-import { parseInputMessage } from './input-message.js';
+import { type InputMessage, readInputRecord } from './input-message.js';
 
 export interface BatchHandlerDeps {
   readonly directory: ContactDirectory;
@@ -62,85 +73,92 @@ export interface BatchContext {
 
 export type SqsBatchHandler = (event: SQSEvent, context: BatchContext) => Promise<SQSBatchResponse>;
 
-/** The outcome of one record once its lookup is over (or was never started). */
-interface RowState {
-  readonly record: SQSRecord;
-  readonly receiveCount: number;
-  readonly outcome: RowOutcome;
-  readonly disposition: RowDisposition;
-  readonly started: boolean;
-  readonly identifier: unknown;
-  readonly extras: Readonly<Record<string, unknown>>;
-}
-
-/** Chunk size of the result writes (SendMessageBatch takes 10 entries). */
-const RESULT_CHUNK = 10;
-
-function receiveCountOf(record: SQSRecord): number {
-  const count = Number(record.attributes?.ApproximateReceiveCount);
-  return Number.isInteger(count) && count >= 1 ? count : 1;
+/** Writes result rows in chunks as rows finish; `failed()` awaits every write. */
+function streamingResults(sink: ResultSink) {
+  const writes: Promise<readonly string[]>[] = [];
+  let pending: ResultMessage[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunk = pending;
+    pending = [];
+    writes.push(
+      sink.send(chunk).then(
+        (answer) => answer.failed,
+        () => chunk.map((result) => result.sourceMessageId),
+      ),
+    );
+  };
+  return {
+    add(result: ResultMessage) {
+      pending.push(result);
+      if (pending.length >= MAX_MESSAGES_PER_WRITE) flush();
+    },
+    /** The source message ids whose rows could not be written. */
+    async failed(): Promise<ReadonlySet<string>> {
+      flush();
+      return new Set((await Promise.all(writes)).flat());
+    },
+  };
 }
 
 export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
-  if (deps.deadLetters === null && deps.errorBehavior !== 'DoNotFailAndReturnResponse') {
-    throw new Error(`${deps.errorBehavior} needs a dead-letter queue (DEAD_LETTER_QUEUE_URL)`);
+  if (deps.deadLetters === null && needsDeadLetterQueue(deps.errorBehavior)) {
+    throw new ConfigError(missingDeadLetterQueueMessage(deps.errorBehavior));
   }
   const now = deps.now ?? Date.now;
   const maxInFlight = Math.max(1, Math.floor(deps.maxInFlight));
   const log = deps.logger;
 
-  function settle(
+  async function lookupOutcome(
     record: SQSRecord,
-    outcome: RowOutcome,
-    started: boolean,
-    identifier: unknown,
-    extras: Readonly<Record<string, unknown>>,
-  ): RowState {
-    const receiveCount = receiveCountOf(record);
-    const disposition = rowDisposition(
-      outcome,
-      deps.errorBehavior,
-      receiveCount,
-      deps.maxReceiveCount,
-    );
-    return { record, receiveCount, outcome, disposition, started, identifier, extras };
-  }
-
-  async function runRow(record: SQSRecord, deadlineAt: number): Promise<RowState> {
-    const input = parseInputMessage(record.body ?? '');
-    if (!input.ok) {
-      return settle(
-        record,
-        { row: errorRow(400, input.message), retryable: false },
-        true,
-        null,
-        {},
-      );
-    }
+    input: InputMessage,
+    deadlineAt: number,
+  ): Promise<MessageOutcome> {
+    if (!input.ok) return poisonMessage(input.message);
     try {
-      const result = await lookupContact(input.identifier, deps.directory, {
+      return await lookupContact(input.identifier, deps.directory, {
         deadlineAt,
         correlationId: record.messageId,
       });
-      return settle(record, result, true, input.identifier, input.extras);
     } catch (error) {
       // A bug of ours, not the row's fault: let SQS deliver the row again.
       log?.error('Lookup threw unexpectedly', {
         messageId: record.messageId,
         errorName: error instanceof Error ? error.name : typeof error,
       });
-      const outcome = { row: errorRow(500, 'Internal error during the lookup'), retryable: true };
-      return settle(record, outcome, true, input.identifier, input.extras);
+      return failedLookup({
+        statusCode: 500,
+        message: 'Internal error during the lookup',
+        retryable: true,
+      });
     }
   }
 
-  function notStarted(record: SQSRecord): RowState {
-    const failure = classifyFailure({ kind: 'deadline' });
-    const input = parseInputMessage(record.body ?? '');
-    const outcome = { row: errorRow(failure.statusCode, failure.message), retryable: true };
-    return input.ok
-      ? settle(record, outcome, false, input.identifier, input.extras)
-      : settle(record, outcome, false, null, {});
+  async function moveToDeadLetters(moves: readonly DeadLetterMove[]): Promise<Set<string>> {
+    if (moves.length === 0 || deps.deadLetters === null) return new Set();
+    try {
+      return new Set((await deps.deadLetters.move(moves)).failed);
+    } catch {
+      return new Set(moves.map((move) => move.sourceMessageId));
+    }
+  }
+
+  /** A warning per final failure with a row, an error without one; 404 is an ordinary answer. */
+  function logFinalFailure(record: BatchRecord) {
+    const { disposition, outcome } = record;
+    if (outcome.kind === 'found' || disposition.kind !== 'final') return;
+    const { failure } = outcome;
+    if (failure.statusCode === 404) return;
+    const detail = {
+      messageId: record.messageId,
+      identifier: maskIdentifierText(record.identifier),
+      statusCode: failure.statusCode,
+      receiveCount: record.receiveCount,
+      deadLettered: disposition.deadLetter,
+      rowWritten: disposition.writeRow,
+    };
+    if (disposition.writeRow) log?.warn('Row failed for good', detail);
+    else log?.error('Row failed for good', { ...detail, reason: loggableMessage(failure.message) });
   }
 
   return async (event, context) => {
@@ -151,32 +169,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
       reserveMs: deps.flushReserveMs,
     });
-
-    const states: RowState[] = new Array(records.length);
-    const writes: Promise<readonly string[]>[] = [];
-    let pending: ResultMessage[] = [];
-    const flush = () => {
-      if (pending.length === 0) return;
-      const chunk = pending;
-      pending = [];
-      writes.push(
-        deps.results.send(chunk).then(
-          (answer) => answer.failed,
-          () => chunk.map((result) => result.sourceMessageId),
-        ),
-      );
-    };
-    const finish = (state: RowState) => {
-      if (state.disposition.kind === 'final' && state.disposition.writeRow) {
-        pending.push({
-          sourceMessageId: state.record.messageId,
-          identifier: state.identifier,
-          row: state.outcome.row,
-          input: state.extras,
-        });
-        if (pending.length >= RESULT_CHUNK) flush();
-      }
-    };
+    const policy = { errorBehavior: deps.errorBehavior, maxReceiveCount: deps.maxReceiveCount };
+    const settled: BatchRecord[] = new Array(records.length);
+    const results = streamingResults(deps.results);
 
     // Lookups: at most maxInFlight rows at once; none starts once the deadline is too close.
     let next = 0;
@@ -185,111 +180,44 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
         const index = next;
         next += 1;
         const record = records[index] as SQSRecord;
-        const state =
+        const { input, facts } = readInputRecord(record);
+        const outcome =
           deadlineAt - now() >= deps.rowBudgetMs
-            ? await runRow(record, deadlineAt)
-            : notStarted(record);
-        states[index] = state;
-        finish(state);
+            ? await lookupOutcome(record, input, deadlineAt)
+            : notStarted();
+        const entry = batchRecord(facts, outcome, policy);
+        settled[index] = entry;
+        if (writesRow(entry)) {
+          results.add({
+            sourceMessageId: entry.messageId,
+            identifier: entry.identifier,
+            row: outcome.row,
+            input: input.ok ? input.extras : {},
+          });
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(maxInFlight, records.length) }, worker));
-    flush();
-    const resultFailures = new Set((await Promise.all(writes)).flat());
-
+    const failedResults = await results.failed();
     // Dead-letter moves, only once the row (if any) is on the results queue.
-    const moves: DeadLetterMove[] = [];
-    for (const state of states) {
-      const { disposition, record } = state;
-      if (disposition.kind !== 'final' || !disposition.deadLetter) continue;
-      if (disposition.writeRow && resultFailures.has(record.messageId)) continue;
-      moves.push({
-        sourceMessageId: record.messageId,
-        body: record.body ?? '',
-        reason: state.outcome.row.Message ?? `StatusCode ${state.outcome.row.StatusCode}`,
-        statusCode: state.outcome.row.StatusCode,
-        receiveCount: state.receiveCount,
-        ...(record.eventSourceARN ? { sourceQueueArn: record.eventSourceARN } : {}),
-      });
-    }
-    let moveFailures = new Set<string>();
-    if (moves.length > 0 && deps.deadLetters !== null) {
-      try {
-        moveFailures = new Set((await deps.deadLetters.move(moves)).failed);
-      } catch {
-        moveFailures = new Set(moves.map((move) => move.sourceMessageId));
-      }
-    }
-
-    // Every record ends acknowledged or as a batch item failure.
-    const failures = new Set<string>();
-    const rowsByStatus: Record<string, number> = {};
-    let retried = 0;
-    let notStartedCount = 0;
-    let writeFailures = 0;
-    let deadLettered = 0;
-    let resultsWritten = 0;
-    for (const state of states) {
-      const { disposition, record, outcome } = state;
-      const id = record.messageId;
-      if (state.started) {
-        const key = String(outcome.row.StatusCode);
-        rowsByStatus[key] = (rowsByStatus[key] ?? 0) + 1;
-      }
-      if (disposition.kind === 'retry') {
-        failures.add(id);
-        if (state.started) retried += 1;
-        else notStartedCount += 1;
-        continue;
-      }
-      const rowLost = disposition.writeRow && resultFailures.has(id);
-      const moveLost = disposition.deadLetter && (rowLost || moveFailures.has(id));
-      if (!rowLost && disposition.writeRow) resultsWritten += 1;
-      if (disposition.deadLetter && !moveLost) deadLettered += 1;
-      if (rowLost || moveLost) {
-        failures.add(id);
-        writeFailures += 1;
-        continue;
-      }
-      if (outcome.row.StatusCode !== 200 && outcome.row.StatusCode !== 404) {
-        const detail = {
-          messageId: id,
-          identifier: maskIdentifierText(state.identifier),
-          statusCode: outcome.row.StatusCode,
-          receiveCount: state.receiveCount,
-          deadLettered: disposition.deadLetter,
-          rowWritten: disposition.writeRow,
-        };
-        if (disposition.writeRow) log?.warn('Row failed for good', detail);
-        else
-          log?.error('Row failed for good', {
-            ...detail,
-            reason: loggableMessage(outcome.row.Message),
-          });
-      }
-    }
+    const failedMoves = await moveToDeadLetters(deadLetterMoves(settled, failedResults));
+    const settlement = settleBatch(settled, { results: failedResults, deadLetters: failedMoves });
+    for (const record of settlement.finalFailures) logFinalFailure(record);
 
     const summary: BatchSummary = {
-      rows: records.length,
-      rowsByStatus,
-      resultsWritten,
-      deadLettered,
-      batchItemFailures: records.filter((record) => failures.has(record.messageId)).length,
-      retried,
-      notStarted: notStartedCount,
-      writeFailures,
+      ...settlement.counts,
       upstream: deps.upstream?.take() ?? EMPTY_UPSTREAM,
       durationMs: now() - startedAt,
     };
     log?.info('Batch done', {
       rows: summary.rows,
-      rowsByStatus,
-      resultsWritten,
-      deadLettered,
+      rowsByStatus: summary.rowsByStatus,
+      resultsWritten: summary.resultsWritten,
+      deadLettered: summary.deadLettered,
       batchItemFailures: summary.batchItemFailures,
-      retried,
-      notStarted: notStartedCount,
-      writeFailures,
+      retried: summary.retried,
+      notStarted: summary.notStarted,
+      writeFailures: summary.writeFailures,
       upstreamRequests: summary.upstream.requests,
       upstream429: summary.upstream.throttled,
       durationMs: summary.durationMs,
@@ -301,6 +229,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
         errorName: error instanceof Error ? error.name : typeof error,
       });
     }
-    return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+    return {
+      batchItemFailures: settlement.batchItemFailures.map((itemIdentifier) => ({ itemIdentifier })),
+    };
   };
 }

@@ -1,8 +1,12 @@
 /**
- * The body of one input message: a JSON object with an `Identifier` and, optionally, other fields
- * that are carried through to the result for correlation. Anything else is a poison message and
- * becomes a final 400 row; parsing never throws.
+ * One input message as the batch reads it. Its body is a JSON object with an `Identifier` and,
+ * optionally, other fields that are carried through to the result for correlation; anything else
+ * is a poison message and becomes a final 400 row. Parsing never throws. Its SQS record gives
+ * the facts the settle step needs (message id, receive count, source queue).
  */
+
+import type { SQSRecord } from 'aws-lambda';
+import type { RecordFacts } from '../core/batch-settlement.js';
 
 /** Largest input body accepted (UTF-8 bytes); bigger bodies are poison messages. */
 export const MAX_INPUT_BODY_BYTES = 64 * 1024;
@@ -40,4 +44,28 @@ export function parseInputMessage(body: string): InputMessage {
     return poison('the body has no Identifier field; expected {"Identifier": "..."}');
   }
   return { ok: true, identifier, extras };
+}
+
+/** ApproximateReceiveCount, 1 when it is missing or not a count. */
+function receiveCountOf(record: SQSRecord): number {
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isInteger(count) && count >= 1 ? count : 1;
+}
+
+/** Reads one SQS record: its parsed body, and the facts of the record for the settle step. */
+export function readInputRecord(record: SQSRecord): {
+  readonly input: InputMessage;
+  readonly facts: RecordFacts;
+} {
+  const input = parseInputMessage(record.body ?? '');
+  return {
+    input,
+    facts: {
+      messageId: record.messageId,
+      body: record.body ?? '',
+      receiveCount: receiveCountOf(record),
+      ...(record.eventSourceARN ? { sourceQueueArn: record.eventSourceARN } : {}),
+      identifier: input.ok ? input.identifier : null,
+    },
+  };
 }

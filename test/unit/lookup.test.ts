@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { lookupContact } from '../../functions/core/lookup.js';
+import { failedLookup, lookupContact } from '../../functions/core/lookup.js';
 import type { ContactDirectory, DirectoryAnswer } from '../../functions/core/ports.js';
 
 function directoryAnswering(answer: DirectoryAnswer) {
@@ -28,7 +28,9 @@ describe('lookupContact', () => {
     // Assess
     expect(seen).toEqual(['id:7']);
     expect(result.row).toMatchObject({ StatusCode: 200, Message: null, ID: 7, FirstName: 'Jane' });
-    expect(result.retryable).toBe(false);
+    expect(result.kind).toBe('found');
+    expect(result).not.toHaveProperty('failure');
+    expect(result.identifier?.pathSegment).toBe('id:7');
   });
 
   it('rejects an invalid identifier with a 400 row without calling the directory', async () => {
@@ -41,6 +43,11 @@ describe('lookupContact', () => {
     expect(result.row.StatusCode).toBe(400);
     expect(result.row.Message).toMatch(/id:<digits>/);
     expect(result.attempts).toBe(0);
+    expect(result).toMatchObject({
+      kind: 'failed',
+      failure: { statusCode: 400, message: result.row.Message, retryable: false },
+      identifier: null,
+    });
   });
 
   it('turns a retryable upstream failure into a retryable error row', async () => {
@@ -55,6 +62,38 @@ describe('lookupContact', () => {
     // Assess
     expect(result.row).toMatchObject({ StatusCode: 503, ID: null });
     expect(result.row.Message).toBe('respond.io answered with HTTP 503');
-    expect(result.retryable).toBe(true);
+    expect(result).toMatchObject({
+      kind: 'failed',
+      failure: { statusCode: 503, message: 'respond.io answered with HTTP 503', retryable: true },
+      attempts: 3,
+    });
+  });
+
+  it('reports a 2xx body that is no contact as a final 502 failure, not as found', async () => {
+    // Prepare
+    const { directory } = directoryAnswering({ ok: true, attempts: 1, body: 'not a contact' });
+    // Act
+    const result = await lookupContact('id:7', directory, options);
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'failed',
+      failure: { statusCode: 502, retryable: false },
+      row: { StatusCode: 502, ID: null },
+    });
+    expect(result.kind === 'failed' && result.failure.message).toBe(result.row.Message);
+  });
+});
+
+describe('failedLookup', () => {
+  it('carries the same message as its row, trimmed once when it is too long', () => {
+    // Prepare
+    const long = 'x'.repeat(2000);
+    // Act
+    const failed = failedLookup({ statusCode: 500, message: long, retryable: false });
+    // Assess
+    expect(failed.kind).toBe('failed');
+    expect(failed.row.StatusCode).toBe(500);
+    expect(failed.row.Message?.length).toBeLessThan(long.length);
+    expect(failed.failure.message).toBe(failed.row.Message);
   });
 });

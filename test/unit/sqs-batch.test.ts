@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import type { ErrorBehavior } from '../../functions/core/error-behavior.js';
+import { maskIdentifierText } from '../../functions/core/identifier.js';
 import type {
   BatchSummary,
   ContactDirectory,
   DeadLetterMove,
   DeadLetterSink,
   DirectoryAnswer,
+  Logger,
   ResultMessage,
   ResultSink,
 } from '../../functions/core/ports.js';
@@ -341,5 +343,132 @@ describe('createBatchHandler', () => {
     expect(() =>
       build({ directory, deadLetters: null, errorBehavior: 'DoNotFailAndReturnResponse' }),
     ).not.toThrow();
+  });
+});
+
+/** A Logger that keeps every line as [level, message, fields]. */
+function recordingLogger() {
+  const lines: [string, string, Record<string, unknown>][] = [];
+  const at =
+    (level: string) =>
+    (message: string, ...fields: Record<string, unknown>[]) =>
+      lines.push([level, message, Object.assign({}, ...fields)]);
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  return { logger, lines };
+}
+
+describe('createBatchHandler log lines', () => {
+  const finalRows = [
+    ['busy-last', 'id:503', 503, 5],
+    ['not-json', null, 400, 1],
+    ['no-identifier', null, 400, 1],
+    ['bad-identifier', 'id:1/message', 400, 1],
+  ] as const;
+
+  it('FailAndReturnResponse: a warning per final failure but 404, then the batch line', async () => {
+    // Prepare
+    const { directory } = fakeDirectory(answers);
+    const { logger, lines } = recordingLogger();
+    const { handler } = build({ directory, logger });
+    // Act
+    await handler(mixedEvent(), context());
+    // Assess
+    expect(lines).toEqual([
+      ...finalRows.map(([messageId, identifier, statusCode, receiveCount]) => [
+        'warn',
+        'Row failed for good',
+        {
+          messageId,
+          identifier: maskIdentifierText(identifier),
+          statusCode,
+          receiveCount,
+          deadLettered: true,
+          rowWritten: true,
+        },
+      ]),
+      [
+        'info',
+        'Batch done',
+        {
+          rows: 7,
+          rowsByStatus: { '200': 1, '404': 1, '503': 2, '400': 3 },
+          resultsWritten: 6,
+          deadLettered: 5,
+          batchItemFailures: 1,
+          retried: 1,
+          notStarted: 0,
+          writeFailures: 0,
+          upstreamRequests: 0,
+          upstream429: 0,
+          durationMs: expect.any(Number),
+        },
+      ],
+    ]);
+    expect(Object.keys(lines.at(-1)?.[2] ?? {})).toEqual([
+      'rows',
+      'rowsByStatus',
+      'resultsWritten',
+      'deadLettered',
+      'batchItemFailures',
+      'retried',
+      'notStarted',
+      'writeFailures',
+      'upstreamRequests',
+      'upstream429',
+      'durationMs',
+    ]);
+  });
+
+  it('FailWithoutResponse: an error with the masked reason per final failure without a row', async () => {
+    // Prepare
+    const { directory } = fakeDirectory(answers);
+    const { logger, lines } = recordingLogger();
+    const { handler } = build({ directory, logger, errorBehavior: 'FailWithoutResponse' });
+    // Act
+    await handler(mixedEvent(), context());
+    // Assess
+    const failedForGood = lines.filter(([, message]) => message === 'Row failed for good');
+    expect(failedForGood.map(([level, , fields]) => [level, fields.messageId])).toEqual(
+      finalRows.map(([messageId]) => ['error', messageId]),
+    );
+    expect(failedForGood[0]?.[2]).toEqual({
+      messageId: 'busy-last',
+      identifier: maskIdentifierText('id:503'),
+      statusCode: 503,
+      receiveCount: 5,
+      deadLettered: true,
+      rowWritten: false,
+      reason: 'respond.io answered with HTTP 503',
+    });
+    expect(failedForGood[1]?.[2].reason).toMatch(/^Invalid message: the body is not JSON/);
+    expect(failedForGood[3]?.[2].reason).toMatch(/^Invalid Identifier: /);
+  });
+
+  it('logs a lookup that threw, with the message id and the error name only', async () => {
+    // Prepare
+    const directory: ContactDirectory = {
+      async getContact() {
+        throw new TypeError('bug with id:13 inside');
+      },
+    };
+    const { logger, lines } = recordingLogger();
+    const { handler } = build({ directory, logger });
+    // Act
+    await handler({ Records: [record('bug', row('id:13'))] }, context());
+    // Assess
+    expect(lines[0]).toEqual([
+      'error',
+      'Lookup threw unexpectedly',
+      { messageId: 'bug', errorName: 'TypeError' },
+    ]);
+    expect(lines.map(([, message]) => message)).toEqual([
+      'Lookup threw unexpectedly',
+      'Batch done',
+    ]);
   });
 });

@@ -319,7 +319,7 @@ describe('respond.io directory: final client errors', () => {
     expect(received).toHaveLength(1);
     expect(result.attempts).toBe(1);
     expect(result.row).toMatchObject({ StatusCode: status, Message: message, ID: null });
-    expect(result.retryable).toBe(false);
+    expect(result).toMatchObject({ kind: 'failed', failure: { retryable: false } });
     expect(waits).toEqual([]);
     expect(events).toEqual([
       { attempt: 1, status, latencyMs: expect.any(Number), willRetry: false, waitMs: 0 },
@@ -518,7 +518,7 @@ describe('respond.io directory: rate limits (429, 449)', () => {
     expect(received).toHaveLength(2);
     expect(waits).toEqual([1000]);
     expect(result.row).toMatchObject({ StatusCode: 429, Message: 'Too many requests' });
-    expect(result.retryable).toBe(true);
+    expect(result).toMatchObject({ kind: 'failed', failure: { retryable: true } });
   });
 });
 
@@ -656,7 +656,7 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     expect(events[0]).toMatchObject({ status: 'network', willRetry: true });
     expect(failed.row.StatusCode).toBe(502);
     expect(failed.row.Message).toMatch(/^Could not reach respond\.io/);
-    expect(failed.retryable).toBe(true);
+    expect(failed).toMatchObject({ kind: 'failed', failure: { retryable: true } });
   });
 
   it('reports a refused connection as a network failure with its code', async () => {
