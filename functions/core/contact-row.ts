@@ -142,15 +142,16 @@ export function errorRow(statusCode: number, message: string): ContactRow {
   };
 }
 
+/** Why a 200 answer is not a contact (its row is a 502). */
+export const NOT_A_CONTACT_MESSAGE = 'respond.io returned a response that is not a contact object';
+
 /**
  * Maps a respond.io v2 contact body (a flat object; a v1-style `{ data: {...} }` wrapper is
- * unwrapped) to a success row. A body that is not a contact object becomes a 502 error row.
+ * unwrapped) to a success row, or null when the body is not a contact object.
  */
-export function contactRow(body: unknown): ContactRow {
+export function readContact(body: unknown): ContactRow | null {
   const contact = isRecord(body) && isRecord(body.data) && !('id' in body) ? body.data : body;
-  if (!isRecord(contact)) {
-    return errorRow(502, 'respond.io returned a response that is not a contact object');
-  }
+  if (!isRecord(contact)) return null;
   return {
     StatusCode: 200,
     Message: null,
@@ -168,4 +169,9 @@ export function contactRow(body: unknown): ContactRow {
     CountryCode: text(contact.countryCode),
     CustomFields: customFields(contact.custom_fields ?? contact.customFields),
   };
+}
+
+/** The row of a respond.io contact body: its success row, or a 502 error row when it is none. */
+export function contactRow(body: unknown): ContactRow {
+  return readContact(body) ?? errorRow(502, NOT_A_CONTACT_MESSAGE);
 }

@@ -7,7 +7,7 @@
  * Both carry the row to answer or write. Callers branch on `kind`, never on the row's StatusCode.
  */
 
-import { type ContactRow, contactRow, errorRow } from './contact-row.js';
+import { type ContactRow, errorRow, NOT_A_CONTACT_MESSAGE, readContact } from './contact-row.js';
 import { type ClassifiedFailure, classifyFailure } from './failure.js';
 import { type Identifier, parseIdentifier } from './identifier.js';
 import type { ContactDirectory, LookupOptions } from './ports.js';
@@ -48,18 +48,12 @@ export function failedLookup(failure: ClassifiedFailure): LookupFailed {
   return { kind: 'failed', failure: { ...failure, message: row.Message ?? failure.message }, row };
 }
 
-/** The lookup outcome of a directory's answer body: a contact, or a body that is none. */
+/** The lookup outcome of a directory's answer body: a contact, or a body that is none (502). */
 function foundOrNot(body: unknown): LookupOutcome {
-  const row = contactRow(body);
-  // contactRow answers a body that is no contact object with an error row (502): a failure.
-  if (row.StatusCode !== 200) {
-    return failedLookup({
-      statusCode: row.StatusCode,
-      message: row.Message ?? '',
-      retryable: false,
-    });
-  }
-  return { kind: 'found', row };
+  const row = readContact(body);
+  return row === null
+    ? failedLookup({ statusCode: 502, message: NOT_A_CONTACT_MESSAGE, retryable: false })
+    : { kind: 'found', row };
 }
 
 export async function lookupContact(

@@ -6,6 +6,7 @@ import {
   errorRow,
   MAX_MESSAGE_LENGTH,
   OUTPUT_COLUMNS,
+  readContact,
   unixSecondsToIso,
 } from '../../functions/core/contact-row.js';
 
@@ -128,6 +129,26 @@ describe('contactRow', () => {
       expectAllDataNull(row);
     },
   );
+
+  it.each([null, 'text', 42, [1, 2], true])(
+    'reads no contact from a non-object body %j',
+    (body) => {
+      // Act
+      const contact = readContact(body);
+      // Assess
+      expect(contact).toBeNull();
+    },
+  );
+
+  it('reads a contact object as its success row, the same row contactRow gives', () => {
+    // Prepare
+    const body = { id: 7, firstName: 'Ana', tags: ['vip'] };
+    // Act
+    const contact = readContact(body);
+    // Assess
+    expect(contact).toEqual(contactRow(body));
+    expect(contact?.StatusCode).toBe(200);
+  });
 
   it('never throws and always yields the full column set (property)', () => {
     fc.assert(
