@@ -19,6 +19,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { matchRoute } from '../functions/core/api-routes.js';
+import { errorName } from '../functions/core/errors.js';
 import { listen, readBody } from './listen.js';
 
 export type PayloadVersion = '1.0' | '2.0';
@@ -373,7 +374,7 @@ export async function startApiGatewayServer(
       } catch (error) {
         options.onInvocationError?.({
           requestId,
-          errorName: error instanceof Error ? error.name : typeof error,
+          errorName: errorName(error),
         });
         sendJson(res, 502, { message: 'Internal server error' }, requestId);
       } finally {

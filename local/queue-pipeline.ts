@@ -311,23 +311,28 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
     return batch;
   }
 
+  /** Sets the visibility timeout of received input messages, ten per call. */
+  async function changeVisibility(messages: readonly Message[], seconds: number): Promise<void> {
+    for (const chunk of chunks(messages, 10)) {
+      await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: info.queues.input,
+          Entries: chunk.map((message, index) => ({
+            Id: `v${index}`,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: seconds,
+          })),
+        }),
+      );
+    }
+  }
+
   /** Fault hook: makes the chosen messages visible again before the handler runs. */
   async function redeliverEarly(messages: readonly Message[]): Promise<number> {
     const choose = options.faults?.redeliverEarly;
     if (choose === undefined) return 0;
     const chosen = messages.filter((message) => choose(message));
-    for (const chunk of chunks(chosen, 10)) {
-      await client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: info.queues.input,
-          Entries: chunk.map((message, index) => ({
-            Id: `r${index}`,
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
-          })),
-        }),
-      );
-    }
+    await changeVisibility(chosen, 0);
     return chosen.length;
   }
 
@@ -379,18 +384,7 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
       );
     }
     if (options.failureVisibilityTimeoutSeconds !== undefined) {
-      for (const chunk of chunks(retry, 10)) {
-        await client.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: info.queues.input,
-            Entries: chunk.map((message, index) => ({
-              Id: `v${index}`,
-              ReceiptHandle: message.ReceiptHandle,
-              VisibilityTimeout: options.failureVisibilityTimeoutSeconds,
-            })),
-          }),
-        );
-      }
+      await changeVisibility(retry, options.failureVisibilityTimeoutSeconds);
     }
     counters.batches += 1;
     counters.received += messages.length;

@@ -18,6 +18,7 @@ import {
 import { ConfigError } from '../core/config.js';
 import { deadlineFrom } from '../core/deadline.js';
 import type { ErrorBehavior } from '../core/error-behavior.js';
+import { errorName } from '../core/errors.js';
 import { loggableMessage, maskIdentifierText } from '../core/identifier.js';
 import { failedLookup, lookupContact } from '../core/lookup.js';
 import {
@@ -124,7 +125,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       // A bug of ours, not the row's fault: let SQS deliver the row again.
       log?.error('Lookup threw unexpectedly', {
         messageId: record.messageId,
-        errorName: error instanceof Error ? error.name : typeof error,
+        errorName: errorName(error),
       });
       return failedLookup({
         statusCode: 500,
@@ -226,7 +227,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       deps.metrics?.publish(summary);
     } catch (error) {
       log?.warn('Metrics could not be published', {
-        errorName: error instanceof Error ? error.name : typeof error,
+        errorName: errorName(error),
       });
     }
     return {

@@ -7,6 +7,7 @@
 
 import type { SQSRecord } from 'aws-lambda';
 import type { RecordFacts } from '../core/batch-settlement.js';
+import { isRecord } from '../core/json.js';
 
 /** Largest input body accepted (UTF-8 bytes); bigger bodies are poison messages. */
 export const MAX_INPUT_BODY_BYTES = 64 * 1024;
@@ -36,7 +37,7 @@ export function parseInputMessage(body: string): InputMessage {
   } catch {
     return poison('the body is not JSON; expected {"Identifier": "..."}');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isRecord(parsed)) {
     return poison('the body is not a JSON object; expected {"Identifier": "..."}');
   }
   const { Identifier: identifier, ...extras } = parsed as Record<string, unknown>;

@@ -6,6 +6,7 @@
  */
 
 import { isNetworkError } from 'ky';
+import { errorName } from '../../core/errors.js';
 import type { LookupFailure } from '../../core/failure.js';
 
 /** How deep the cause chain is searched for a code. */
@@ -53,6 +54,6 @@ export function networkFailure(error: unknown): LookupFailure {
  */
 export function requestFailure(error: unknown): LookupFailure {
   if (isNetworkError(error) || isRawFetchFailure(error)) return networkFailure(error);
-  const name = error instanceof Error ? error.name : typeof error;
+  const name = errorName(error);
   return { kind: 'internal', detail: `the HTTP client failed unexpectedly (${name})` };
 }

@@ -4,6 +4,7 @@
  * its class alone, since its message might quote the secret.
  */
 
+import { errorName } from '../../core/errors.js';
 import type { LookupFailure } from '../../core/failure.js';
 import { TokenError } from '../../core/ports.js';
 
@@ -11,6 +12,6 @@ export function tokenFailure(error: unknown): LookupFailure {
   if (error instanceof TokenError) {
     return { kind: 'token', reason: error.reason, detail: error.message };
   }
-  const name = error instanceof Error ? error.name : typeof error;
+  const name = errorName(error);
   return { kind: 'token', reason: 'unavailable', detail: `the token source failed (${name})` };
 }
