@@ -2,13 +2,11 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
+import { readByFunction, SETTINGS } from '../../functions/core/settings.js';
 import { API_ROUTES, routeKey } from '../../infra/api-routes.js';
-import {
-  ConnectorConfigError,
-  rateBudget,
-  readConnectorConfig,
-} from '../../infra/connector-config.js';
+import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { ACCESS_LOG_FIELDS, DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
+import { rateBudget } from '../../infra/rate-budget.js';
 import {
   logicalId,
   type Resource,
@@ -236,7 +234,6 @@ describe('ConnectorStack with the default configuration', () => {
       RESPONDIO_MAX_ATTEMPTS: '3',
       TOKEN_CACHE_TTL_SECONDS: '300',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
       NODE_OPTIONS: '--enable-source-maps',
     };
     expect(api).toEqual({
@@ -250,6 +247,8 @@ describe('ConnectorStack with the default configuration', () => {
       RESULTS_QUEUE_URL: { Ref: logicalId(synthesized, stack.resultsQueue) },
       DEAD_LETTER_QUEUE_URL: { Ref: logicalId(synthesized, stack.deadLetterQueue) },
       MAX_RECEIVE_COUNT: '5',
+      // Only the SQS function publishes metrics.
+      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
       POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
     });
     const deployed = (env: Record<string, unknown>) =>
@@ -275,6 +274,23 @@ describe('ConnectorStack with the default configuration', () => {
       },
       ReservedConcurrentExecutions: 1,
     });
+  });
+
+  it('sets exactly the variables the settings table says the stack sets for each function', () => {
+    // Prepare: a function's variables that come from a context key or that the stack computes.
+    const expected = (fn: 'api' | 'sqs') =>
+      Object.values(SETTINGS)
+        .filter((entry) => entry.env !== undefined && readByFunction(entry.readBy, fn))
+        .filter((entry) => entry.context !== undefined || entry.stackSets !== undefined)
+        .map((entry) => entry.env)
+        .concat('NODE_OPTIONS')
+        .sort();
+    // Act
+    const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
+    const sqs = functionEnvironment(synthesized, synthesized.stack.sqsFunction);
+    // Assess
+    expect(Object.keys(api).sort()).toEqual(expected('api'));
+    expect(Object.keys(sqs).sort()).toEqual(expected('sqs'));
   });
 
   it('consumes the input queue with ReportBatchItemFailures, batch size, window and concurrency', () => {
@@ -502,6 +518,41 @@ describe('ConnectorStack settings from context', () => {
       ReservedConcurrentExecutions: Match.absent(),
     });
   });
+
+  it('passes metricsNamespace, logLevel and the respond.io settings through to the functions', () => {
+    // Act
+    const synthesized = synthesize({
+      metricsNamespace: 'Team/Connector',
+      logLevel: 'debug',
+      respondioTimeoutMs: '4000',
+      respondioMaxAttempts: 2,
+      respondioBaseUrl: 'https://eu.respond.io/v2/',
+    });
+    // Assess
+    const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
+    const sqs = functionEnvironment(synthesized, synthesized.stack.sqsFunction);
+    expect(sqs).toMatchObject({
+      POWERTOOLS_METRICS_NAMESPACE: 'Team/Connector',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      RESPONDIO_TIMEOUT_MS: '4000',
+      RESPONDIO_MAX_ATTEMPTS: '2',
+      RESPONDIO_BASE_URL: 'https://eu.respond.io/v2',
+    });
+    expect(api.POWERTOOLS_METRICS_NAMESPACE).toBeUndefined();
+    const text = (env: Record<string, unknown>): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(env).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      );
+    expect(loadConfig(text(sqs))).toMatchObject({
+      metricsNamespace: 'Team/Connector',
+      logLevel: 'DEBUG',
+      requestTimeoutMs: 4000,
+      maxAttempts: 2,
+    });
+    expect(loadConfig(text(api))).toMatchObject({ logLevel: 'DEBUG' });
+  });
 });
 
 describe('readConnectorConfig', () => {
@@ -524,6 +575,16 @@ describe('readConnectorConfig', () => {
     ],
     [{ tokenSecretArn: SECRET_ARN, tokenSecretName: 'token' }, /not both/],
     [{ logRetentionDays: '10' }, /logRetentionDays must be one of 1, 3, 5/],
+    [{ logLevel: 'SILENT' }, /logLevel must be one of DEBUG, INFO, WARN, ERROR, got "SILENT"/],
+    [
+      { metricsNamespace: 'no spaces' },
+      /metricsNamespace has characters CloudWatch does not accept/,
+    ],
+    [{ respondioBaseUrl: 'http://127.0.0.1:4010/v2' }, /respondioBaseUrl must use https/],
+    [
+      { respondioBaseUrl: 'https://api.respond.io/v2?x=1' },
+      /respondioBaseUrl must not carry a query/,
+    ],
     [{ respondioBaseUrl: 'http://api.respond.io/v2' }, /respondioBaseUrl must use https/],
     [
       { respondioTimeoutMs: '15000' },
