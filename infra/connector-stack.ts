@@ -32,6 +32,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { containerRateLimit, loadConfig } from '../functions/core/config.js';
+import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.js';
 import { API_ROUTES } from './api-routes.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
 import { ConnectorFunction } from './connector-function.js';
@@ -122,7 +123,7 @@ export class ConnectorStack extends Stack {
       ...config.passedThrough.api,
       RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.apiContainerShare),
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-api',
+      POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME,
     };
     const sqsEnvironment = {
       ...config.passedThrough.sqs,
@@ -130,7 +131,7 @@ export class ConnectorStack extends Stack {
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.sqsContainerShare),
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
       DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
+      POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME,
     };
     // The functions read their environment with this same loader: fail the synth, not the deploy.
     // The rate each container will keep must be the one the budget check counted.

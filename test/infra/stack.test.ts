@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
-import { readByFunction, SETTINGS } from '../../functions/core/settings.js';
+import {
+  API_SERVICE_NAME,
+  readByFunction,
+  SETTINGS,
+  SQS_SERVICE_NAME,
+} from '../../functions/core/settings.js';
 import { API_ROUTES, routeKey } from '../../infra/api-routes.js';
 import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { ACCESS_LOG_FIELDS, DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
@@ -239,7 +244,7 @@ describe('ConnectorStack with the default configuration', () => {
     expect(api).toEqual({
       ...shared,
       RESPONDIO_RATE_LIMIT_SHARE: '0.2', // apiBudgetShare 0.2 / apiConcurrency 1
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-api',
+      POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME, // the very constant functions/api/handler.ts uses
     });
     expect(sqs).toEqual({
       ...shared,
@@ -249,8 +254,12 @@ describe('ConnectorStack with the default configuration', () => {
       MAX_RECEIVE_COUNT: '5',
       // Only the SQS function publishes metrics.
       POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
+      POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME, // the very constant the SQS runtime uses
     });
+    expect([API_SERVICE_NAME, SQS_SERVICE_NAME]).toEqual([
+      'respondio-get-contact-api',
+      'respondio-get-contact-sqs',
+    ]);
     const deployed = (env: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries(env).map(([key, value]) => [
@@ -270,7 +279,7 @@ describe('ConnectorStack with the default configuration', () => {
     expect(containerRateLimit(loadConfig(deployed(sqs)))).toBe(2);
     synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'respondio-connector-api' }),
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME }),
       },
       ReservedConcurrentExecutions: 1,
     });
@@ -513,7 +522,7 @@ describe('ConnectorStack settings from context', () => {
     });
     synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs' }),
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME }),
       },
       ReservedConcurrentExecutions: Match.absent(),
     });
@@ -548,10 +557,14 @@ describe('ConnectorStack settings from context', () => {
     expect(loadConfig(text(sqs))).toMatchObject({
       metricsNamespace: 'Team/Connector',
       logLevel: 'DEBUG',
+      serviceName: SQS_SERVICE_NAME,
       requestTimeoutMs: 4000,
       maxAttempts: 2,
     });
-    expect(loadConfig(text(api))).toMatchObject({ logLevel: 'DEBUG' });
+    expect(loadConfig(text(api))).toMatchObject({
+      logLevel: 'DEBUG',
+      serviceName: API_SERVICE_NAME,
+    });
   });
 });
 
