@@ -33,12 +33,10 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../functions/core/api-routes.js';
 import { containerRateLimit, loadConfig } from '../functions/core/config.js';
-import {
-  type ConnectorConfig,
-  inputVisibilityTimeoutSeconds,
-  rateBudget,
-} from './connector-config.js';
+import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.js';
+import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
 import { ConnectorFunction } from './connector-function.js';
+import { rateBudget } from './rate-budget.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -120,30 +118,20 @@ export class ConnectorStack extends Stack {
       retentionPeriod: Duration.days(4),
     });
 
-    // Functions.
-    const shared = {
-      RESPONDIO_TOKEN_SECRET_ID: secretId,
-      RESPONDIO_BASE_URL: config.respondioBaseUrl,
-      ERROR_BEHAVIOR: config.errorBehavior,
-      RESPONDIO_RATE_LIMIT_RPS: String(config.rateLimitRps),
-      RESPONDIO_TIMEOUT_MS: String(config.respondioTimeoutMs),
-      RESPONDIO_MAX_ATTEMPTS: String(config.respondioMaxAttempts),
-      TOKEN_CACHE_TTL_SECONDS: String(config.tokenCacheTtlSeconds),
-      POWERTOOLS_LOG_LEVEL: config.logLevel,
-      POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
-    };
+    // Functions: the variables passed through from context, plus the ones the stack computes.
     const apiEnvironment = {
-      ...shared,
+      ...config.passedThrough.api,
+      RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.apiContainerShare),
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-api',
+      POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME,
     };
     const sqsEnvironment = {
-      ...shared,
+      ...config.passedThrough.sqs,
+      RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.sqsContainerShare),
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
       DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
-      MAX_RECEIVE_COUNT: String(config.maxReceiveCount),
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
+      POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME,
     };
     // The functions read their environment with this same loader: fail the synth, not the deploy.
     // The rate each container will keep must be the one the budget check counted.

@@ -20,8 +20,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { sendMessagesInBatches } from '../functions/adapters/sqs-sinks.js';
+import { loadLocalRunSettings } from '../functions/core/config.js';
 import { OUTPUT_COLUMNS } from '../functions/core/contact-row.js';
-import { DEFAULT_REGION, DEFAULT_SQS_PORT, QUEUE_NAMES } from './queue-pipeline.js';
+import { DEFAULT_REGION, QUEUE_NAMES } from './queue-pipeline.js';
 import { type InputRow, type OutputRecord, readRows, writeRecords } from './rows-io.js';
 
 export interface BatchRunOptions {
@@ -100,7 +101,7 @@ function deadLetterRecord(id: string, dead: DeadLetter): OutputRecord {
 
 export async function runBatch(options: BatchRunOptions): Promise<BatchRunSummary> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const port = process.env.LOCAL_SQS_PORT?.trim() || String(DEFAULT_SQS_PORT);
+  const port = loadLocalRunSettings(process.env).localSqsPort;
   const sqsEndpoint = options.sqsEndpoint ?? `http://127.0.0.1:${port}`;
   const out = options.out ?? defaultOut(options.file);
   const timeoutMs = options.timeoutMs ?? 300_000;

@@ -25,10 +25,11 @@ import {
 import type { SQSBatchResponse, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { buildApp, interceptLocalhostDns } from 'fauxqs';
 import { loadConfig } from '../functions/core/config.js';
+import { SETTINGS } from '../functions/core/settings.js';
 import type { SqsBatchHandler } from '../functions/sqs/batch.js';
 import { createSqsFunction } from '../functions/sqs/handler.js';
 
-export const DEFAULT_SQS_PORT = 9324;
+export const DEFAULT_SQS_PORT = SETTINGS.localSqsPort.default;
 export const DEFAULT_REGION = 'us-east-1';
 export const QUEUE_NAMES = {
   input: 'respondio-contacts-input',

@@ -13,20 +13,21 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_BASE_URL } from '../functions/core/config.js';
+import { DEFAULT_BASE_URL, loadConfig, loadLocalRunSettings } from '../functions/core/config.js';
+import { SETTINGS } from '../functions/core/settings.js';
 import {
   type PayloadVersion,
   type ProxyHandler,
   startApiGatewayServer,
 } from './api-gateway-server.js';
-import { DEFAULT_SQS_PORT, localSqsFunction, startQueuePipeline } from './queue-pipeline.js';
+import { localSqsFunction, startQueuePipeline } from './queue-pipeline.js';
 import { startSecretsManagerStandIn } from './secrets-manager-stand-in.js';
 import { DEMO_CONTACTS, DEMO_TOKEN, startSimulator } from './simulator/server.js';
 
 /** The secret id the local run stores the token under. */
 export const LOCAL_TOKEN_SECRET_ID = 'local/respondio-token';
 
-export const DEFAULT_PORT = 3000;
+export const DEFAULT_PORT = SETTINGS.port.default;
 
 export interface LocalRunOptions {
   /** Default 127.0.0.1. */
@@ -161,37 +162,19 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
   }
 }
 
-function parsePort(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(raw)}`);
-  }
-  return port;
-}
-
-function parseSqsPort(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_SQS_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(
-      `LOCAL_SQS_PORT must be a whole number from 0 to 65535, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return port;
-}
-
 async function main(): Promise<void> {
-  const realToken = process.env.RESPONDIO_TOKEN?.trim() || undefined;
+  // Both through the settings table: a bad value stops here, naming every problem.
+  const local = loadLocalRunSettings(process.env);
+  const functions = loadConfig(process.env);
+  const realToken = local.respondioToken ?? undefined;
   // The handler reads the token from the secrets stand-in; keep it out of the environment.
   delete process.env.RESPONDIO_TOKEN;
-  const userBaseUrl = process.env.RESPONDIO_BASE_URL?.trim() || undefined;
   const run = await startLocal({
-    host: process.env.HOST?.trim() || '127.0.0.1',
-    port: parsePort(process.env.PORT),
-    ...(realToken ? { realToken } : {}),
-    ...(realToken && userBaseUrl ? { baseUrl: userBaseUrl } : {}),
-    sqsPort: parseSqsPort(process.env.LOCAL_SQS_PORT),
+    host: local.host,
+    port: local.port,
+    // With a real token the handler calls RESPONDIO_BASE_URL (default: the real respond.io API).
+    ...(realToken ? { realToken, baseUrl: functions.baseUrl } : {}),
+    sqsPort: local.localSqsPort,
   });
 
   const backend =
@@ -202,7 +185,7 @@ async function main(): Promise<void> {
     [
       '',
       `respond.io Get Contact API listening on ${run.url}`,
-      `Backed by ${backend}; ERROR_BEHAVIOR=${process.env.ERROR_BEHAVIOR?.trim() || 'FailAndReturnResponse'}`,
+      `Backed by ${backend}; ERROR_BEHAVIOR=${functions.errorBehavior}`,
       '',
       'Try:',
       ...run.curlLines.map((line) => `  ${line}`),
@@ -253,7 +236,8 @@ function isEntryPoint(): boolean {
 export function startFailureMessage(error: unknown): string {
   const failure = error as NodeJS.ErrnoException & { port?: number };
   if (failure?.code === 'EADDRINUSE') {
-    const setting = failure.port === parsePort(process.env.PORT) ? 'PORT' : 'LOCAL_SQS_PORT';
+    const setting =
+      failure.port === loadLocalRunSettings(process.env).port ? 'PORT' : 'LOCAL_SQS_PORT';
     return `port ${failure.port} is already in use (another npm start?); stop that process or choose another port, e.g. ${setting}=${(failure.port ?? 0) + 1} npm start`;
   }
   return failure?.message ?? String(error);

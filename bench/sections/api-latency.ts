@@ -12,7 +12,7 @@
 
 import ky from 'ky';
 import { createApiHandler } from '../../functions/api/app.js';
-import { loadConfig } from '../../functions/core/config.js';
+import { loadConfig, loadLogSettings } from '../../functions/core/config.js';
 import { createConnector } from '../../functions/runtime/connector.js';
 import { createLogger } from '../../functions/runtime/logger.js';
 import { createLambdaContext, toApiGatewayEvent } from '../../local/api-gateway-server.js';
@@ -45,7 +45,7 @@ export const apiLatency: BenchSection = {
     try {
       // The highest limit the configuration allows: one call at a time never waits for a slot.
       const config = loadConfig({ RESPONDIO_BASE_URL: sim.url, RESPONDIO_RATE_LIMIT_RPS: '10000' });
-      const logger = createLogger('bench-api');
+      const logger = createLogger(loadLogSettings(process.env, 'bench-api'));
       const { directory } = createConnector(config, { tokens: demoTokens, logger });
       const handler = createApiHandler({ directory, config, logger });
       const authorization = `Bearer ${DEMO_TOKEN}`;

@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import ky from 'ky';
 import { createApiHandler } from '../../functions/api/app.js';
-import { loadConfig } from '../../functions/core/config.js';
+import { loadConfig, loadLogSettings } from '../../functions/core/config.js';
 import { lookupContact } from '../../functions/core/lookup.js';
 import { createConnector } from '../../functions/runtime/connector.js';
 import { createLogger } from '../../functions/runtime/logger.js';
@@ -74,7 +74,7 @@ async function pool(
 function variants(url: string, concurrency: number): Variant[] {
   // The highest limit the configuration allows, so pacing does not shape the run.
   const config = loadConfig({ RESPONDIO_BASE_URL: url, RESPONDIO_RATE_LIMIT_RPS: '10000' });
-  const logger = createLogger('bench-cpu');
+  const logger = createLogger(loadLogSettings(process.env, 'bench-cpu'));
   const authorization = `Bearer ${DEMO_TOKEN}`;
   const farDeadline = () => Date.now() + 60_000;
   return [

@@ -60,6 +60,7 @@ async function runContainers(
       RESPONDIO_BASE_URL: sim.url,
       RESPONDIO_RATE_LIMIT_RPS: String(settings.limitRps),
       RESPONDIO_RATE_LIMIT_SHARE: String(1 / containers),
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
     });
     const sinks = memorySinks();
     // The SQS function's own composition root, with memory sinks instead of queues.

@@ -1,12 +1,12 @@
 /**
  * Batch summaries as CloudWatch metrics: embedded metric format (EMF) log lines through
- * Powertools Metrics, one line for the batch and one per StatusCode.
+ * Powertools Metrics, one line for the batch and one per StatusCode. The namespace and service
+ * are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME through
+ * the settings; the runtime builds it).
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { BatchMetrics } from '../core/ports.js';
-
-export const METRICS_NAMESPACE = 'RespondioConnector';
 
 export function createPowertoolsBatchMetrics(metrics: Metrics): BatchMetrics {
   return {

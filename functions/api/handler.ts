@@ -8,12 +8,14 @@
  * later with a less clear error. The local run (`npm start`) fails the same way, at start-up.
  */
 
-import { loadConfig } from '../core/config.js';
+import { loadConfig, loadLogSettings } from '../core/config.js';
+import { API_SERVICE_NAME } from '../core/settings.js';
 import { createConnector } from '../runtime/connector.js';
 import { createLogger } from '../runtime/logger.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
-const logger = createLogger('respondio-get-contact-api');
+// The log settings alone never fail, so an invalid configuration is still logged.
+const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));
 
 function buildHandler(): ApiHandler {
   try {

@@ -1,10 +1,13 @@
 /**
- * Configuration: every environment variable, its default and its check, in one place.
- * `loadConfig` is pure (it takes the environment as an argument) and reports every problem at
- * once, so a misconfigured function fails at start-up with one clear message.
+ * The functions' configuration, read from the environment through the settings table
+ * (core/settings.ts): `loadConfig` is pure (it takes the environment as an argument) and reports
+ * every problem at once, so a misconfigured function fails at start-up with one clear message.
+ * The local run's own variables are read here too, from the same table.
  */
 
-import { ERROR_BEHAVIORS, type ErrorBehavior, parseErrorBehavior } from './error-behavior.js';
+import type { ErrorBehavior } from './error-behavior.js';
+import { readSettings } from './setting-table.js';
+import { type LogLevel, readByFunction, SETTINGS } from './settings.js';
 
 export interface Config {
   /** RESPONDIO_BASE_URL: respond.io API base, without a trailing slash. */
@@ -31,88 +34,101 @@ export interface Config {
   readonly deadLetterQueueUrl: string | null;
   /** MAX_RECEIVE_COUNT: the input queue's redrive maxReceiveCount. */
   readonly maxReceiveCount: number;
+  /** POWERTOOLS_LOG_LEVEL */
+  readonly logLevel: LogLevel;
+  /** POWERTOOLS_SERVICE_NAME; null: the function's own name (API_SERVICE_NAME, SQS_SERVICE_NAME). */
+  readonly serviceName: string | null;
+  /** POWERTOOLS_METRICS_NAMESPACE (SQS function). */
+  readonly metricsNamespace: string;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const DEFAULT_BASE_URL = 'https://api.respond.io/v2';
+export const DEFAULT_BASE_URL = SETTINGS.respondioBaseUrl.default;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
-}
-
 export function loadConfig(env: Env): Config {
-  const problems: string[] = [];
-  const value = (name: string) => {
-    const raw = env[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
-  const number = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-      problems.push(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-      return fallback;
-    }
-    return parsed;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const parsed = number(name, fallback, min, max);
-    if (!Number.isInteger(parsed)) {
-      problems.push(`${name} must be a whole number, got ${JSON.stringify(value(name))}`);
-      return fallback;
-    }
-    return parsed;
-  };
-
-  let baseUrl = value('RESPONDIO_BASE_URL') ?? DEFAULT_BASE_URL;
-  try {
-    const url = new URL(baseUrl);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-      problems.push('RESPONDIO_BASE_URL must use https (plain http is allowed only for loopback)');
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      problems.push('RESPONDIO_BASE_URL must not carry a query, fragment or credentials');
-    }
-    baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-  } catch {
-    problems.push(`RESPONDIO_BASE_URL is not a URL: ${JSON.stringify(baseUrl)}`);
-  }
-
-  const errorBehavior = parseErrorBehavior(value('ERROR_BEHAVIOR'));
-  if (errorBehavior === null) {
-    problems.push(
-      `ERROR_BEHAVIOR must be one of ${ERROR_BEHAVIORS.join(', ')}, got ${JSON.stringify(value('ERROR_BEHAVIOR'))}`,
-    );
-  }
-
-  const config: Config = {
-    baseUrl,
-    tokenSecretId: value('RESPONDIO_TOKEN_SECRET_ID') ?? null,
-    tokenCacheTtlMs: number('TOKEN_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
-    errorBehavior: errorBehavior ?? 'FailAndReturnResponse',
-    rateLimitRps: number('RESPONDIO_RATE_LIMIT_RPS', 5, 0.1, 10_000),
-    rateLimitShare: number('RESPONDIO_RATE_LIMIT_SHARE', 1, 0.001, 1),
-    requestTimeoutMs: integer('RESPONDIO_TIMEOUT_MS', 8000, 100, 900_000),
-    maxAttempts: integer('RESPONDIO_MAX_ATTEMPTS', 4, 1, 20),
-    maxRetryAfterMs: number('RESPONDIO_MAX_RETRY_AFTER_SECONDS', 20, 0, 900) * 1000,
-    resultsQueueUrl: value('RESULTS_QUEUE_URL') ?? null,
-    deadLetterQueueUrl: value('DEAD_LETTER_QUEUE_URL') ?? null,
-    maxReceiveCount: integer('MAX_RECEIVE_COUNT', 5, 1, 1000),
-  };
+  const { values, problems } = readSettings(
+    SETTINGS,
+    'environment',
+    (name) => env[name],
+    (declared) => readByFunction(declared.readBy, 'api') || readByFunction(declared.readBy, 'sqs'),
+  );
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  return config;
+  return {
+    baseUrl: values.respondioBaseUrl,
+    tokenSecretId: values.tokenSecretId,
+    tokenCacheTtlMs: values.tokenCacheTtlSeconds * 1000,
+    errorBehavior: values.errorBehavior,
+    rateLimitRps: values.respondioRateLimitRps,
+    rateLimitShare: values.rateLimitShare,
+    requestTimeoutMs: values.respondioTimeoutMs,
+    maxAttempts: values.respondioMaxAttempts,
+    maxRetryAfterMs: values.maxRetryAfterSeconds * 1000,
+    resultsQueueUrl: values.resultsQueueUrl,
+    deadLetterQueueUrl: values.deadLetterQueueUrl,
+    maxReceiveCount: values.maxReceiveCount,
+    logLevel: values.logLevel,
+    serviceName: values.serviceName,
+    metricsNamespace: values.metricsNamespace,
+  };
+}
+
+/** What a logger needs: the service name on every line and the lowest level written. */
+export interface LogSettings {
+  readonly serviceName: string;
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * POWERTOOLS_SERVICE_NAME (default `serviceName`) and POWERTOOLS_LOG_LEVEL alone, never failing:
+ * an invalid value gives its default (loadConfig reports it). For the line that says why a
+ * function cannot start, and for tools that log like the functions.
+ */
+export function loadLogSettings(env: Env, serviceName: string): LogSettings {
+  const { values } = readSettings(
+    SETTINGS,
+    'environment',
+    (name) => env[name],
+    (declared) => declared === SETTINGS.logLevel || declared === SETTINGS.serviceName,
+  );
+  return { serviceName: values.serviceName ?? serviceName, logLevel: values.logLevel };
+}
+
+/** The log settings of a loaded configuration, for the function named `serviceName` by default. */
+export function logSettingsOf(config: Config, serviceName: string): LogSettings {
+  return { serviceName: config.serviceName ?? serviceName, logLevel: config.logLevel };
+}
+
+/** The variables only the local run reads (npm start, npm run batch). */
+export interface LocalRunSettings {
+  /** PORT */
+  readonly port: number;
+  /** HOST */
+  readonly host: string;
+  /** RESPONDIO_TOKEN: a real token; null runs the simulator. */
+  readonly respondioToken: string | null;
+  /** LOCAL_SQS_PORT */
+  readonly localSqsPort: number;
+}
+
+export function loadLocalRunSettings(env: Env): LocalRunSettings {
+  const { values, problems } = readSettings(
+    SETTINGS,
+    'environment',
+    (name) => env[name],
+    (declared) => declared.readBy === 'local',
+  );
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const { port, host, respondioToken, localSqsPort } = values;
+  return { port, host, respondioToken, localSqsPort };
 }
 
 /**

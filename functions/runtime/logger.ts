@@ -1,21 +1,20 @@
 /**
  * The logs adapter: structured JSON lines through the Powertools Logger, behind core's
  * InvocationLogger port. Every line carries the service name and, once an invocation begins, its
- * Lambda context and correlation id. Callers log status codes, timings and masked identifiers;
- * never tokens, never whole contact records.
+ * Lambda context and correlation id. The service name and level come from the settings
+ * (core/config.ts), never from the environment directly. Callers log status codes, timings and
+ * masked identifiers; never tokens, never whole contact records.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import type { LogSettings } from '../core/config.js';
 import type { InvocationLogger } from '../core/ports.js';
 
 export type { InvocationLogger, Logger } from '../core/ports.js';
 
-export function createLogger(serviceName: string): InvocationLogger {
-  const logger = new Logger({
-    serviceName,
-    logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'INFO') as 'INFO',
-  });
+export function createLogger(settings: LogSettings): InvocationLogger {
+  const logger = new Logger({ serviceName: settings.serviceName, logLevel: settings.logLevel });
   return {
     debug: (message, ...fields) => logger.debug(message, ...fields),
     info: (message, ...fields) => logger.info(message, ...fields),

@@ -6,9 +6,9 @@
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createPowertoolsBatchMetrics, METRICS_NAMESPACE } from '../adapters/cloudwatch-metrics.js';
+import { createPowertoolsBatchMetrics } from '../adapters/cloudwatch-metrics.js';
 import { createDeadLetterQueue, createResultsQueue } from '../adapters/sqs-sinks.js';
-import { type Config, ConfigError } from '../core/config.js';
+import { type Config, ConfigError, logSettingsOf } from '../core/config.js';
 import type {
   BatchMetrics,
   ContactDirectory,
@@ -18,11 +18,10 @@ import type {
   TokenSource,
 } from '../core/ports.js';
 import { missingDeadLetterQueueMessage, needsDeadLetterQueue } from '../core/row-disposition.js';
+import { SQS_SERVICE_NAME } from '../core/settings.js';
 import { createUpstreamStats, type UpstreamStats } from '../core/upstream-stats.js';
 import { createConnector } from './connector.js';
 import { createLogger } from './logger.js';
-
-export const SQS_SERVICE_NAME = 'respondio-get-contact-sqs';
 
 export interface SqsAdapterOverrides {
   /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
@@ -59,7 +58,10 @@ export function createSqsAdapters(
   ) {
     throw new ConfigError(missingDeadLetterQueueMessage(config.errorBehavior));
   }
-  const logger = overrides.logger ?? createLogger(SQS_SERVICE_NAME);
+  // POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE arrive through the configuration:
+  // Powertools prefers constructor options over its environment variables.
+  const logSettings = logSettingsOf(config, SQS_SERVICE_NAME);
+  const logger = overrides.logger ?? createLogger(logSettings);
   const upstream = createUpstreamStats();
   const { directory } = createConnector(config, {
     observer: upstream.observer,
@@ -81,7 +83,10 @@ export function createSqsAdapters(
     metrics:
       overrides.metrics ??
       createPowertoolsBatchMetrics(
-        new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SQS_SERVICE_NAME }),
+        new Metrics({
+          namespace: config.metricsNamespace,
+          serviceName: logSettings.serviceName,
+        }),
       ),
     upstream,
   };

@@ -5,16 +5,17 @@
  */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type Config, ConfigError, containerRateLimit, loadConfig } from '../core/config.js';
-import { createLogger } from '../runtime/logger.js';
 import {
-  createSqsAdapters,
-  SQS_SERVICE_NAME,
-  type SqsAdapterOverrides,
-} from '../runtime/sqs-adapters.js';
+  type Config,
+  ConfigError,
+  containerRateLimit,
+  loadConfig,
+  loadLogSettings,
+} from '../core/config.js';
+import { SQS_SERVICE_NAME } from '../core/settings.js';
+import { createLogger } from '../runtime/logger.js';
+import { createSqsAdapters, type SqsAdapterOverrides } from '../runtime/sqs-adapters.js';
 import { type BatchContext, createBatchHandler, type SqsBatchHandler } from './batch.js';
-
-export const SERVICE_NAME = SQS_SERVICE_NAME;
 
 /** Time kept at the end of an invocation for the last result and dead-letter writes. */
 export const FLUSH_RESERVE_MS = 2000;
@@ -52,10 +53,13 @@ export async function handler(event: SQSEvent, context: BatchContext): Promise<S
       batchHandler = createSqsFunction(loadConfig(process.env));
     } catch (error) {
       // The whole batch is impossible: throwing makes SQS deliver every record again.
-      createLogger(SERVICE_NAME).error('The SQS function cannot start', {
-        errorName: error instanceof Error ? error.name : typeof error,
-        errorMessage: error instanceof ConfigError ? error.message : undefined,
-      });
+      createLogger(loadLogSettings(process.env, SQS_SERVICE_NAME)).error(
+        'The SQS function cannot start',
+        {
+          errorName: error instanceof Error ? error.name : typeof error,
+          errorMessage: error instanceof ConfigError ? error.message : undefined,
+        },
+      );
       throw error;
     }
   }

@@ -4,11 +4,14 @@ import fc from 'fast-check';
 import { API_ROUTES, routeKey } from '../../functions/core/api-routes.js';
 import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
 import {
-  ConnectorConfigError,
-  rateBudget,
-  readConnectorConfig,
-} from '../../infra/connector-config.js';
+  API_SERVICE_NAME,
+  readByFunction,
+  SETTINGS,
+  SQS_SERVICE_NAME,
+} from '../../functions/core/settings.js';
+import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { ACCESS_LOG_FIELDS, DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
+import { rateBudget } from '../../infra/rate-budget.js';
 import {
   logicalId,
   type Resource,
@@ -236,13 +239,12 @@ describe('ConnectorStack with the default configuration', () => {
       RESPONDIO_MAX_ATTEMPTS: '3',
       TOKEN_CACHE_TTL_SECONDS: '300',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
       NODE_OPTIONS: '--enable-source-maps',
     };
     expect(api).toEqual({
       ...shared,
       RESPONDIO_RATE_LIMIT_SHARE: '0.2', // apiBudgetShare 0.2 / apiConcurrency 1
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-api',
+      POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME, // the very constant functions/api/handler.ts uses
     });
     expect(sqs).toEqual({
       ...shared,
@@ -250,8 +252,14 @@ describe('ConnectorStack with the default configuration', () => {
       RESULTS_QUEUE_URL: { Ref: logicalId(synthesized, stack.resultsQueue) },
       DEAD_LETTER_QUEUE_URL: { Ref: logicalId(synthesized, stack.deadLetterQueue) },
       MAX_RECEIVE_COUNT: '5',
-      POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs',
+      // Only the SQS function publishes metrics.
+      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
+      POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME, // the very constant the SQS runtime uses
     });
+    expect([API_SERVICE_NAME, SQS_SERVICE_NAME]).toEqual([
+      'respondio-get-contact-api',
+      'respondio-get-contact-sqs',
+    ]);
     const deployed = (env: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries(env).map(([key, value]) => [
@@ -271,10 +279,27 @@ describe('ConnectorStack with the default configuration', () => {
     expect(containerRateLimit(loadConfig(deployed(sqs)))).toBe(2);
     synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'respondio-connector-api' }),
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME }),
       },
       ReservedConcurrentExecutions: 1,
     });
+  });
+
+  it('sets exactly the variables the settings table says the stack sets for each function', () => {
+    // Prepare: a function's variables that come from a context key or that the stack computes.
+    const expected = (fn: 'api' | 'sqs') =>
+      Object.values(SETTINGS)
+        .filter((entry) => entry.env !== undefined && readByFunction(entry.readBy, fn))
+        .filter((entry) => entry.context !== undefined || entry.stackSets !== undefined)
+        .map((entry) => entry.env)
+        .concat('NODE_OPTIONS')
+        .sort();
+    // Act
+    const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
+    const sqs = functionEnvironment(synthesized, synthesized.stack.sqsFunction);
+    // Assess
+    expect(Object.keys(api).sort()).toEqual(expected('api'));
+    expect(Object.keys(sqs).sort()).toEqual(expected('sqs'));
   });
 
   it('consumes the input queue with ReportBatchItemFailures, batch size, window and concurrency', () => {
@@ -497,9 +522,48 @@ describe('ConnectorStack settings from context', () => {
     });
     synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'respondio-connector-sqs' }),
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME }),
       },
       ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
+  it('passes metricsNamespace, logLevel and the respond.io settings through to the functions', () => {
+    // Act
+    const synthesized = synthesize({
+      metricsNamespace: 'Team/Connector',
+      logLevel: 'debug',
+      respondioTimeoutMs: '4000',
+      respondioMaxAttempts: 2,
+      respondioBaseUrl: 'https://eu.respond.io/v2/',
+    });
+    // Assess
+    const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
+    const sqs = functionEnvironment(synthesized, synthesized.stack.sqsFunction);
+    expect(sqs).toMatchObject({
+      POWERTOOLS_METRICS_NAMESPACE: 'Team/Connector',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      RESPONDIO_TIMEOUT_MS: '4000',
+      RESPONDIO_MAX_ATTEMPTS: '2',
+      RESPONDIO_BASE_URL: 'https://eu.respond.io/v2',
+    });
+    expect(api.POWERTOOLS_METRICS_NAMESPACE).toBeUndefined();
+    const text = (env: Record<string, unknown>): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(env).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      );
+    expect(loadConfig(text(sqs))).toMatchObject({
+      metricsNamespace: 'Team/Connector',
+      logLevel: 'DEBUG',
+      serviceName: SQS_SERVICE_NAME,
+      requestTimeoutMs: 4000,
+      maxAttempts: 2,
+    });
+    expect(loadConfig(text(api))).toMatchObject({
+      logLevel: 'DEBUG',
+      serviceName: API_SERVICE_NAME,
     });
   });
 });
@@ -524,6 +588,16 @@ describe('readConnectorConfig', () => {
     ],
     [{ tokenSecretArn: SECRET_ARN, tokenSecretName: 'token' }, /not both/],
     [{ logRetentionDays: '10' }, /logRetentionDays must be one of 1, 3, 5/],
+    [{ logLevel: 'SILENT' }, /logLevel must be one of DEBUG, INFO, WARN, ERROR, got "SILENT"/],
+    [
+      { metricsNamespace: 'no spaces' },
+      /metricsNamespace has characters CloudWatch does not accept/,
+    ],
+    [{ respondioBaseUrl: 'http://127.0.0.1:4010/v2' }, /respondioBaseUrl must use https/],
+    [
+      { respondioBaseUrl: 'https://api.respond.io/v2?x=1' },
+      /respondioBaseUrl must not carry a query/,
+    ],
     [{ respondioBaseUrl: 'http://api.respond.io/v2' }, /respondioBaseUrl must use https/],
     [
       { respondioTimeoutMs: '15000' },

@@ -4,6 +4,7 @@
 
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
+import { loadLogSettings } from '../../functions/core/config.js';
 import type { Identifier } from '../../functions/core/identifier.js';
 import type {
   ContactDirectory,
@@ -48,10 +49,10 @@ export function captureOutput() {
   };
 }
 
-/** A Powertools logger writing JSON to stdout (never to the global console). */
+/** A Powertools logger writing JSON to stdout (never to the global console), at POWERTOOLS_LOG_LEVEL. */
 export function testLogger(): InvocationLogger {
   delete process.env.POWERTOOLS_DEV;
-  return createLogger('api-test');
+  return createLogger(loadLogSettings(process.env, 'api-test'));
 }
 
 export const JANE = {

@@ -4,8 +4,12 @@ import {
   containerRateLimit,
   DEFAULT_BASE_URL,
   loadConfig,
+  loadLocalRunSettings,
+  loadLogSettings,
   maxStartsPerSecond,
 } from '../../functions/core/config.js';
+import { asReadFrom } from '../../functions/core/setting-table.js';
+import { SETTINGS } from '../../functions/core/settings.js';
 
 describe('loadConfig', () => {
   it('has defaults that work with an empty environment', () => {
@@ -19,12 +23,15 @@ describe('loadConfig', () => {
       errorBehavior: 'FailAndReturnResponse',
       rateLimitRps: 5,
       rateLimitShare: 1,
-      requestTimeoutMs: 8000,
-      maxAttempts: 4,
+      requestTimeoutMs: 5000,
+      maxAttempts: 3,
       maxRetryAfterMs: 20_000,
       resultsQueueUrl: null,
       deadLetterQueueUrl: null,
       maxReceiveCount: 5,
+      logLevel: 'INFO',
+      serviceName: null,
+      metricsNamespace: 'RespondioConnector',
     });
   });
 
@@ -43,6 +50,9 @@ describe('loadConfig', () => {
       RESULTS_QUEUE_URL: 'https://sqs/results',
       DEAD_LETTER_QUEUE_URL: 'https://sqs/dlq',
       MAX_RECEIVE_COUNT: '3',
+      POWERTOOLS_LOG_LEVEL: 'debug',
+      POWERTOOLS_SERVICE_NAME: 'my-service',
+      POWERTOOLS_METRICS_NAMESPACE: 'My/Namespace',
     });
     // Assess
     expect(config).toMatchObject({
@@ -56,6 +66,9 @@ describe('loadConfig', () => {
       resultsQueueUrl: 'https://sqs/results',
       deadLetterQueueUrl: 'https://sqs/dlq',
       maxReceiveCount: 3,
+      logLevel: 'DEBUG',
+      serviceName: 'my-service',
+      metricsNamespace: 'My/Namespace',
     });
     expect(containerRateLimit(config)).toBe(2);
   });
@@ -97,10 +110,109 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RESPONDIO_BASE_URL: url })).toThrow(reason);
   });
 
+  it.each([
+    [
+      'POWERTOOLS_LOG_LEVEL',
+      'LOUD',
+      /POWERTOOLS_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT, got "LOUD"/,
+    ],
+    [
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'has space',
+      /POWERTOOLS_METRICS_NAMESPACE has characters CloudWatch does not accept/,
+    ],
+    ['TOKEN_CACHE_TTL_SECONDS', '0.5', /TOKEN_CACHE_TTL_SECONDS must be a whole number/],
+  ])('refuses %s=%j', (name, value, reason) => {
+    // Act & Assess
+    expect(() => loadConfig({ [name]: value })).toThrow(reason);
+  });
+
+  it('ignores the variables only the local run reads', () => {
+    // Act & Assess
+    expect(() => loadConfig({ PORT: 'eighty', LOCAL_SQS_PORT: '-1' })).not.toThrow();
+  });
+
   it('allows plain http only for loopback', () => {
     // Act & Assess
     expect(loadConfig({ RESPONDIO_BASE_URL: 'http://localhost:4010/v2' }).baseUrl).toBe(
       'http://localhost:4010/v2',
+    );
+  });
+});
+
+describe('the settings table', () => {
+  it.each(['environment', 'context'] as const)(
+    'has defaults its own %s readers accept',
+    (source) => {
+      for (const [key, declared] of Object.entries(SETTINGS)) {
+        // Prepare
+        const { name, reader, fallback } = asReadFrom(declared as never, source);
+        if (name === undefined || fallback === null) continue;
+        const text = Array.isArray(fallback) ? fallback.join(',') : String(fallback);
+        if (text === '') continue;
+        // Act
+        const reading = reader.read(text, name);
+        // Assess
+        expect({ key, reading }).toEqual({ key, reading: { ok: true, value: fallback } });
+      }
+    },
+  );
+
+  it('declares each environment variable and each context key once', () => {
+    // Prepare
+    const entries = Object.values(SETTINGS);
+    const variables = entries.map((entry) => entry.env).filter((name) => name !== undefined);
+    const keys = entries.map((entry) => entry.context).filter((key) => key !== undefined);
+    // Assess
+    expect(new Set(variables).size).toBe(variables.length);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const entry of entries) expect(entry.env ?? entry.context).toBeDefined();
+  });
+});
+
+describe('loadLogSettings', () => {
+  it('reads the service name and level, with the function’s own name as the default', () => {
+    // Act & Assess
+    expect(loadLogSettings({}, 'fn')).toEqual({ serviceName: 'fn', logLevel: 'INFO' });
+    expect(
+      loadLogSettings({ POWERTOOLS_SERVICE_NAME: 'svc', POWERTOOLS_LOG_LEVEL: 'warn' }, 'fn'),
+    ).toEqual({ serviceName: 'svc', logLevel: 'WARN' });
+  });
+
+  it('never fails: an invalid level gives the default, so the failure can still be logged', () => {
+    // Act & Assess
+    expect(
+      loadLogSettings({ POWERTOOLS_LOG_LEVEL: 'LOUD', RESPONDIO_TIMEOUT_MS: 'x' }, 'fn'),
+    ).toEqual({
+      serviceName: 'fn',
+      logLevel: 'INFO',
+    });
+  });
+});
+
+describe('loadLocalRunSettings', () => {
+  it('has defaults and reads every local-run variable', () => {
+    // Act & Assess
+    expect(loadLocalRunSettings({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      respondioToken: null,
+      localSqsPort: 9324,
+    });
+    expect(
+      loadLocalRunSettings({
+        PORT: '0',
+        HOST: ' 0.0.0.0 ',
+        RESPONDIO_TOKEN: 'tok',
+        LOCAL_SQS_PORT: '9400',
+      }),
+    ).toEqual({ port: 0, host: '0.0.0.0', respondioToken: 'tok', localSqsPort: 9400 });
+  });
+
+  it('reports every bad port at once', () => {
+    // Act & Assess
+    expect(() => loadLocalRunSettings({ PORT: '70000', LOCAL_SQS_PORT: '1.5' })).toThrow(
+      /PORT must be a number from 0 to 65535, got "70000"; LOCAL_SQS_PORT must be a whole number/,
     );
   });
 });

@@ -1,46 +1,57 @@
 /**
- * The README is the one documented home of the configuration: keep its tables in step with the
- * code that reads the settings.
+ * The README's configuration tables are generated from the settings table
+ * (functions/core/settings.ts): keep the README in step with it (`npm run docs`).
  */
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { CONTEXT_OPTIONS } from '../../infra/connector-config.js';
+import { readByFunction, SETTINGS } from '../../functions/core/settings.js';
+import { README_TABLES, tableBlock } from '../../infra/settings-readme.js';
 
 const root = new URL('../../', import.meta.url);
 const readme = readFileSync(new URL('README.md', root), 'utf8');
-const configSource = readFileSync(new URL('functions/core/config.ts', root), 'utf8');
+const declared = Object.values(SETTINGS);
 
-/** The rows of the Markdown table that follows `heading`. */
-function tableAfter(heading: string): string {
-  const start = readme.indexOf(heading);
-  expect(start).toBeGreaterThanOrEqual(0);
-  const lines = readme.slice(start).split('\n');
-  const first = lines.findIndex((line) => line.startsWith('|'));
-  const rest = lines.slice(first);
-  const end = rest.findIndex((line) => !line.startsWith('|'));
-  return rest.slice(0, end).join('\n');
+function block(name: 'environment' | 'context'): string {
+  const table = README_TABLES.find((candidate) => candidate.name === name);
+  return table === undefined ? '' : (tableBlock(readme, table) ?? '');
 }
 
 describe('README', () => {
-  it('documents every environment variable the functions read', () => {
+  it('has the configuration tables the settings table generates', () => {
     // Prepare
-    const read = [...configSource.matchAll(/\b(?:value|number|integer)\('([A-Z_]+)'/g)].map(
-      (match) => match[1] as string,
-    );
-    const table = tableAfter('## Configuration');
+    const stale = README_TABLES.filter((table) => tableBlock(readme, table) !== table.render());
     // Assess
-    expect(read.length).toBeGreaterThanOrEqual(12);
-    for (const variable of new Set(read)) expect(table).toContain(`\`${variable}\``);
+    expect(
+      stale.map(
+        (table) =>
+          `README.md: the ${table.name} table differs from functions/core/settings.ts; run \`npm run docs\``,
+      ),
+    ).toEqual([]);
+    for (const table of README_TABLES) expect(tableBlock(readme, table)).toBe(table.render());
   });
 
-  it('documents every CDK context key', () => {
+  it('documents every environment variable the functions read', () => {
     // Prepare
-    const table = tableAfter('### Deployment configuration (CDK context)');
+    const read = declared
+      .filter((entry) => readByFunction(entry.readBy, 'api') || readByFunction(entry.readBy, 'sqs'))
+      .map((entry) => entry.env)
+      .filter((name) => name !== undefined);
+    const table = block('environment');
     // Assess
-    for (const option of CONTEXT_OPTIONS) {
-      if (!option.key.startsWith('(')) expect(table).toContain(`\`${option.key}\``);
-    }
+    expect(read.length).toBeGreaterThanOrEqual(12);
+    for (const variable of read) expect(table).toContain(`| \`${variable}\` |`);
+  });
+
+  it('documents every local-run variable and every CDK context key', () => {
+    // Prepare
+    const local = declared.filter((entry) => entry.readBy === 'local').map((entry) => entry.env);
+    const keys = declared.map((entry) => entry.context).filter((key) => key !== undefined);
+    // Assess
+    expect(local).toEqual(['PORT', 'HOST', 'RESPONDIO_TOKEN', 'LOCAL_SQS_PORT']);
+    for (const variable of local) expect(block('environment')).toContain(`| \`${variable}\` |`);
+    expect(keys.length).toBeGreaterThanOrEqual(27);
+    for (const key of keys) expect(block('context')).toContain(`| \`${key}\` |`);
   });
 
   it('gives the two set-up commands', () => {

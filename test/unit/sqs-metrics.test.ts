@@ -1,10 +1,13 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  createPowertoolsBatchMetrics,
-  METRICS_NAMESPACE,
-} from '../../functions/adapters/cloudwatch-metrics.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createPowertoolsBatchMetrics } from '../../functions/adapters/cloudwatch-metrics.js';
+import { loadConfig } from '../../functions/core/config.js';
+import { SETTINGS, SQS_SERVICE_NAME } from '../../functions/core/settings.js';
+import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { sqsRecord } from '../support/sqs-record.js';
 import { captureOutput } from './api-support.js';
+
+const METRICS_NAMESPACE = SETTINGS.metricsNamespace.default;
 
 type EmfLine = Record<string, unknown> & {
   _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] };
@@ -59,5 +62,71 @@ describe('createPowertoolsBatchMetrics', () => {
     expect(names).toEqual(
       expect.arrayContaining(['RowsRetried', 'WriteFailures', 'UpstreamRetries']),
     );
+  });
+});
+
+describe('the SQS function’s metrics', () => {
+  let output: ReturnType<typeof captureOutput> | undefined;
+  const saved = { ...process.env };
+  beforeEach(() => {
+    // Only the configuration may name the namespace and service, never the process environment.
+    delete process.env.POWERTOOLS_DEV;
+    delete process.env.POWERTOOLS_METRICS_NAMESPACE;
+    delete process.env.POWERTOOLS_SERVICE_NAME;
+  });
+  afterEach(() => {
+    output?.restore();
+    process.env = { ...saved };
+  });
+
+  /** Runs the whole SQS function on one poison message (no respond.io call) and returns its EMF lines. */
+  async function emfOfOneBatch(env: Record<string, string>): Promise<EmfLine[]> {
+    const handler = createSqsFunction(
+      loadConfig({ ERROR_BEHAVIOR: 'DoNotFailAndReturnResponse', ...env }),
+      {
+        tokens: { getToken: async () => 'unused', refresh: async () => 'unused' },
+        results: { send: async () => ({ failed: [] }) },
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+      },
+    );
+    output = captureOutput();
+    await handler(
+      { Records: [sqsRecord('m-1', 'not json')] },
+      { getRemainingTimeInMillis: () => 30_000 },
+    );
+    return (output.lines() as EmfLine[]).filter((line) => line._aws !== undefined);
+  }
+
+  it('go to the namespace POWERTOOLS_METRICS_NAMESPACE names', async () => {
+    // Act
+    const emf = await emfOfOneBatch({ POWERTOOLS_METRICS_NAMESPACE: 'FromEnv' });
+    // Assess
+    const batch = emf.find((line) => 'BatchRows' in line);
+    expect(batch?.BatchRows).toBe(1);
+    expect(emf.length).toBeGreaterThanOrEqual(2); // the batch and its one StatusCode
+    for (const line of emf) {
+      expect(line._aws.CloudWatchMetrics.map((directive) => directive.Namespace)).toEqual([
+        'FromEnv',
+      ]);
+    }
+  });
+
+  it('go to the default namespace with the function’s own service name', async () => {
+    // Act
+    const emf = await emfOfOneBatch({});
+    // Assess
+    expect(emf.length).toBeGreaterThanOrEqual(2);
+    for (const line of emf) {
+      expect(line._aws.CloudWatchMetrics[0]?.Namespace).toBe('RespondioConnector');
+      expect(line.service).toBe(SQS_SERVICE_NAME);
+    }
+  });
+
+  it('carry the service POWERTOOLS_SERVICE_NAME names', async () => {
+    // Act
+    const emf = await emfOfOneBatch({ POWERTOOLS_SERVICE_NAME: 'FromEnvService' });
+    // Assess
+    expect(emf.length).toBeGreaterThanOrEqual(2);
+    for (const line of emf) expect(line.service).toBe('FromEnvService');
   });
 });

@@ -1,0 +1,391 @@
+/**
+ * The settings table: every setting of the connector, declared once. Each entry names its
+ * environment variable and/or CDK context key, who reads it, its default, its reader (the check
+ * of functions/core/setting-readers.ts) and one line of documentation. The functions' loader
+ * (core/config.ts), the local run, the CDK context reader (infra/connector-config.ts) and the
+ * README's two configuration tables (`npm run docs`) all derive from it.
+ *
+ * Longer than ~250 lines on purpose: it is one table, and it is the documentation. Read it top
+ * to bottom, grouped by topic. An entry with both a variable and a context key is one value:
+ * the stack passes the context value to the functions that read the variable, with the same
+ * default. `deployed` marks where the stack reads a key differently on purpose, and says why;
+ * `stackSets` marks the variables the stack computes.
+ */
+
+import { DEFAULT_ERROR_BEHAVIOR, ERROR_BEHAVIORS, parseErrorBehavior } from './error-behavior.js';
+import {
+  baseUrl,
+  integer,
+  integerIn,
+  list,
+  number,
+  numberWhere,
+  oneOf,
+  text,
+  textWhere,
+} from './setting-readers.js';
+import { type Part, type SettingTable, setting, type ValuesOf } from './setting-table.js';
+
+/** The service name of each function's logs and metrics: the stack sets the same. */
+export const API_SERVICE_NAME = 'respondio-get-contact-api';
+export const SQS_SERVICE_NAME = 'respondio-get-contact-sqs';
+
+/** Log levels the functions accept (Powertools' names); SILENT is for tests and benchmarks. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
+
+/** The smallest RESPONDIO_RATE_LIMIT_SHARE a container accepts (the stack checks its split). */
+export const MIN_RATE_LIMIT_SHARE = 0.001;
+
+const port = () => integer(0, 65_535);
+
+export const SETTINGS = {
+  // --- The respond.io token ---
+  tokenSecretId: setting<string | null>({
+    env: 'RESPONDIO_TOKEN_SECRET_ID',
+    readBy: 'functions',
+    read: text(),
+    default: null,
+    defaultText: '— (required in Lambda; `npm start` sets it)',
+    doc: 'Secrets Manager secret id or ARN holding the token. SecretString is the raw token or `{"token": "<token>"}`.',
+    stackSets: 'from `tokenSecretArn`, `tokenSecretName` or the secret it creates',
+  }),
+  tokenSecretArn: setting<string | null>({
+    context: 'tokenSecretArn',
+    readBy: 'stack',
+    read: textWhere(
+      (value) =>
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(value),
+      (name) =>
+        `${name} must be a complete secret ARN ending in the 6-character suffix ` +
+        '(arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf); for a name use tokenSecretName',
+      'secret ARN',
+    ),
+    default: null,
+    doc: 'Complete ARN of an existing Secrets Manager secret holding the respond.io token (raw token or `{"token":"..."}`). Preferred: IAM grants exactly this ARN.',
+  }),
+  tokenSecretName: setting<string | null>({
+    context: 'tokenSecretName',
+    readBy: 'stack',
+    read: textWhere(
+      (value) => /^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value) && !value.startsWith('arn:'),
+      (name, value) =>
+        `${name} must be a secret name (letters, digits and /_+=.@-), got ${JSON.stringify(value)}`,
+      'secret name',
+    ),
+    default: null,
+    doc: 'Name of an existing secret instead of its ARN; IAM then grants `arn:…:secret:<name>-??????` (the six `?` match only the random suffix Secrets Manager appends to that one name). With neither key, the stack creates an empty secret; fill it with `aws secretsmanager put-secret-value` (see the `TokenSecretArn` output).',
+  }),
+  tokenCacheTtlSeconds: setting({
+    env: 'TOKEN_CACHE_TTL_SECONDS',
+    context: 'tokenCacheTtlSeconds',
+    readBy: 'functions',
+    read: integer(0, 86_400),
+    default: 300,
+    doc: 'How long a token read from Secrets Manager is reused per container; a 401 re-reads it at once.',
+  }),
+
+  // --- respond.io ---
+  respondioBaseUrl: setting({
+    env: 'RESPONDIO_BASE_URL',
+    context: 'respondioBaseUrl',
+    readBy: 'functions',
+    read: baseUrl({ loopbackHttp: true }),
+    default: 'https://api.respond.io/v2',
+    doc: 'respond.io API base, without query, fragment or credentials. Requests go to `{base}/contact/{identifier}`.',
+    deployed: {
+      read: baseUrl({ loopbackHttp: false }),
+      why: 'Deployed: https only (plain http to loopback is for local stand-ins).',
+    },
+  }),
+  errorBehavior: setting({
+    env: 'ERROR_BEHAVIOR',
+    context: 'errorBehavior',
+    readBy: 'functions',
+    read: oneOf(ERROR_BEHAVIORS, { parse: parseErrorBehavior }),
+    default: DEFAULT_ERROR_BEHAVIOR,
+    doc: "What a failed lookup does (see [Error behavior](#error-behavior)); the connector page's wording (`Fail and return response`) is accepted too.",
+  }),
+  respondioTimeoutMs: setting({
+    env: 'RESPONDIO_TIMEOUT_MS',
+    context: 'respondioTimeoutMs',
+    readBy: 'functions',
+    read: integer(100, 900_000),
+    // One default (it was 8000 for the functions and 5000 deployed, for no stated reason): 5 s
+    // plus a retry with backoff fits the API function's 15 s and a batch into the SQS timeout.
+    default: 5000,
+    doc: 'Timeout of one request to respond.io, shortened to the time left in the invocation.',
+  }),
+  respondioMaxAttempts: setting({
+    env: 'RESPONDIO_MAX_ATTEMPTS',
+    context: 'respondioMaxAttempts',
+    readBy: 'functions',
+    read: integer(1, 20),
+    // One default (it was 4 for the functions and 3 deployed, for no stated reason).
+    default: 3,
+    doc: 'Attempts per lookup for 429/449/5xx/timeouts/network errors, first included. The one retry after a 401 comes on top.',
+  }),
+  maxRetryAfterSeconds: setting({
+    env: 'RESPONDIO_MAX_RETRY_AFTER_SECONDS',
+    readBy: 'functions',
+    read: number(0, 900),
+    default: 20,
+    doc: 'Cap on a `Retry-After` wait.',
+  }),
+
+  // --- The rate budget and how many containers share it ---
+  respondioRateLimitRps: setting({
+    env: 'RESPONDIO_RATE_LIMIT_RPS',
+    context: 'respondioRateLimitRps',
+    readBy: 'functions',
+    read: number(0.1, 10_000),
+    default: 5,
+    doc: "The organisation's respond.io budget, requests per second, shared by every container of both functions.",
+  }),
+  rateLimitShare: setting({
+    env: 'RESPONDIO_RATE_LIMIT_SHARE',
+    readBy: 'functions',
+    read: number(MIN_RATE_LIMIT_SHARE, 1),
+    default: 1,
+    doc: "The fraction of that budget one container may use; the container's rate, RPS × SHARE, is rounded down to a whole number when at least 1.",
+    stackSets:
+      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the rate budget split](#the-rate-budget-split))',
+  }),
+  apiBudgetShare: setting({
+    context: 'apiBudgetShare',
+    readBy: 'stack',
+    read: numberWhere(
+      number(0, 1),
+      (value) => value > 0 && value < 1,
+      (name) => `${name} must be above 0 and below 1 (both functions need part of the budget)`,
+      'number above 0 and below 1',
+    ),
+    default: 0.2,
+    doc: 'Fraction of the budget for the API function; the SQS function gets the rest.',
+  }),
+  apiConcurrency: setting({
+    context: 'apiConcurrency',
+    readBy: 'stack',
+    read: integer(1, 1000),
+    default: 1,
+    doc: 'Reserved concurrency of the API function (its share is split across this many). Every container counts toward the one-second check (see the rate budget split).',
+  }),
+  maxConcurrency: setting({
+    context: 'maxConcurrency',
+    readBy: 'stack',
+    read: integer(2, 1000),
+    default: 2,
+    doc: 'Maximum concurrency of the SQS event source mapping. Every container counts toward the one-second check (see the rate budget split).',
+  }),
+
+  // --- The queues and the SQS event source ---
+  batchSize: setting({
+    context: 'batchSize',
+    readBy: 'stack',
+    read: integer(1, 10_000),
+    default: 10,
+    doc: 'SQS event source batch size.',
+  }),
+  maxBatchingWindowSeconds: setting({
+    context: 'maxBatchingWindowSeconds',
+    readBy: 'stack',
+    read: integer(0, 300),
+    default: 1,
+    doc: 'SQS event source batching window, seconds (> 0 required if batchSize > 10).',
+  }),
+  maxReceiveCount: setting({
+    env: 'MAX_RECEIVE_COUNT',
+    context: 'maxReceiveCount',
+    readBy: 'sqs',
+    read: integer(1, 1000),
+    default: 5,
+    doc: "The input queue's redrive `maxReceiveCount`; the attempt with this receive count is the last, so its failure is final.",
+  }),
+  resultsQueueUrl: setting<string | null>({
+    env: 'RESULTS_QUEUE_URL',
+    readBy: 'sqs',
+    read: text(),
+    default: null,
+    defaultText: '— (required by the SQS function)',
+    doc: 'Where the SQS function writes one result row per input row.',
+    stackSets: 'to its results queue',
+  }),
+  deadLetterQueueUrl: setting<string | null>({
+    env: 'DEAD_LETTER_QUEUE_URL',
+    readBy: 'sqs',
+    read: text(),
+    default: null,
+    defaultText: '— (required by the SQS function unless `DoNotFailAndReturnResponse`)',
+    doc: 'Where final failures are moved under the two Fail behaviors.',
+    stackSets: 'to its dead-letter queue',
+  }),
+
+  // --- The functions ---
+  apiTimeoutSeconds: setting({
+    context: 'apiTimeoutSeconds',
+    readBy: 'stack',
+    read: integer(1, 29),
+    default: 15,
+    doc: 'API function timeout (HTTP API integrations end at 30 s).',
+  }),
+  sqsTimeoutSeconds: setting({
+    context: 'sqsTimeoutSeconds',
+    readBy: 'stack',
+    read: integer(1, 900),
+    default: 60,
+    doc: 'SQS function timeout.',
+  }),
+  memorySize: setting({
+    context: 'memorySize',
+    readBy: 'stack',
+    read: integer(128, 10_240),
+    default: 512,
+    doc: 'Memory of both functions, MB.',
+  }),
+
+  // --- Logs, metrics and alarms ---
+  logLevel: setting<LogLevel>({
+    env: 'POWERTOOLS_LOG_LEVEL',
+    context: 'logLevel',
+    readBy: 'functions',
+    read: oneOf(LOG_LEVELS),
+    default: 'INFO',
+    doc: 'Log level.',
+    deployed: {
+      read: oneOf(LOG_LEVELS.filter((level) => level !== 'SILENT')),
+      why: 'Deployed: not SILENT (a deployed function always logs its failures).',
+    },
+  }),
+  serviceName: setting<string | null>({
+    env: 'POWERTOOLS_SERVICE_NAME',
+    readBy: 'functions',
+    read: text(),
+    default: null,
+    defaultText: `\`${API_SERVICE_NAME}\` (API), \`${SQS_SERVICE_NAME}\` (SQS)`,
+    doc: "The `service` of every log line and of the SQS function's metrics.",
+    stackSets: "to the function's own name (the default)",
+  }),
+  metricsNamespace: setting({
+    env: 'POWERTOOLS_METRICS_NAMESPACE',
+    context: 'metricsNamespace',
+    readBy: 'sqs',
+    read: textWhere(
+      (value) => /^[A-Za-z0-9._/#:-]{1,255}$/.test(value),
+      (name, value) => `${name} has characters CloudWatch does not accept: ${value}`,
+      'CloudWatch namespace',
+    ),
+    default: 'RespondioConnector',
+    doc: "CloudWatch namespace of the SQS function's metrics.",
+  }),
+  logRetentionDays: setting<LogRetentionDays>({
+    context: 'logRetentionDays',
+    readBy: 'stack',
+    read: integerIn(LOG_RETENTION_DAYS, 'a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, … 3653)'),
+    default: 30,
+    doc: 'Retention of the function and access log groups, days.',
+  }),
+  alarmTopicArn: setting<string | null>({
+    context: 'alarmTopicArn',
+    readBy: 'stack',
+    read: textWhere(
+      (value) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value),
+      (name, value) => `${name} must be an SNS topic ARN, got ${JSON.stringify(value)}`,
+      'SNS topic ARN',
+    ),
+    default: null,
+    doc: 'Existing SNS topic for alarm and OK notifications; without it alarms only show state.',
+  }),
+  oldestMessageAlarmSeconds: setting({
+    context: 'oldestMessageAlarmSeconds',
+    readBy: 'stack',
+    read: integer(60, 1_209_600),
+    default: 1800,
+    doc: 'Alarm when the oldest input message is older than this, seconds.',
+  }),
+
+  // --- The API ---
+  apiAuth: setting<'iam' | 'jwt'>({
+    context: 'apiAuth',
+    readBy: 'stack',
+    read: oneOf(['iam', 'jwt'], { hint: 'the API is never anonymous' }),
+    default: 'iam',
+    doc: '`iam` (SigV4, caller needs execute-api:Invoke) or `jwt` (JWT authorizer; Cognito or any OIDC issuer). Never anonymous.',
+  }),
+  jwtIssuer: setting<string | null>({
+    context: 'jwtIssuer',
+    readBy: 'stack',
+    read: text(),
+    default: null,
+    doc: 'With apiAuth=jwt: issuer URL (https), e.g. `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`.',
+  }),
+  jwtAudience: setting<readonly string[]>({
+    context: 'jwtAudience',
+    readBy: 'stack',
+    read: list(),
+    default: [],
+    defaultText: '(none)',
+    doc: 'With apiAuth=jwt: accepted audiences (Cognito: the app client id).',
+  }),
+  apiThrottleRateLimit: setting<number | null>({
+    context: 'apiThrottleRateLimit',
+    readBy: 'stack',
+    read: number(0.1, 10_000),
+    default: null,
+    defaultText: 'apiConcurrency × API container rate',
+    doc: 'API stage steady-state throttle, requests/s (callers beyond it get 429). The default is what the API containers can send together: apiConcurrency × (respondioRateLimitRps × apiBudgetShare / apiConcurrency, rounded down to a whole number when ≥ 1).',
+  }),
+  apiThrottleBurstLimit: setting<number | null>({
+    context: 'apiThrottleBurstLimit',
+    readBy: 'stack',
+    read: integer(1, 5000),
+    default: null,
+    defaultText: 'apiConcurrency',
+    doc: 'API stage burst throttle, requests.',
+  }),
+
+  // --- The local run (npm start, npm run batch) ---
+  port: setting({
+    env: 'PORT',
+    readBy: 'local',
+    read: port(),
+    default: 3000,
+    doc: 'Port of the local endpoint (0 = any free port).',
+  }),
+  host: setting({
+    env: 'HOST',
+    readBy: 'local',
+    read: text(),
+    default: '127.0.0.1',
+    doc: 'Interface the local endpoint listens on.',
+  }),
+  respondioToken: setting<string | null>({
+    env: 'RESPONDIO_TOKEN',
+    readBy: 'local',
+    read: text(),
+    default: null,
+    defaultText: 'unset',
+    doc: 'A real respond.io token. Unset → the built-in simulator. Set → the real API. Never printed; never read by the Lambdas.',
+  }),
+  localSqsPort: setting({
+    env: 'LOCAL_SQS_PORT',
+    readBy: 'local',
+    read: port(),
+    default: 9324,
+    doc: 'Port of the local SQS that `npm start` runs and `npm run batch` uses.',
+  }),
+} satisfies SettingTable;
+
+export type SettingName = keyof typeof SETTINGS;
+export type SettingValues = ValuesOf<typeof SETTINGS>;
+
+/** Whether the functions (`api`, `sqs`) read a setting read by `part`. */
+export function readByFunction(part: Part, fn: 'api' | 'sqs'): boolean {
+  return part === fn || part === 'functions';
+}
