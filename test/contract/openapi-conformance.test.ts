@@ -5,7 +5,6 @@ import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/core/error-
 import type { ContactDirectory, DirectoryAnswer } from '../../functions/core/ports.js';
 import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
 import { apiAnswerProblems } from '../support/answers.js';
-import { loadOpenApiContract, type OpenApiContract } from '../support/openapi-contract.js';
 import {
   apiEvent,
   captureOutput,
@@ -15,7 +14,8 @@ import {
   lambdaContext,
   postEvent,
   testLogger,
-} from '../unit/api-support.js';
+} from '../support/api.js';
+import { loadOpenApiContract, type OpenApiContract } from '../support/openapi-contract.js';
 
 /**
  * Keeps functions/api/openapi.yaml in step with the API function: the real handler is driven

@@ -5,6 +5,7 @@ import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/core/error-
 import { parseIdentifier } from '../../functions/core/identifier.js';
 import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
 import { apiAnswerProblems, secretLeak } from '../support/answers.js';
+import { apiEvent, captureOutput, lambdaContext, testLogger } from '../support/api.js';
 import {
   CONTACT_TARGET,
   fastDirectory,
@@ -13,7 +14,6 @@ import {
   type SeenRequest,
   startRespondioLoopback,
 } from '../support/respondio-loopback.js';
-import { apiEvent, captureOutput, lambdaContext, testLogger } from '../unit/api-support.js';
 
 /**
  * Bad input at the API function, property-based: random identifiers, JSON bodies and whole API

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { parseIdentifier } from '../../functions/core/identifier.js';
 import { lookupContact } from '../../functions/core/lookup.js';
 import { rowProblems, secretLeak } from '../support/answers.js';
+import { captureOutput } from '../support/api.js';
 import { loadOpenApiContract } from '../support/openapi-contract.js';
 import {
   CONTACT_TARGET,
@@ -14,7 +15,6 @@ import {
   type RespondioLoopback,
   startRespondioLoopback,
 } from '../support/respondio-loopback.js';
-import { captureOutput } from '../unit/api-support.js';
 
 /**
  * respond.io answers of random shapes, types and statuses, served over real loopback HTTP to the

@@ -5,6 +5,7 @@ import { ERROR_BEHAVIORS } from '../../functions/core/error-behavior.js';
 import type { BatchSummary, DeadLetterMove, ResultMessage } from '../../functions/core/ports.js';
 import { createBatchHandler } from '../../functions/sqs/batch.js';
 import { rowProblems, secretLeak } from '../support/answers.js';
+import { captureOutput, testLogger } from '../support/api.js';
 import {
   CONTACT_BODY,
   CONTACT_TARGET,
@@ -14,7 +15,6 @@ import {
   type RespondioLoopback,
   startRespondioLoopback,
 } from '../support/respondio-loopback.js';
-import { captureOutput, testLogger } from '../unit/api-support.js';
 
 /**
  * Bad input at the SQS function, property-based: random batches of records (bodies of any shape,

@@ -23,7 +23,7 @@ import {
   startSecretsManagerStandIn,
 } from '../../local/secrets-manager-stand-in.js';
 import { type Simulator, startSimulator } from '../../local/simulator/server.js';
-import { captureOutput, testLogger } from '../unit/api-support.js';
+import { captureOutput, testLogger } from '../support/api.js';
 
 const SECRET_ID = 'test/respondio-token';
 const TOKEN = 'tok-INTEGRATION-7f3a9c1e';

@@ -14,7 +14,7 @@ import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
 import { runBatch } from '../../local/batch.js';
 import { DEMO_TOKEN, startSimulator } from '../../local/simulator/server.js';
 import { type LocalRun, startLocal } from '../../local/start.js';
-import { captureOutput } from '../unit/api-support.js';
+import { captureOutput } from '../support/api.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX_CLI = `${ROOT}node_modules/tsx/dist/cli.mjs`;

@@ -7,6 +7,7 @@ import {
   type ProxyHandler,
   startApiGatewayServer,
 } from '../../local/api-gateway-server.js';
+import { apiEvent, captureOutput, lambdaContext, testLogger } from '../support/api.js';
 import {
   CONTACT_TARGET,
   fastDirectory,
@@ -14,7 +15,6 @@ import {
   type RespondioLoopback,
   startRespondioLoopback,
 } from '../support/respondio-loopback.js';
-import { apiEvent, captureOutput, lambdaContext, testLogger } from '../unit/api-support.js';
 
 /**
  * Security check: hostile requests at the API, over real loopback HTTP (local API Gateway stand-in

@@ -13,6 +13,7 @@ import {
   startSecretsManagerStandIn,
 } from '../../local/secrets-manager-stand-in.js';
 import { secretLeak } from '../support/answers.js';
+import { captureOutput, getEvent, lambdaContext, postEvent, testLogger } from '../support/api.js';
 import {
   CONTACT_BODY,
   type Reply,
@@ -20,13 +21,6 @@ import {
   startRespondioLoopback,
 } from '../support/respondio-loopback.js';
 import { sqsRecord } from '../support/sqs-record.js';
-import {
-  captureOutput,
-  getEvent,
-  lambdaContext,
-  postEvent,
-  testLogger,
-} from '../unit/api-support.js';
 
 /**
  * Security check: the respond.io token never appears in a log line (DEBUG level included), an

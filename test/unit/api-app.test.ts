@@ -14,7 +14,7 @@ import {
   lambdaContext,
   postEvent,
   testLogger,
-} from './api-support.js';
+} from '../support/api.js';
 
 type Capture = ReturnType<typeof captureOutput>;
 let output: Capture;

@@ -7,7 +7,7 @@ import {
   lowerCaseHeaders,
   matchRoute,
 } from '../../functions/api/request.js';
-import { apiEvent } from './api-support.js';
+import { apiEvent } from '../support/api.js';
 
 describe('describeRequest', () => {
   it('reads a payload 2.0 event', () => {

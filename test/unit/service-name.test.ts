@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../functions/core/config.js';
 import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../../functions/core/settings.js';
 import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { captureOutput, getEvent, lambdaContext } from '../support/api.js';
 import { sqsRecord } from '../support/sqs-record.js';
-import { captureOutput, getEvent, lambdaContext } from './api-support.js';
 
 type LogLine = Record<string, unknown> & { level?: string; service?: string };
 

@@ -4,8 +4,8 @@ import { createPowertoolsBatchMetrics } from '../../functions/adapters/cloudwatc
 import { loadConfig } from '../../functions/core/config.js';
 import { SETTINGS, SQS_SERVICE_NAME } from '../../functions/core/settings.js';
 import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { captureOutput } from '../support/api.js';
 import { sqsRecord } from '../support/sqs-record.js';
-import { captureOutput } from './api-support.js';
 
 const METRICS_NAMESPACE = SETTINGS.metricsNamespace.default;
 
