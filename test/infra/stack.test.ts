@@ -9,8 +9,9 @@ import {
   SETTINGS,
   SQS_SERVICE_NAME,
 } from '../../functions/core/settings.js';
+import { ACCESS_LOG_FIELDS } from '../../infra/connector-api.js';
 import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
-import { ACCESS_LOG_FIELDS, DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
+import { DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
 import { rateBudget } from '../../infra/rate-budget.js';
 import {
   logicalId,

@@ -1,0 +1,91 @@
+/**
+ * The connector's alarms (to the alarm topic when one is configured): dead-letter queue depth,
+ * the oldest input message's age, and errors and throttles of each function. Built in the
+ * stack's own scope, so the alarms keep their logical ids.
+ */
+
+import { Duration, type Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { ConnectorConfig } from './connector-config.js';
+import type { ConnectorFunction } from './connector-function.js';
+
+/** What the alarms watch. */
+export interface AlarmTargets {
+  readonly inputQueue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly apiFunction: ConnectorFunction;
+  readonly sqsFunction: ConnectorFunction;
+}
+
+export function createAlarms(
+  stack: Stack,
+  config: ConnectorConfig,
+  targets: AlarmTargets,
+): Alarm[] {
+  const topic =
+    config.alarmTopicArn === null
+      ? null
+      : Topic.fromTopicArn(stack, 'AlarmTopic', config.alarmTopicArn);
+  const fiveMinutes = Duration.minutes(5);
+  const alarm = (id: string, description: string, metric: IMetric, threshold: number) => {
+    const created = new Alarm(stack, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (topic !== null) {
+      created.addAlarmAction(new SnsAction(topic));
+      created.addOkAction(new SnsAction(topic));
+    }
+    return created;
+  };
+  const functions = [
+    ['Api', targets.apiFunction],
+    ['Sqs', targets.sqsFunction],
+  ] as const;
+  return [
+    alarm(
+      'DeadLetterQueueNotEmptyAlarm',
+      'Rows reached the dead-letter queue: inspect and redrive them',
+      targets.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      0,
+    ),
+    alarm(
+      'InputQueueOldestMessageAlarm',
+      `The oldest input row waits longer than ${config.oldestMessageAlarmSeconds} s`,
+      targets.inputQueue.metricApproximateAgeOfOldestMessage({
+        period: fiveMinutes,
+        statistic: 'Maximum',
+      }),
+      config.oldestMessageAlarmSeconds,
+    ),
+    ...functions.flatMap(([name, fn]) => [
+      alarm(
+        `${name}FunctionErrorsAlarm`,
+        `The ${name} function failed (errors, timeouts or crashes)`,
+        fn.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        0,
+      ),
+      alarm(
+        `${name}FunctionThrottlesAlarm`,
+        `The ${name} function was throttled`,
+        fn.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+        0,
+      ),
+    ]),
+  ];
+}
