@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { buildApp, interceptLocalhostDns } from 'fauxqs';
+import { sleep } from '../functions/adapters/clock.js';
 import { loadConfig } from '../functions/core/config.js';
 import { SETTINGS } from '../functions/core/settings.js';
 import type { SqsBatchHandler } from '../functions/sqs/batch.js';
@@ -307,7 +308,7 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
       // Queue empty for now: look again shortly while the batching window lasts.
       const leftMs = windowEndsAt - Date.now();
       if (leftMs <= 0) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, leftMs)));
+      await sleep(Math.min(50, leftMs));
     }
     return batch;
   }
@@ -413,7 +414,7 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
         process.stderr.write(
           `queue pipeline: poll failed: ${error instanceof Error ? error.name : 'error'}\n`,
         );
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await sleep(250);
       }
     }
   }

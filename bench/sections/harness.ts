@@ -46,7 +46,8 @@ export function listSetting(name: string, fallback: readonly number[]): number[]
   return values;
 }
 
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` milliseconds (the adapters' one sleep). */
+export { sleep as pause } from '../../functions/adapters/clock.js';
 
 /** 90% known contacts (cycling through ids 1..known), 10% unknown ids (404). */
 export function identifiers(count: number, known: number): string[] {

@@ -18,6 +18,7 @@ import {
   startSimulator,
 } from '../../local/simulator/server.js';
 import type { BenchRow, BenchSection, BenchSettings } from '../table.js';
+import { pause } from './harness.js';
 
 const tokens: TokenSource = { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN };
 const silent = new Proxy({}, { get: () => () => {} }) as never;
@@ -42,8 +43,6 @@ function identifiers(count: number): string[] {
     i % 10 === 9 ? `id:${900_000 + i}` : `id:${i + 1}`,
   );
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function simStats(sim: Simulator) {
   const stats = sim.stats();
