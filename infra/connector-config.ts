@@ -209,13 +209,17 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
   };
 }
 
-/** The variables of `fn` whose settings have a context key: the context value, as text. */
+/**
+ * The variables of `fn` whose settings have a context key: the context value, as text. A value
+ * left unset (null, e.g. DEFAULT_PHONE_COUNTRY) sets no variable.
+ */
 function passedThrough(values: SettingValues, fn: 'api' | 'sqs'): FunctionEnvironment {
   const environment: Record<string, string> = {};
   for (const [key, declared] of Object.entries(SETTINGS)) {
     if (declared.env === undefined || declared.context === undefined) continue;
     if (!readByFunction(declared.readBy, fn)) continue;
-    environment[declared.env] = String(values[key as keyof SettingValues]);
+    const value = values[key as keyof SettingValues];
+    if (value !== null) environment[declared.env] = String(value);
   }
   return environment;
 }

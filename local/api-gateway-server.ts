@@ -4,7 +4,8 @@
  * calls the handler with a Lambda-like context, and turns the result back into an HTTP response.
  *
  * Like the deployed API, the routes `GET /contacts/{identifier}` and `POST /contacts/lookup` get
- * their route key / resource and a percent-decoded-once `identifier` path parameter; every other
+ * their route key / resource and a percent-decoded-once `identifier` path parameter (in payload
+ * 1.0 optionally still percent-encoded, as REST APIs deliver it in some setups); every other
  * request is passed on as a catch-all (`$default` / `/{proxy+}`) so the handler answers it.
  * Bodies with a textual content type are passed as text, others base64-encoded.
  */
@@ -41,6 +42,8 @@ export interface HttpRequestLike {
 export interface EventOptions {
   /** Default '2.0'. */
   readonly payloadVersion?: PayloadVersion;
+  /** Payload 1.0: path parameters as sent, still percent-encoded (REST APIs do either). Default false. */
+  readonly encodedPathParameters?: boolean;
   /** Default: a fresh UUID. */
   readonly requestId?: string;
   /** Default: now. */
@@ -72,14 +75,18 @@ function headerValue(value: string | readonly string[] | undefined): string | un
   return typeof value === 'string' ? value : value.join(',');
 }
 
-/** The route of the table the deployed API would match, with its path parameters decoded once. */
+/** The route of the table the deployed API would match, with its path parameters decoded once (or as sent). */
 function matchApiRoute(
   method: string,
   path: string,
+  decode: boolean,
 ): { template: string; params: Record<string, string> | null } | null {
   const match = matchRoute(method, path.split('/').slice(1));
   if (match.kind !== 'route') return null;
-  const params = Object.entries(match.params).map(([name, value]) => [name, decodeOnce(value)]);
+  const params = Object.entries(match.params).map(([name, value]) => [
+    name,
+    decode ? decodeOnce(value) : value,
+  ]);
   return {
     template: match.route.path,
     params: params.length > 0 ? Object.fromEntries(params) : null,
@@ -134,7 +141,11 @@ export function toApiGatewayEvent(
         : request.body;
   const isBase64Encoded = bytes.length > 0 && !TEXTUAL.test(contentType ?? '');
   const body = bytes.length === 0 ? undefined : bytes.toString(isBase64Encoded ? 'base64' : 'utf8');
-  const route = matchApiRoute(method, rawPath);
+  const route = matchApiRoute(
+    method,
+    rawPath,
+    version === '2.0' || options.encodedPathParameters !== true,
+  );
   const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent');
 
   if (version === '2.0') {
@@ -313,6 +324,8 @@ export interface ApiGatewayServerOptions {
   readonly port?: number;
   /** Default '2.0' (HTTP API). */
   readonly payloadVersion?: PayloadVersion;
+  /** Payload 1.0: deliver path parameters still percent-encoded. Default false. */
+  readonly encodedPathParameters?: boolean;
   /** Integration timeout per request. Default API_GATEWAY_TIMEOUT_MS (29 s). */
   readonly timeoutMs?: number;
   readonly functionName?: string;
@@ -350,6 +363,7 @@ export async function startApiGatewayServer(
         },
         {
           payloadVersion: options.payloadVersion ?? '2.0',
+          ...(options.encodedPathParameters ? { encodedPathParameters: true } : {}),
           requestId,
           sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         },

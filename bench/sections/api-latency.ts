@@ -46,8 +46,8 @@ export const apiLatency: BenchSection = {
       // The highest limit the configuration allows: one call at a time never waits for a slot.
       const config = loadConfig({ RESPONDIO_BASE_URL: sim.url, RESPONDIO_RATE_LIMIT_RPS: '10000' });
       const logger = createLogger(loadLogSettings(process.env, 'bench-api'));
-      const { directory } = createConnector(config, { tokens: demoTokens, logger });
-      const handler = createApiHandler({ directory, config, logger });
+      const { directory, identifiers } = createConnector(config, { tokens: demoTokens, logger });
+      const handler = createApiHandler({ directory, identifiers, config, logger });
       const authorization = `Bearer ${DEMO_TOKEN}`;
 
       for (let call = 0; call < WARM_UP_CALLS + calls; call += 1) {

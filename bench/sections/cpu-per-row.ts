@@ -93,10 +93,10 @@ function variants(url: string, concurrency: number): Variant[] {
     {
       name: 'directory + mapping (lookupContact)',
       prepare: (ids) => {
-        const { directory } = createConnector(config, { tokens: demoTokens, logger });
+        const connector = createConnector(config, { tokens: demoTokens, logger });
         return () =>
           pool(ids.length, concurrency, async (index) => {
-            const result = await lookupContact(ids[index], directory, {
+            const result = await lookupContact(ids[index], connector, {
               deadlineAt: farDeadline(),
             });
             return result.kind === 'found';
@@ -106,10 +106,11 @@ function variants(url: string, concurrency: number): Variant[] {
     {
       name: `SQS batch logic, in-memory sinks (batches of ${SQS_BATCH})`,
       prepare: (ids) => {
-        const { directory } = createConnector(config, { tokens: demoTokens, logger });
+        const { directory, identifiers } = createConnector(config, { tokens: demoTokens, logger });
         const sinks = memorySinks();
         const handler = createBatchHandler({
           directory,
+          identifiers,
           results: sinks.results,
           deadLetters: sinks.deadLetters,
           errorBehavior: config.errorBehavior,
@@ -137,8 +138,8 @@ function variants(url: string, concurrency: number): Variant[] {
     {
       name: 'API handler (prebuilt API Gateway events)',
       prepare: (ids) => {
-        const { directory } = createConnector(config, { tokens: demoTokens, logger });
-        const handler = createApiHandler({ directory, config, logger });
+        const { directory, identifiers } = createConnector(config, { tokens: demoTokens, logger });
+        const handler = createApiHandler({ directory, identifiers, config, logger });
         const calls = ids.map((id, index) => ({
           event: toApiGatewayEvent(
             { method: 'GET', url: `/contacts/${id}`, headers: { host: 'bench.local' } },

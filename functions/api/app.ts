@@ -20,7 +20,7 @@ import type { Context } from 'aws-lambda';
 import { apiAnswer } from '../core/api-answer.js';
 import type { Config } from '../core/config.js';
 import { deadlineFrom } from '../core/deadline.js';
-import { loggableMessage, maskIdentifierText, parseIdentifier } from '../core/identifier.js';
+import { type IdentifierParser, loggableMessage } from '../core/identifier.js';
 import {
   failedLookup,
   type LookupOutcome,
@@ -33,6 +33,8 @@ import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from '.
 
 export interface ApiDependencies {
   readonly directory: ContactDirectory;
+  /** The container's identifier parser (functions/runtime/identifiers.ts). */
+  readonly identifiers: IdentifierParser;
   /** Only the error behavior is read; a whole Config fits. */
   readonly config: Pick<Config, 'errorBehavior'>;
   readonly logger: InvocationLogger;
@@ -62,13 +64,13 @@ function remainingMs(context: Context | undefined): number {
 }
 
 /** The Identifier of a POST body, or a refusal when the body cannot carry one. */
-function identifierFromBody(body: unknown): string {
+function identifierFromBody(body: unknown, identifiers: IdentifierParser): string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new RequestRejection(400, `The request body must be a JSON object like ${BODY_EXAMPLE}`);
   }
   const value = (body as Record<string, unknown>).Identifier;
   if (typeof value === 'string') return value;
-  const parsed = parseIdentifier(value);
+  const parsed = identifiers.parse(value);
   throw new RequestRejection(
     400,
     parsed.ok ? 'Identifier must be a string' : `${parsed.message}; send ${BODY_EXAMPLE}`,
@@ -93,7 +95,7 @@ function parserRejection(error: Error): RequestRejection | null {
 }
 
 export function createApiHandler(deps: ApiDependencies): ApiHandler {
-  const { directory, logger } = deps;
+  const { identifiers, logger } = deps;
   const behavior = deps.config.errorBehavior;
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
   const inFlight = new WeakMap<object, InFlight>();
@@ -216,8 +218,9 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     const flight = inFlight.get(event);
     if (!flight) throw new Error('request was not read');
     const { route, correlationId } = flight.request;
-    const input = route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body);
-    const lookup = await lookupContact(input, directory, {
+    const input =
+      route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body, identifiers);
+    const lookup = await lookupContact(input, deps, {
       deadlineAt: deadlineFrom(remainingMs(context), Date.now()),
       ...(correlationId ? { correlationId } : {}),
     });
@@ -226,7 +229,7 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       httpStatus: answer.statusCode,
       outcome: lookup,
       lookup,
-      identifier: maskIdentifierText(input),
+      identifier: identifiers.mask(input),
     });
     return jsonResult(answer.statusCode, answer.body, correlationId);
   };

@@ -1,7 +1,7 @@
 /**
  * Lambda entry point of the API function (API Gateway, payload 1.0 or 2.0).
  *
- * Configuration, logger and respond.io client are built once per container, here at module
+ * Configuration, logger, identifier parser and respond.io client are built once per container, here at module
  * scope. An invalid configuration (e.g. an unknown ERROR_BEHAVIOR or no
  * RESPONDIO_TOKEN_SECRET_ID) is logged as one structured line and then thrown: the Lambda init
  * fails with the ConfigError's message in the function log, rather than every request failing
@@ -20,8 +20,8 @@ const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));
 function buildHandler(): ApiHandler {
   try {
     const config = loadConfig(process.env);
-    const { directory } = createConnector(config, { logger });
-    return createApiHandler({ directory, config, logger });
+    const { directory, identifiers } = createConnector(config, { logger });
+    return createApiHandler({ directory, identifiers, config, logger });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.error('The API function cannot start', { errorName: (error as Error)?.name, message });

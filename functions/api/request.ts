@@ -2,6 +2,12 @@
  * Reading an API Gateway proxy event: payload 1.0 (REST API, or HTTP API with format 1.0) and
  * payload 2.0 (HTTP API). Pure: it decides the route, the correlation id and the body size, and
  * never throws, whatever the event holds.
+ *
+ * Path parameters: HTTP APIs (2.0) deliver them decoded once. REST APIs (1.0) deliver them either
+ * way, so a 1.0 parameter that still holds a `%XX` escape is decoded once here, unless the
+ * event's own path shows that API Gateway already decoded it (the path keeps the encoding, and
+ * its segment differs from the parameter). A `%` can never be part of a valid identifier, so
+ * this never turns a valid identifier into another, and its result is never decoded again.
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -29,7 +35,7 @@ export const LOOKUP_ROUTE = routeKey(tableRoute('lookup'));
 export const MAX_BODY_BYTES = 8 * 1024;
 
 export type ApiRoute =
-  /** `GET /contacts/{identifier}`; `identifier` is percent-decoded once. */
+  /** `GET /contacts/{identifier}`; `identifier` is percent-decoded exactly once. */
   | { readonly kind: 'getContact'; readonly name: string; readonly identifier: string }
   /** `POST /contacts/lookup`; the identifier is in the JSON body. */
   | { readonly kind: 'lookup'; readonly name: string }
@@ -76,6 +82,19 @@ function decodeOnce(segment: string): string {
     // Broken percent-encoding: keep it raw; identifier parsing rejects the `%`.
     return segment;
   }
+}
+
+/** A percent-escape: a REST API path parameter holding one was not decoded yet. */
+const STILL_ENCODED = /%[0-9A-Fa-f]{2}/;
+
+/**
+ * A payload 1.0 path parameter, decoded once if it still holds a percent-escape and is not
+ * known to be decoded already: `rawSegment`, the path's segment at its place, equals it when
+ * API Gateway left both encoded.
+ */
+function restPathParameter(value: string, rawSegment: string | undefined): string {
+  const decoded = rawSegment !== undefined && rawSegment !== value;
+  return STILL_ENCODED.test(value) && !decoded ? decodeOnce(value) : value;
 }
 
 /** Route template API Gateway matched, e.g. `/contacts/{identifier}`, if it names one. */
@@ -129,20 +148,23 @@ export function matchRoute(method: string, segments: readonly string[]): ApiRout
  * The path segments of a route API Gateway already matched (its template with the path
  * parameters it decoded once), or null when the event names no route of the table.
  */
-function segmentsOfMatchedRoute(
-  template: string | undefined,
-  parameters: unknown,
-): string[] | null {
+function segmentsOfMatchedRoute(event: Loose, version: PayloadVersion): string[] | null {
+  const template = routeTemplate(event, version);
   if (template === undefined || !API_ROUTES.some((route) => route.path === template)) return null;
-  const given = record(parameters) ?? {};
+  const given = record(event.pathParameters) ?? {};
+  const parts = template.split('/').filter((segment) => segment !== '');
+  // Payload 1.0: the event's path as sent, aligned at its end with the template's segments.
+  const raw = version === '1.0' ? (text(event.path) ?? '').split('/').filter(Boolean) : [];
+  const rawAt = (index: number) =>
+    raw.length >= parts.length ? raw[raw.length - parts.length + index] : undefined;
   const segments: string[] = [];
-  for (const part of template.split('/').filter((segment) => segment !== '')) {
+  for (const [index, part] of parts.entries()) {
     const name = /^\{([A-Za-z0-9_]+)\}$/.exec(part)?.[1];
     if (name === undefined) segments.push(part);
     else {
       const value = text(given[name]);
       if (value === undefined) return null;
-      segments.push(value);
+      segments.push(version === '1.0' ? restPathParameter(value, rawAt(index)) : value);
     }
   }
   return segments;
@@ -164,10 +186,9 @@ export function describeRequest(event: unknown, lambdaRequestId?: string): ApiRe
     payloadVersion === '2.0' ? text(record(context?.http)?.method) : text(loose.httpMethod)
   )?.toUpperCase();
 
-  // API Gateway matched one of our routes and decoded its parameters once: take them as they are.
+  // API Gateway matched one of our routes: take its parameters (decoded once, see above).
   const segments =
-    segmentsOfMatchedRoute(routeTemplate(loose, payloadVersion), loose.pathParameters) ??
-    pathSegments(loose, payloadVersion);
+    segmentsOfMatchedRoute(loose, payloadVersion) ?? pathSegments(loose, payloadVersion);
 
   return {
     payloadVersion,

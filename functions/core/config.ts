@@ -40,6 +40,8 @@ export interface Config {
   readonly serviceName: string | null;
   /** POWERTOOLS_METRICS_NAMESPACE (SQS function). */
   readonly metricsNamespace: string;
+  /** DEFAULT_PHONE_COUNTRY: the country of national phone numbers; null refuses them. */
+  readonly defaultPhoneCountry: string | null;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,7 @@ export function loadConfig(env: Env): Config {
     logLevel: values.logLevel,
     serviceName: values.serviceName,
     metricsNamespace: values.metricsNamespace,
+    defaultPhoneCountry: values.defaultPhoneCountry,
   };
 }
 

@@ -1,24 +1,37 @@
 /**
  * Identifier parsing: the only gate between user input and the respond.io request path.
  *
- * Accepted forms (surrounding whitespace is trimmed):
- * - `id:<digits>`          respond.io contact id, e.g. `id:123`
- * - `email:<address>`      e.g. `email:jane@example.com`
- * - `phone:<E.164>`        `+` then 7 to 15 digits, e.g. `phone:+60121233112`
+ * Accepted forms (surrounding whitespace is trimmed; the prefix in any case, spaces around the
+ * colon allowed):
+ * - `id:<digits>`       respond.io contact id, e.g. `id:123`, `ID: 123`
+ * - `email:<address>`   e.g. `Email:jane@Example.com`; the domain is lowercased, the local part
+ *                       kept as given (respond.io does not document its case rules)
+ * - `phone:<number>`    with its country code (`+60 12-123 3112`, `(+60) 12 123 3112`,
+ *                       `0060121233112`), or a national number (`0121233112`) when
+ *                       DEFAULT_PHONE_COUNTRY says whose; read by core's written-phone rules,
+ *                       then validated by the PhoneNumbers port (libphonenumber-js)
  *
- * Everything else is rejected before any request is made. Accepted values are then
- * percent-encoded into exactly one path segment, so no identifier can reach another endpoint.
+ * Every accepted identifier has one canonical form, `kind:value` (`phone:+60121233112`): what is
+ * sent to respond.io, and the key to cache on. Everything else is rejected before any request is
+ * made. Accepted values are percent-encoded into exactly one path segment, so no identifier can
+ * reach another endpoint. The parser depends on configuration and an adapter, so the runtime
+ * builds it once per container (functions/runtime/identifiers.ts) and hands it to its users.
  */
+
+import type { PhoneNumberProblem, PhoneNumbers } from './ports.js';
+import { readWrittenPhone } from './written-phone.js';
 
 export type IdentifierKind = 'id' | 'email' | 'phone';
 
 export interface Identifier {
   readonly kind: IdentifierKind;
-  /** The value after the `kind:` prefix, validated. */
+  /** The value after the `kind:` prefix, validated and in its canonical form. */
   readonly value: string;
-  /** `kind:value` as one safe URL path segment, e.g. `email:jane@example.com`. */
+  /** `kind:value`, e.g. `phone:+60121233112`: what is sent, and the key to cache on. */
+  readonly canonical: string;
+  /** The canonical form as one safe URL path segment, e.g. `email:jane@example.com`. */
   readonly pathSegment: string;
-  /** A form that is safe to log: personal data partly hidden. */
+  /** The canonical form made safe to log: personal data partly hidden. */
   readonly masked: string;
 }
 
@@ -26,15 +39,30 @@ export type IdentifierParse =
   | { readonly ok: true; readonly identifier: Identifier }
   | { readonly ok: false; readonly message: string };
 
+/** Parses Identifiers; built once per container with the configuration's default country. */
+export interface IdentifierParser {
+  /** Parses and validates an Identifier from an input row. Never throws. */
+  parse(input: unknown): IdentifierParse;
+  /** A form of an identifier-like input that is safe to log, whether or not it is valid. */
+  mask(input: unknown): string;
+}
+
+export interface IdentifierParserOptions {
+  readonly phoneNumbers: PhoneNumbers;
+  /** DEFAULT_PHONE_COUNTRY: the country of national numbers; null refuses them. */
+  readonly defaultPhoneCountry: string | null;
+}
+
 /** Longest identifier accepted, prefix included (an e-mail address is at most 254 characters). */
 export const MAX_IDENTIFIER_LENGTH = 262;
 
 export const ACCEPTED_FORMS =
   'expected one of id:<digits> (e.g. id:123), email:<address> (e.g. email:jane@example.com) ' +
-  'or phone:<E.164 number> (e.g. phone:+60121233112)';
+  'or phone:<number with its country code> (e.g. phone:+60121233112, phone:+60 12-123 3112)';
 
 const ID = /^[0-9]{1,18}$/;
-const PHONE = /^\+[1-9][0-9]{6,14}$/;
+const PREFIX = /^[A-Za-z]{1,10}$/;
+const KINDS: readonly IdentifierKind[] = ['id', 'email', 'phone'];
 const EMAIL_LOCAL = /^[A-Za-z0-9!$&'*+=^_`{|}~-]+(?:\.[A-Za-z0-9!$&'*+=^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const TOP_LEVEL = /^[A-Za-z]{2,63}$/;
@@ -48,6 +76,12 @@ function isEmail(value: string): boolean {
   if (local.length > 64 || !EMAIL_LOCAL.test(local) || labels.length < 2) return false;
   const top = labels[labels.length - 1] ?? '';
   return labels.every((label) => DOMAIN_LABEL.test(label)) && TOP_LEVEL.test(top);
+}
+
+/** A valid address with its domain lowercased; the local part stays as given. */
+function canonicalEmail(value: string): string {
+  const at = value.indexOf('@');
+  return `${value.slice(0, at)}${value.slice(at).toLowerCase()}`;
 }
 
 /** Characters left as they are in the path; everything else is percent-encoded. */
@@ -85,48 +119,106 @@ function reject(message: string): IdentifierParse {
   return { ok: false, message: `Invalid Identifier: ${message}; ${ACCEPTED_FORMS}` };
 }
 
-/** Parses and validates an Identifier from an input row. Never throws. */
-export function parseIdentifier(input: unknown): IdentifierParse {
-  if (input === undefined || input === null) return reject('Identifier is required');
-  if (typeof input !== 'string') return reject(`Identifier must be a string, got ${typeof input}`);
-  const text = input.trim();
-  if (text.length === 0) return reject('Identifier is empty');
-  if (text.length > MAX_IDENTIFIER_LENGTH) {
-    return reject(`Identifier is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
-  }
-  const colon = text.indexOf(':');
-  const kind = colon < 0 ? '' : text.slice(0, colon);
-  const value = colon < 0 ? '' : text.slice(colon + 1);
-  const valid =
-    (kind === 'id' && ID.test(value)) ||
-    (kind === 'email' && isEmail(value)) ||
-    (kind === 'phone' && PHONE.test(value));
-  if (!valid) {
-    return reject(
-      kind === 'id' || kind === 'email' || kind === 'phone'
-        ? `${describe(text)} is not a valid ${kind}`
-        : `${describe(text)} has no known prefix`,
-    );
-  }
-  const typedKind = kind as IdentifierKind;
-  const masked =
-    typedKind === 'email' ? maskEmail(value) : typedKind === 'phone' ? maskPhone(value) : value;
+const WRITTEN_PHONE_PROBLEMS = {
+  character:
+    'a phone number may hold only digits, spaces, dashes, dots, parentheses and a leading + or 00',
+  plus: 'a + may only lead the number',
+  empty: 'it has no digits',
+} as const;
+
+const PHONE_NUMBER_PROBLEMS: Readonly<Record<PhoneNumberProblem, string>> = {
+  'too-short': 'too short for its country',
+  'too-long': 'too long for its country',
+  'unknown-country-code': 'no country has that country code',
+  invalid: "not a number of its country's numbering plan",
+};
+
+/** The identifier of a kind and its canonical value. */
+function identifierOf(kind: IdentifierKind, value: string): Identifier {
+  const masked = kind === 'email' ? maskEmail(value) : kind === 'phone' ? maskPhone(value) : value;
   return {
-    ok: true,
-    identifier: {
-      kind: typedKind,
-      value,
-      pathSegment: `${typedKind}:${encodePathSegment(value)}`,
-      masked: `${typedKind}:${masked}`,
-    },
+    kind,
+    value,
+    canonical: `${kind}:${value}`,
+    pathSegment: `${kind}:${encodePathSegment(value)}`,
+    masked: `${kind}:${masked}`,
   };
 }
 
-/** Masks an identifier-like text for logs, whether or not it is valid. */
-export function maskIdentifierText(input: unknown): string {
-  const parsed = parseIdentifier(input);
-  if (parsed.ok) return parsed.identifier.masked;
-  return typeof input === 'string' ? `<invalid, ${input.length} chars>` : `<${typeof input}>`;
+export function createIdentifierParser(options: IdentifierParserOptions): IdentifierParser {
+  const { phoneNumbers, defaultPhoneCountry } = options;
+
+  /** The canonical phone value, or why not (a rejection message without the prefix). */
+  function phoneValue(value: string, shown: string): { value: string } | { problem: string } {
+    const written = readWrittenPhone(value);
+    if (!written.ok) {
+      return {
+        problem: `${shown} is not a valid phone: ${WRITTEN_PHONE_PROBLEMS[written.problem]}`,
+      };
+    }
+    if (!written.international && defaultPhoneCountry === null) {
+      return {
+        problem:
+          `${shown} is a national phone number: add the country code (e.g. phone:+60121233112) ` +
+          'or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
+      };
+    }
+    const reading = phoneNumbers.toE164(
+      written.number,
+      written.international ? null : defaultPhoneCountry,
+    );
+    if (!reading.ok) {
+      const country = written.international ? '' : ` (national numbers: ${defaultPhoneCountry})`;
+      return {
+        problem: `${shown} is not a valid phone: ${PHONE_NUMBER_PROBLEMS[reading.problem]}${country}`,
+      };
+    }
+    return { value: reading.e164 };
+  }
+
+  function parse(input: unknown): IdentifierParse {
+    if (input === undefined || input === null) return reject('Identifier is required');
+    if (typeof input !== 'string') {
+      return reject(`Identifier must be a string, got ${typeof input}`);
+    }
+    const text = input.trim();
+    if (text.length === 0) return reject('Identifier is empty');
+    if (text.length > MAX_IDENTIFIER_LENGTH) {
+      return reject(`Identifier is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
+    }
+    const shown = describe(text);
+    const colon = text.indexOf(':');
+    const prefix = colon < 0 ? '' : text.slice(0, colon).trim();
+    // ASCII letters only: toLowerCase maps some non-ASCII letters (the Kelvin sign) to ASCII.
+    const kind = PREFIX.test(prefix)
+      ? KINDS.find((known) => known === prefix.toLowerCase())
+      : undefined;
+    if (kind === undefined) return reject(`${shown} has no known prefix`);
+    const value = text.slice(colon + 1).trim();
+    if (kind === 'id') {
+      return ID.test(value)
+        ? { ok: true, identifier: identifierOf('id', value) }
+        : reject(`${shown} is not a valid id`);
+    }
+    if (kind === 'email') {
+      return isEmail(value)
+        ? { ok: true, identifier: identifierOf('email', canonicalEmail(value)) }
+        : reject(`${shown} is not a valid email`);
+    }
+    const phone = phoneValue(value, shown);
+    return 'value' in phone
+      ? { ok: true, identifier: identifierOf('phone', phone.value) }
+      : reject(phone.problem);
+  }
+
+  return {
+    parse,
+    mask(input) {
+      const parsed = parse(input);
+      if (parsed.ok) return parsed.identifier.masked;
+      return typeof input === 'string' ? `<invalid, ${input.length} chars>` : `<${typeof input}>`;
+    },
+  };
 }
 
 /**

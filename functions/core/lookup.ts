@@ -1,6 +1,7 @@
 /**
- * One lookup, end to end over the ContactDirectory port: parse the Identifier, ask the
- * directory, map the answer to a row. Shared by the API and the SQS function.
+ * One lookup, end to end over the ContactDirectory port: parse the Identifier (with the
+ * container's parser), ask the directory, map the answer to a row. Shared by the API and the
+ * SQS function.
  *
  * The result is a typed union: a found contact is `{ kind: 'found' }`; anything else is
  * `{ kind: 'failed' }` carrying its classified failure (status, message, retryable) as data.
@@ -9,7 +10,7 @@
 
 import { type ContactRow, errorRow, NOT_A_CONTACT_MESSAGE, readContact } from './contact-row.js';
 import { type ClassifiedFailure, classifyFailure } from './failure.js';
-import { type Identifier, parseIdentifier } from './identifier.js';
+import type { Identifier, IdentifierParser } from './identifier.js';
 import type { ContactDirectory, LookupOptions } from './ports.js';
 
 /** A contact found: its row. */
@@ -56,12 +57,19 @@ function foundOrNot(body: unknown): LookupOutcome {
     : { kind: 'found', row };
 }
 
+/** What a lookup needs: the container's identifier parser and its contact directory. */
+export interface LookupDeps {
+  readonly identifiers: IdentifierParser;
+  readonly directory: ContactDirectory;
+}
+
 export async function lookupContact(
   input: unknown,
-  directory: ContactDirectory,
+  deps: LookupDeps,
   options: LookupOptions,
 ): Promise<LookupResult> {
-  const parsed = parseIdentifier(input);
+  const { identifiers, directory } = deps;
+  const parsed = identifiers.parse(input);
   if (!parsed.ok) {
     const failure = { statusCode: 400, message: parsed.message, retryable: false };
     return { ...failedLookup(failure), identifier: null, attempts: 0 };

@@ -13,6 +13,7 @@
  */
 
 import { DEFAULT_ERROR_BEHAVIOR, ERROR_BEHAVIORS, parseErrorBehavior } from './error-behavior.js';
+import { phoneCountry } from './phone-countries.js';
 import {
   baseUrl,
   integer,
@@ -138,6 +139,17 @@ export const SETTINGS = {
     read: number(0, 900),
     default: 20,
     doc: 'Cap on a `Retry-After` wait.',
+  }),
+
+  // --- Identifiers ---
+  defaultPhoneCountry: setting<string | null>({
+    env: 'DEFAULT_PHONE_COUNTRY',
+    context: 'defaultPhoneCountry',
+    readBy: 'functions',
+    read: phoneCountry(),
+    default: null,
+    defaultText: 'unset (national numbers are refused)',
+    doc: 'The country of phone numbers written without a country code (`phone:0121233112` with `MY` is `phone:+60121233112`). Unset, such a number is a 400 that says to add the country code or set this. Numbers with `+` or `00` never need it.',
   }),
 
   // --- The rate budget and how many containers share it ---

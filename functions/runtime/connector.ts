@@ -1,17 +1,20 @@
 /**
  * The composition root shared by both Lambdas: builds the respond.io directory (token source,
- * rate limiter, HTTP client) once per container from the configuration. Handlers receive the
- * result; tests and the local run build their own.
+ * rate limiter, HTTP client) and the identifier parser once per container from the
+ * configuration. Handlers receive the result; tests and the local run build their own.
  */
 
 import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
+import type { IdentifierParser } from '../core/identifier.js';
 import type { ContactDirectory, DirectoryObserver, Logger, TokenSource } from '../core/ports.js';
+import { createIdentifiers } from './identifiers.js';
 
 export interface Connector {
   readonly directory: ContactDirectory;
+  readonly identifiers: IdentifierParser;
 }
 
 export interface ConnectorOverrides {
@@ -45,5 +48,5 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
   });
-  return { directory };
+  return { directory, identifiers: createIdentifiers(config) };
 }

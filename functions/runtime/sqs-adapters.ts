@@ -1,7 +1,7 @@
 /**
  * The SQS function's adapters, built once per container from the configuration: the respond.io
- * directory, the results and dead-letter queues, the logger and the CloudWatch metrics. The
- * entry point (functions/sqs/handler.ts) hands them to the batch logic.
+ * directory and the identifier parser, the results and dead-letter queues, the logger and the
+ * CloudWatch metrics. The entry point (functions/sqs/handler.ts) hands them to the batch logic.
  */
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createPowertoolsBatchMetrics } from '../adapters/cloudwatch-metrics.js';
 import { createDeadLetterQueue, createResultsQueue } from '../adapters/sqs-sinks.js';
 import { type Config, ConfigError, logSettingsOf } from '../core/config.js';
+import type { IdentifierParser } from '../core/identifier.js';
 import type {
   BatchMetrics,
   ContactDirectory,
@@ -37,6 +38,7 @@ export interface SqsAdapterOverrides {
 
 export interface SqsAdapters {
   readonly directory: ContactDirectory;
+  readonly identifiers: IdentifierParser;
   readonly results: ResultSink;
   readonly deadLetters: DeadLetterSink | null;
   readonly logger: Logger;
@@ -63,7 +65,7 @@ export function createSqsAdapters(
   const logSettings = logSettingsOf(config, SQS_SERVICE_NAME);
   const logger = overrides.logger ?? createLogger(logSettings);
   const upstream = createUpstreamStats();
-  const { directory } = createConnector(config, {
+  const { directory, identifiers } = createConnector(config, {
     observer: upstream.observer,
     logger,
     ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
@@ -71,6 +73,7 @@ export function createSqsAdapters(
   const sqs = overrides.sqs ?? new SQSClient({});
   return {
     directory,
+    identifiers,
     results:
       overrides.results ??
       createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl as string }),

@@ -19,7 +19,7 @@ import { ConfigError } from '../core/config.js';
 import { deadlineFrom } from '../core/deadline.js';
 import type { ErrorBehavior } from '../core/error-behavior.js';
 import { errorName } from '../core/errors.js';
-import { loggableMessage, maskIdentifierText } from '../core/identifier.js';
+import { type IdentifierParser, loggableMessage } from '../core/identifier.js';
 import { failedLookup, lookupContact } from '../core/lookup.js';
 import {
   type BatchMetrics,
@@ -45,6 +45,8 @@ import { type InputMessage, readInputRecord } from './input-message.js';
 
 export interface BatchHandlerDeps {
   readonly directory: ContactDirectory;
+  /** The container's identifier parser (functions/runtime/identifiers.ts). */
+  readonly identifiers: IdentifierParser;
   readonly results: ResultSink;
   /** Required unless errorBehavior is DoNotFailAndReturnResponse. */
   readonly deadLetters: DeadLetterSink | null;
@@ -117,7 +119,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
   ): Promise<MessageOutcome> {
     if (!input.ok) return poisonMessage(input.message);
     try {
-      return await lookupContact(input.identifier, deps.directory, {
+      return await lookupContact(input.identifier, deps, {
         deadlineAt,
         correlationId: record.messageId,
       });
@@ -152,7 +154,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     if (failure.statusCode === 404) return;
     const detail = {
       messageId: record.messageId,
-      identifier: maskIdentifierText(record.identifier),
+      identifier: deps.identifiers.mask(record.identifier),
       statusCode: failure.statusCode,
       receiveCount: record.receiveCount,
       deadLettered: disposition.deadLetter,

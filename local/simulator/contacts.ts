@@ -176,7 +176,7 @@ const LAST_NAMES = [
   'Rossi',
   'Silva',
 ] as const;
-/** [country, language, phone prefix] */
+/** [country, language, phone prefix]; the prefix and 7 digits make a number of that country. */
 const LOCALES = [
   ['MY', 'ms', '+6012'],
   ['SG', 'en', '+658'],
@@ -185,7 +185,8 @@ const LOCALES = [
   ['PH', 'tl', '+63917'],
   ['BR', 'pt', '+55119'],
   ['DE', 'de', '+49151'],
-  ['US', 'en', '+1415'],
+  // A US exchange never starts with 0 or 1 (+1 415 000 0001 is no number): 415 + 2 + 6 digits.
+  ['US', 'en', '+14152'],
 ] as const;
 const STATUSES = ['open', 'close', 'closed', null] as const;
 const LIFECYCLES = ['Lead', 'Prospect', 'Customer', 'Churned', null] as const;
@@ -230,7 +231,7 @@ function generated(id: number, random: () => number): SimContact {
     firstName,
     lastName,
     // The id makes phone numbers and e-mail addresses unique.
-    phone: hasPhone ? `${prefix}${String(id).padStart(7, '0')}` : null,
+    phone: hasPhone ? `${prefix}${String(id).padStart(countryCode === 'US' ? 6 : 7, '0')}` : null,
     email: hasEmail ? `${local}@example.com` : null,
     language: random() < 0.9 ? language : null,
     profilePic: random() < 0.5 ? `https://cdn.example.com/avatars/${id}.png` : null,

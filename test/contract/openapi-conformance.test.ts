@@ -15,6 +15,7 @@ import {
   postEvent,
   testLogger,
 } from '../support/api.js';
+import { identifiers } from '../support/identifiers.js';
 import { loadOpenApiContract, type OpenApiContract } from '../support/openapi-contract.js';
 
 /**
@@ -189,6 +190,7 @@ describe('OpenAPI conformance: every answer of the handler is documented', () =>
       // Prepare
       const handler = createApiHandler({
         directory: directoryFor(outcome),
+        identifiers,
         config: { errorBehavior: behavior as ErrorBehavior },
         logger: testLogger(),
       });
@@ -248,6 +250,7 @@ describe('OpenAPI conformance: every answer of the handler is documented', () =>
     // Prepare
     const handler = createApiHandler({
       directory: directoryAnswering({ ok: true, attempts: 1, body: JANE }),
+      identifiers,
       config: { errorBehavior: 'FailAndReturnResponse' },
       logger: testLogger(),
     });
@@ -277,6 +280,7 @@ describe('OpenAPI conformance: the documented request body', () => {
   it('every body the InputRow schema accepts is looked up (answered with a row, never refused)', async () => {
     const handler = createApiHandler({
       directory: directoryAnswering({ ok: true, attempts: 1, body: JANE }),
+      identifiers,
       config: { errorBehavior: 'FailAndReturnResponse' },
       logger: testLogger(),
     });

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { type ApiHandler, createApiHandler } from '../../functions/api/app.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/core/error-behavior.js';
-import { parseIdentifier } from '../../functions/core/identifier.js';
 import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
 import { apiAnswerProblems, secretLeak } from '../support/answers.js';
 import { apiEvent, captureOutput, lambdaContext, testLogger } from '../support/api.js';
+import { EXAMPLE_PHONES, LOOK_ALIKES, writtenIdentifier } from '../support/identifier-forms.js';
+import { identifiers } from '../support/identifiers.js';
 import {
   CONTACT_TARGET,
   fastDirectory,
@@ -41,7 +42,7 @@ beforeAll(async () => {
   for (const errorBehavior of ERROR_BEHAVIORS) {
     handlers.set(
       errorBehavior,
-      createApiHandler({ directory, config: { errorBehavior }, logger: testLogger() }),
+      createApiHandler({ directory, identifiers, config: { errorBehavior }, logger: testLogger() }),
     );
   }
 });
@@ -61,7 +62,7 @@ async function run(event: unknown, behavior: ErrorBehavior) {
   return { result, requests, ...apiAnswerProblems(result) };
 }
 
-/** The request went to one canonical contact segment: what parseIdentifier itself produces. */
+/** The request went to one canonical contact segment: what the identifier parser itself produces. */
 function isCanonicalContactRequest(request: SeenRequest): boolean {
   if (!CONTACT_TARGET.test(request.url) || request.method !== 'GET') return false;
   const segment = request.url.slice(CONTACT_PREFIX.length);
@@ -71,7 +72,7 @@ function isCanonicalContactRequest(request: SeenRequest): boolean {
   } catch {
     return false;
   }
-  const parsed = parseIdentifier(decoded);
+  const parsed = identifiers.parse(decoded);
   return parsed.ok && parsed.identifier.pathSegment === segment;
 }
 
@@ -121,13 +122,24 @@ const DELIMITERS = [
 const validIdentifier = fc.oneof(
   fc.stringMatching(/^[0-9]{1,18}$/).map((digits) => `id:${digits}`),
   fc.emailAddress().map((email) => `email:${email}`),
-  fc.stringMatching(/^\+[1-9][0-9]{6,14}$/).map((phone) => `phone:${phone}`),
+  fc.constantFrom(...EXAMPLE_PHONES).map((phone) => `phone:${phone}`),
+  // Formatted phone numbers, mixed-case prefixes, spaces around the colon.
+  writtenIdentifier.map((written) => written.text),
 );
+
+/** A valid identifier with one character replaced by, or preceded by, a Unicode look-alike. */
+const lookAlikeIdentifier = fc
+  .tuple(validIdentifier, fc.nat(), fc.constantFrom(...LOOK_ALIKES), fc.boolean())
+  .map(([valid, at, { char }, replace]) => {
+    const index = at % valid.length;
+    return `${valid.slice(0, index)}${char}${valid.slice(index + (replace ? 1 : 0))}`;
+  });
 
 /** Valid identifiers, their mutations, random text in every unit, and delimiter soups. */
 const identifierText = fc
   .oneof(
     { weight: 4, arbitrary: validIdentifier },
+    { weight: 2, arbitrary: lookAlikeIdentifier },
     fc
       .tuple(validIdentifier, fc.constantFrom(...DELIMITERS), fc.string({ maxLength: 12 }))
       .map(([valid, delimiter, tail]) => `${valid}${delimiter}${tail}`),
@@ -166,7 +178,8 @@ describe('API function fuzz: identifiers at both routes', () => {
         fc.constantFrom<PayloadVersion>('1.0', '2.0'),
         fc.constantFrom('raw', 'component', 'double', 'uri'),
         fc.constantFrom(...ERROR_BEHAVIORS),
-        async (identifier, route, version, encoding, behavior) => {
+        fc.boolean(),
+        async (identifier, route, version, encoding, behavior, encodedPathParameters) => {
           // Prepare
           const event =
             route === 'GET'
@@ -174,6 +187,7 @@ describe('API function fuzz: identifiers at both routes', () => {
                   method: 'GET',
                   url: `/contacts/${encodeForPath(identifier, encoding)}`,
                   payloadVersion: version,
+                  encodedPathParameters,
                 })
               : apiEvent({
                   method: 'POST',
@@ -187,7 +201,7 @@ describe('API function fuzz: identifiers at both routes', () => {
           // Assess
           expectSound(outcome);
           if (route === 'POST') {
-            const parsed = parseIdentifier(identifier);
+            const parsed = identifiers.parse(identifier);
             expect(outcome.requests.map((request) => request.url)).toEqual(
               parsed.ok ? [`${CONTACT_PREFIX}${parsed.identifier.pathSegment}`] : [],
             );
@@ -202,10 +216,52 @@ describe('API function fuzz: identifiers at both routes', () => {
         numRuns: 400,
         // Found by this property: ! ' * in an e-mail local part were sent unencoded and refused.
         examples: [
-          ["email:o'neil@example.com", 'POST', '2.0', 'raw', 'FailAndReturnResponse'],
-          ['email:a!b*c@example.com', 'GET', '1.0', 'component', 'FailWithoutResponse'],
+          ["email:o'neil@example.com", 'POST', '2.0', 'raw', 'FailAndReturnResponse', false],
+          ['email:a!b*c@example.com', 'GET', '1.0', 'component', 'FailWithoutResponse', false],
         ],
       },
+    );
+  });
+
+  it('sends formatted, mixed-case and encoded identifiers to respond.io in their canonical form only', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        writtenIdentifier,
+        fc.constantFrom('GET', 'POST'),
+        fc.constantFrom(
+          { version: '2.0', encodedPathParameters: false },
+          { version: '1.0', encodedPathParameters: false },
+          { version: '1.0', encodedPathParameters: true },
+        ),
+        fc.constantFrom('raw', 'component', 'uri'),
+        async ({ text, canonical }, route, gateway, encoding) => {
+          // Prepare
+          const event =
+            route === 'GET'
+              ? apiEvent({
+                  method: 'GET',
+                  url: `/contacts/${encodeForPath(text, encoding)}`,
+                  payloadVersion: gateway.version as PayloadVersion,
+                  encodedPathParameters: gateway.encodedPathParameters,
+                })
+              : apiEvent({
+                  method: 'POST',
+                  url: '/contacts/lookup',
+                  headers: { 'Content-Type': 'application/json' },
+                  body: JSON.stringify({ Identifier: text }),
+                  payloadVersion: gateway.version as PayloadVersion,
+                });
+          // Act
+          const outcome = await run(event, 'FailAndReturnResponse');
+          // Assess
+          expectSound(outcome);
+          expect(outcome.result.statusCode).toBe(200);
+          expect(outcome.requests.map((request) => decodeURIComponent(request.url))).toEqual([
+            `${CONTACT_PREFIX}${canonical}`,
+          ]);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
     );
   });
 });

@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ValidateFunction } from 'ajv';
 import fc from 'fast-check';
-import { parseIdentifier } from '../../functions/core/identifier.js';
 import { lookupContact } from '../../functions/core/lookup.js';
 import { rowProblems, secretLeak } from '../support/answers.js';
 import { captureOutput } from '../support/api.js';
+import { identifiers } from '../support/identifiers.js';
 import { loadOpenApiContract } from '../support/openapi-contract.js';
 import {
   CONTACT_TARGET,
@@ -137,7 +137,13 @@ const reply: fc.Arbitrary<Reply> = fc.oneof(
 
 const identifier = fc.oneof(
   fc.integer({ min: 1, max: 1e9 }).map((id) => `id:${id}`),
-  fc.constantFrom('email:jane@example.com', "email:o'neil@example.com", 'phone:+60121233112'),
+  fc.constantFrom(
+    'email:jane@example.com',
+    "email:o'neil@example.com",
+    'phone:+60121233112',
+    'Phone: (+60) 12-123 3112',
+    'EMAIL : Jane@Example.COM',
+  ),
 );
 
 describe('respond.io answers of any shape, through the real directory and mapping', () => {
@@ -155,9 +161,13 @@ describe('respond.io answers of any shape, through the real directory and mappin
           });
           const before = upstream.seen.length;
           // Act
-          const result = await lookupContact(input, directory, {
-            deadlineAt: Date.now() + 10_000,
-          });
+          const result = await lookupContact(
+            input,
+            { identifiers, directory },
+            {
+              deadlineAt: Date.now() + 10_000,
+            },
+          );
           // Assess
           const { row } = result;
           expect(rowProblems(row)).toEqual([]);
@@ -171,7 +181,7 @@ describe('respond.io answers of any shape, through the real directory and mappin
           }
           expect(secretLeak(JSON.stringify(row), TOKEN)).toBeNull();
           const sent = upstream.seen.slice(before);
-          const parsed = parseIdentifier(input);
+          const parsed = identifiers.parse(input);
           expect(sent.length).toBeGreaterThanOrEqual(1);
           for (const request of sent) {
             expect(request.url).toMatch(CONTACT_TARGET);

@@ -6,6 +6,8 @@ import type { BatchSummary, DeadLetterMove, ResultMessage } from '../../function
 import { createBatchHandler } from '../../functions/sqs/batch.js';
 import { rowProblems, secretLeak } from '../support/answers.js';
 import { captureOutput, testLogger } from '../support/api.js';
+import { writtenIdentifier } from '../support/identifier-forms.js';
+import { identifiers } from '../support/identifiers.js';
 import {
   CONTACT_BODY,
   CONTACT_TARGET,
@@ -75,7 +77,12 @@ const identifier = fc.oneof(
     'id:1\r\nX: 1',
     ' id:7 ',
     '',
+    'Phone: (+60) 12-123 3112',
+    'phone:0121233112',
+    'phone:+60 12 123 3112/tag',
+    'ID : 7',
   ),
+  writtenIdentifier.map((written) => written.text),
   fc.string({ maxLength: 20 }),
   fc.jsonValue(),
 );
@@ -171,6 +178,7 @@ describe('SQS function fuzz: random records', () => {
           const summaries: BatchSummary[] = [];
           const before = upstream.seen.length;
           const handler = createBatchHandler({
+            identifiers,
             directory: fastDirectory(upstream.baseUrl, fixedTokens(TOKEN), {
               requestTimeoutMs: 60,
             }),

@@ -287,11 +287,16 @@ describe('ConnectorStack with the default configuration', () => {
   });
 
   it('sets exactly the variables the settings table says the stack sets for each function', () => {
-    // Prepare: a function's variables that come from a context key or that the stack computes.
+    // Prepare: a function's variables that come from a context key (unless unset by default,
+    // like DEFAULT_PHONE_COUNTRY) or that the stack computes.
     const expected = (fn: 'api' | 'sqs') =>
       Object.values(SETTINGS)
         .filter((entry) => entry.env !== undefined && readByFunction(entry.readBy, fn))
-        .filter((entry) => entry.context !== undefined || entry.stackSets !== undefined)
+        .filter(
+          (entry) =>
+            (entry.context !== undefined && entry.default !== null) ||
+            entry.stackSets !== undefined,
+        )
         .map((entry) => entry.env)
         .concat('NODE_OPTIONS')
         .sort();
@@ -473,6 +478,15 @@ describe('ConnectorStack settings from context', () => {
     });
   });
 
+  it('passes defaultPhoneCountry to both functions, in upper case, only when it is set', () => {
+    // Act
+    const synthesized = synthesize({ defaultPhoneCountry: 'my' });
+    // Assess
+    for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
+      expect(functionEnvironment(synthesized, fn).DEFAULT_PHONE_COUNTRY).toBe('MY');
+    }
+  });
+
   it('wires the other context keys into the template', () => {
     // Act
     const synthesized = synthesize({
@@ -606,6 +620,7 @@ describe('readConnectorConfig', () => {
     ],
     [{ maxReceiveCount: '2.5' }, /maxReceiveCount must be a whole number/],
     [{ alarmTopicArn: 'my-topic' }, /alarmTopicArn must be an SNS topic ARN/],
+    [{ defaultPhoneCountry: 'UK' }, /defaultPhoneCountry must be an ISO 3166-1 alpha-2 country/],
     [{ sqsTimeoutSeconds: '9000' }, /sqsTimeoutSeconds must be a number from 1 to 900/],
     [
       { apiConcurrency: '2' },

@@ -59,12 +59,14 @@ async function serveApi(
   behavior: ErrorBehavior,
   payloadVersion: PayloadVersion = '2.0',
   secretId = SECRET_ID,
+  extra: { env?: Record<string, string>; encodedPathParameters?: boolean } = {},
 ): Promise<string> {
   const config = loadConfig({
     RESPONDIO_BASE_URL: simulator.url,
     RESPONDIO_TOKEN_SECRET_ID: secretId,
     ERROR_BEHAVIOR: behavior,
     RESPONDIO_RATE_LIMIT_RPS: '1000',
+    ...extra.env,
   });
   const logger = testLogger();
   const client = new SecretsManagerClient({
@@ -73,11 +75,12 @@ async function serveApi(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const tokens = createSecretsTokenSource({ secretId, ttlMs: 300_000, client });
-  const { directory } = createConnector(config, { tokens, logger });
-  const handler = createApiHandler({ directory, config, logger });
+  const { directory, identifiers } = createConnector(config, { tokens, logger });
+  const handler = createApiHandler({ directory, identifiers, config, logger });
   const server = await startApiGatewayServer({
     handler: handler as unknown as ProxyHandler,
     payloadVersion,
+    ...(extra.encodedPathParameters ? { encodedPathParameters: true } : {}),
   });
   servers.push(server);
   return server.url;
@@ -238,5 +241,93 @@ describe('API function with the real adapters', () => {
     ]);
     expect(simulator.stats().requests).toBe(0);
     expectNoToken();
+  });
+});
+
+describe('identifiers as people have them, sent in their canonical form', () => {
+  /** The gateways: HTTP API (2.0), REST API (1.0) decoding path parameters, and not. */
+  const GATEWAYS = [
+    { name: 'HTTP API (2.0)', version: '2.0', encodedPathParameters: false },
+    { name: 'REST API (1.0)', version: '1.0', encodedPathParameters: false },
+    {
+      name: 'REST API (1.0), still-encoded path parameters',
+      version: '1.0',
+      encodedPathParameters: true,
+    },
+  ] as const;
+  /** The forms of the issue, each with the canonical segment respond.io must receive. */
+  const FORMS = [
+    ['ID:1', 'id:1'],
+    ['id: 1', 'id:1'],
+    ['Email: jane.tan@Example.COM', 'email:jane.tan@example.com'],
+    ['phone:+60 12-123 3112', 'phone:+60121233112'],
+    ['phone:(+60) 12 123 3112', 'phone:+60121233112'],
+    ['phone:0060121233112', 'phone:+60121233112'],
+    ['Phone : +６０ １２ １２３ ３１１２', 'phone:+60121233112'],
+  ] as const;
+
+  it.each(GATEWAYS.flatMap((gateway) => [null, 'MY'].map((country) => ({ ...gateway, country }))))(
+    '$name, DEFAULT_PHONE_COUNTRY=$country: every form finds Jane, and respond.io sees the canonical form',
+    async ({ version, encodedPathParameters, country }) => {
+      // Prepare
+      const base = await serveApi('FailAndReturnResponse', version, SECRET_ID, {
+        env: country === null ? {} : { DEFAULT_PHONE_COUNTRY: country },
+        encodedPathParameters,
+      });
+      await call(`${base}/contacts/id:2`); // token read
+      simulator.resetStats();
+      // Act
+      const answers = [];
+      for (const [form] of FORMS) {
+        answers.push(await call(`${base}/contacts/${encodeURIComponent(form)}`));
+        answers.push(await lookup(base, form));
+      }
+      // Assess
+      expect(answers.map((answer) => [answer.status, answer.body.ID])).toEqual(
+        answers.map(() => [200, 1]),
+      );
+      expect(simulator.requestLog().map((entry) => entry.path)).toEqual(
+        FORMS.flatMap(([, canonical]) => [canonical, canonical]).map(
+          (canonical) => `/v2/contact/${canonical}`,
+        ),
+      );
+      expectNoToken();
+    },
+  );
+
+  it('reads a national number only when DEFAULT_PHONE_COUNTRY is set, and says how to fix it otherwise', async () => {
+    // Prepare
+    const unset = await serveApi('FailAndReturnResponse', '1.0', SECRET_ID, {
+      encodedPathParameters: true,
+    });
+    const set = await serveApi('FailAndReturnResponse', '1.0', SECRET_ID, {
+      env: { DEFAULT_PHONE_COUNTRY: 'MY' },
+      encodedPathParameters: true,
+    });
+    simulator.resetStats();
+    // Act
+    const refused = await call(`${unset}/contacts/${encodeURIComponent('phone:012-123 3112')}`);
+    const found = await call(`${set}/contacts/${encodeURIComponent('phone:012-123 3112')}`);
+    // Assess
+    expect(refused.status).toBe(400);
+    expect(refused.body.Message).toMatch(
+      /is a national phone number: add the country code .* or set DEFAULT_PHONE_COUNTRY/,
+    );
+    expect(found).toMatchObject({ status: 200, body: { ID: 1, Phone: '+60121233112' } });
+    expect(simulator.requestLog().map((entry) => entry.path)).toEqual([
+      '/v2/contact/phone:+60121233112',
+    ]);
+  });
+
+  it('logs the masked canonical form, never the identifier as given', async () => {
+    // Prepare
+    const base = await serveApi('FailAndReturnResponse');
+    // Act
+    await lookup(base, 'phone:(+60) 12-123 3112');
+    // Assess
+    const line = output.lines().find((entry) => entry.message === 'API request answered');
+    expect(line?.identifier).toBe('phone:+60******112');
+    expect(output.text()).not.toContain('123 3112');
+    expect(output.text()).not.toContain('60121233112');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPhoneNumbers } from '../../functions/adapters/phone-numbers.js';
 import { seededRandom } from '../../local/seeded-random.js';
 import { TimeWindow } from '../../local/simulator/rate-window.js';
 import {
@@ -107,6 +108,9 @@ describe('demo contacts', () => {
     expect(new Set(emails).size).toBe(emails.length);
     expect(new Set(phones).size).toBe(phones.length);
     expect(phones.every((phone) => /^\+[1-9][0-9]{6,14}$/.test(phone))).toBe(true);
+    // Each is a number the connector accepts (libphonenumber-js), so each can be looked up.
+    const phoneNumbers = createPhoneNumbers();
+    expect(phones.filter((phone) => !phoneNumbers.toE164(phone, null).ok)).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   startApiGatewayServer,
 } from '../../local/api-gateway-server.js';
 import { apiEvent, captureOutput, lambdaContext, testLogger } from '../support/api.js';
+import { identifiers } from '../support/identifiers.js';
 import {
   CONTACT_TARGET,
   fastDirectory,
@@ -28,6 +29,8 @@ const TOKEN = 'tok_HOSTILE_Pb6Wz1Mk9Fs3';
 let upstream: RespondioLoopback;
 let gateway: ApiGatewayServer;
 let gatewayV1: ApiGatewayServer;
+/** A REST API that delivers path parameters still percent-encoded. */
+let gatewayV1Encoded: ApiGatewayServer;
 let invocations = 0;
 let output: ReturnType<typeof captureOutput>;
 
@@ -36,6 +39,7 @@ beforeAll(async () => {
   const directory = fastDirectory(upstream.baseUrl, fixedTokens(TOKEN));
   const api = createApiHandler({
     directory,
+    identifiers,
     config: { errorBehavior: 'FailAndReturnResponse' },
     logger: testLogger(),
   });
@@ -45,12 +49,18 @@ beforeAll(async () => {
   };
   gateway = await startApiGatewayServer({ handler, payloadVersion: '2.0' });
   gatewayV1 = await startApiGatewayServer({ handler, payloadVersion: '1.0' });
+  gatewayV1Encoded = await startApiGatewayServer({
+    handler,
+    payloadVersion: '1.0',
+    encodedPathParameters: true,
+  });
   output = captureOutput();
 });
 afterAll(async () => {
   output.restore();
   await gateway.close();
   await gatewayV1.close();
+  await gatewayV1Encoded.close();
   await upstream.close();
 });
 beforeEach(() => {
@@ -116,6 +126,18 @@ const PAYLOADS = [
   'phone:+6012%2F3456789',
   'phone:+60121233112/x',
   'id:1 OR 1=1',
+  // The forms people write, with an injection attempt.
+  'ID:1/../../message',
+  'Id : 1%2F..%2Fmessage',
+  'Phone: +60 12 123 3112/../message',
+  'phone:(+60) 12-123 3112?x=1',
+  'phone:+60%2012%20123%203112%2F..',
+  'phone:0060121233112%252F..',
+  'phone:+60 12 123 3112\r\nX-Injected: 1',
+  'EMAIL : a@b.c/../x',
+  'id\uff1a1/../message',
+  'phone:\uff0b60121233112\uff0fmessage',
+  'phone:+60121233112\u2215message',
   `id:${'1'.repeat(10_000)}`,
   `email:${'a'.repeat(300)}@example.com`,
 ];
@@ -153,11 +175,13 @@ describe('security: path and query injection is refused, verified at the wire', 
       payload,
     ]),
   )(
-    'GET /contacts/%s is refused or stays on one contact segment, on both payload versions',
+    'GET /contacts/%s is refused or stays on one contact segment, on both payload versions and still-encoded REST parameters',
     async (_label, payload) => {
-      // HTTP itself cuts a query or fragment off the target; what remains may be a valid lookup.
-      const cut = `/v2/contact/${payload.split(/[?#]/)[0]}`;
-      for (const base of [gateway.url, gatewayV1.url]) {
+      // HTTP itself cuts a query or fragment off the target; what remains may be a valid lookup,
+      // sent in its canonical form.
+      const remains = identifiers.parse(payload.split(/[?#]/)[0]);
+      const cut = remains.ok ? `/v2/contact/${remains.identifier.pathSegment}` : null;
+      for (const base of [gateway.url, gatewayV1.url, gatewayV1Encoded.url]) {
         for (const target of targets(payload)) {
           // Act
           const answer = await send(base, 'GET', target);
@@ -178,6 +202,7 @@ describe('security: path and query injection is refused, verified at the wire', 
     const forged = (pathSegment: string): Identifier => ({
       kind: 'id',
       value: '1',
+      canonical: 'id:1',
       pathSegment,
       masked: 'id:1',
     });
@@ -259,6 +284,7 @@ describe('security: oversized input is refused cleanly', () => {
     // Prepare
     const api = createApiHandler({
       directory: fastDirectory(upstream.baseUrl, fixedTokens(TOKEN)),
+      identifiers,
       config: { errorBehavior: 'FailAndReturnResponse' },
       logger: testLogger(),
     });

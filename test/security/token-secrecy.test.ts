@@ -102,8 +102,8 @@ function tokens() {
 async function runBothFunctions() {
   const cfg = config();
   const logger = testLogger();
-  const { directory } = createConnector(cfg, { tokens: tokens(), logger });
-  const api = createApiHandler({ directory, config: cfg, logger });
+  const { directory, identifiers } = createConnector(cfg, { tokens: tokens(), logger });
+  const api = createApiHandler({ directory, identifiers, config: cfg, logger });
   const answers = [
     await api(getEvent('2.0', 'id:123'), lambdaContext()),
     await api(

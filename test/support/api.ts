@@ -98,6 +98,8 @@ export interface EventSpec {
   readonly body?: string | Buffer;
   readonly payloadVersion: PayloadVersion;
   readonly requestId?: string;
+  /** Payload 1.0: path parameters still percent-encoded, as some REST APIs deliver them. */
+  readonly encodedPathParameters?: boolean;
 }
 
 /** An API Gateway event as the deployed API would send it (via the local adapter). */
@@ -109,7 +111,11 @@ export function apiEvent(spec: EventSpec): ProxyEvent {
       headers: spec.headers ?? {},
       ...(spec.body !== undefined ? { body: spec.body } : {}),
     },
-    { payloadVersion: spec.payloadVersion, requestId: spec.requestId ?? 'req-test-1' },
+    {
+      payloadVersion: spec.payloadVersion,
+      requestId: spec.requestId ?? 'req-test-1',
+      ...(spec.encodedPathParameters ? { encodedPathParameters: true } : {}),
+    },
   );
 }
 

@@ -15,6 +15,7 @@ import {
   postEvent,
   testLogger,
 } from '../support/api.js';
+import { identifiers } from '../support/identifiers.js';
 
 type Capture = ReturnType<typeof captureOutput>;
 let output: Capture;
@@ -30,7 +31,12 @@ function handlerWith(
   directory: FakeDirectory,
   errorBehavior: ErrorBehavior = 'FailAndReturnResponse',
 ) {
-  return createApiHandler({ directory, config: { errorBehavior }, logger: testLogger() });
+  return createApiHandler({
+    directory,
+    identifiers,
+    config: { errorBehavior },
+    logger: testLogger(),
+  });
 }
 
 async function invoke(

@@ -110,6 +110,17 @@ describe('toApiGatewayEvent, payload 1.0 (REST API)', () => {
     });
   });
 
+  it('can deliver path parameters still percent-encoded, as some REST APIs do', () => {
+    // Act
+    const event = toApiGatewayEvent(
+      { method: 'GET', url: '/contacts/email%3Ajane%40example.com' },
+      { payloadVersion: '1.0', encodedPathParameters: true },
+    ) as APIGatewayProxyEvent;
+    // Assess
+    expect(event.pathParameters).toEqual({ identifier: 'email%3Ajane%40example.com' });
+    expect(event.path).toBe('/contacts/email%3Ajane%40example.com');
+  });
+
   it('uses a proxy resource for anything else', () => {
     // Act
     const event = toApiGatewayEvent(

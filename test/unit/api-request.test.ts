@@ -54,6 +54,78 @@ describe('describeRequest', () => {
     });
   });
 
+  it.each([
+    ['decoded by API Gateway', false, 'email:jane@example.com'],
+    ['still percent-encoded', true, 'email:jane@example.com'],
+  ])('reads a REST API (1.0) path parameter %s, decoding it exactly once', (_how, encoded, id) => {
+    // Prepare
+    const event = apiEvent({
+      method: 'GET',
+      url: '/contacts/email%3Ajane%40example.com',
+      payloadVersion: '1.0',
+      encodedPathParameters: encoded,
+    });
+    // Act
+    const request = describeRequest(event);
+    // Assess
+    expect(request.route).toEqual({ kind: 'getContact', name: GET_CONTACT_ROUTE, identifier: id });
+  });
+
+  it.each([
+    // Still encoded: one decode gives `%3A`, a `%` that the identifier parser refuses.
+    ['email%253Ajane%2540example.com', true, 'email%3Ajane%40example.com'],
+    // Decoded by API Gateway (the path, still encoded, differs): never decoded again.
+    ['email%253Ajane%2540example.com', false, 'email%3Ajane%40example.com'],
+    // A `%` without two hex digits is no escape: kept as it is.
+    ['id%3A1%ZZ', true, 'id%3A1%ZZ'],
+    ['phone:%2B60121233112', true, 'phone:+60121233112'],
+  ])(
+    'decodes the REST API path parameter %j (still encoded: %j) at most once',
+    (path, encoded, id) => {
+      // Prepare
+      const event = apiEvent({
+        method: 'GET',
+        url: `/contacts/${path}`,
+        payloadVersion: '1.0',
+        encodedPathParameters: encoded,
+      });
+      // Act
+      const request = describeRequest(event);
+      // Assess
+      expect(request.route).toMatchObject({ kind: 'getContact', identifier: id });
+    },
+  );
+
+  it('decodes a REST API path parameter holding an escape once when the path is decoded too', () => {
+    // Prepare: nothing tells the two apart; the result is only ever parsed, never sent as is.
+    const event = {
+      httpMethod: 'GET',
+      resource: '/contacts/{identifier}',
+      path: '/contacts/email%3Ajane%40example.com',
+      pathParameters: { identifier: 'email%3Ajane%40example.com' },
+    };
+    const withoutPath = { ...event, path: undefined };
+    // Act
+    const requests = [describeRequest(event), describeRequest(withoutPath)];
+    // Assess
+    for (const request of requests) {
+      expect(request.route).toMatchObject({ identifier: 'email:jane@example.com' });
+    }
+  });
+
+  it('never decodes an HTTP API (2.0) path parameter again', () => {
+    // Prepare: API Gateway decoded `%253A` once, to `%3A`.
+    const event = apiEvent({
+      method: 'GET',
+      url: '/contacts/email%253Ajane%2540example.com',
+      payloadVersion: '2.0',
+    });
+    // Act
+    const request = describeRequest(event);
+    // Assess
+    expect(request.route).toMatchObject({ identifier: 'email%3Ajane%40example.com' });
+  });
+
   it('counts base64 bodies after decoding and falls back to the Lambda request id', () => {
     // Prepare
     const event = {

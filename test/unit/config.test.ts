@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       serviceName: null,
       metricsNamespace: 'RespondioConnector',
+      defaultPhoneCountry: null,
     });
   });
 
@@ -53,9 +54,11 @@ describe('loadConfig', () => {
       POWERTOOLS_LOG_LEVEL: 'debug',
       POWERTOOLS_SERVICE_NAME: 'my-service',
       POWERTOOLS_METRICS_NAMESPACE: 'My/Namespace',
+      DEFAULT_PHONE_COUNTRY: 'sg',
     });
     // Assess
     expect(config).toMatchObject({
+      defaultPhoneCountry: 'SG',
       baseUrl: 'http://127.0.0.1:4010/v2',
       tokenSecretId: 'prod/respondio',
       tokenCacheTtlMs: 60_000,
@@ -88,6 +91,7 @@ describe('loadConfig', () => {
         RESPONDIO_RATE_LIMIT_RPS: 'fast',
         MAX_RECEIVE_COUNT: '2.5',
         RESPONDIO_TIMEOUT_MS: '-1',
+        DEFAULT_PHONE_COUNTRY: 'Malaysia',
       });
     } catch (caught) {
       error = caught;
@@ -98,6 +102,7 @@ describe('loadConfig', () => {
     expect(message).toMatch(/RESPONDIO_RATE_LIMIT_RPS must be a number/);
     expect(message).toMatch(/MAX_RECEIVE_COUNT must be a whole number/);
     expect(message).toMatch(/RESPONDIO_TIMEOUT_MS must be a number from 100/);
+    expect(message).toMatch(/DEFAULT_PHONE_COUNTRY must be an ISO 3166-1 alpha-2 country code/);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { failedLookup, lookupContact } from '../../functions/core/lookup.js';
 import type { ContactDirectory, DirectoryAnswer } from '../../functions/core/ports.js';
+import { identifiers } from '../support/identifiers.js';
 
 function directoryAnswering(answer: DirectoryAnswer) {
   const seen: string[] = [];
@@ -24,7 +25,7 @@ describe('lookupContact', () => {
       body: { id: 7, firstName: 'Jane' },
     });
     // Act
-    const result = await lookupContact(' id:7 ', directory, options);
+    const result = await lookupContact(' id:7 ', { identifiers, directory }, options);
     // Assess
     expect(seen).toEqual(['id:7']);
     expect(result.row).toMatchObject({ StatusCode: 200, Message: null, ID: 7, FirstName: 'Jane' });
@@ -37,7 +38,7 @@ describe('lookupContact', () => {
     // Prepare
     const { directory, seen } = directoryAnswering({ ok: true, attempts: 1, body: {} });
     // Act
-    const result = await lookupContact('id:1/message', directory, options);
+    const result = await lookupContact('id:1/message', { identifiers, directory }, options);
     // Assess
     expect(seen).toEqual([]);
     expect(result.row.StatusCode).toBe(400);
@@ -58,7 +59,11 @@ describe('lookupContact', () => {
       failure: { kind: 'http', status: 503, body: '<html>busy</html>' },
     });
     // Act
-    const result = await lookupContact('email:jane@example.com', directory, options);
+    const result = await lookupContact(
+      'email:jane@example.com',
+      { identifiers, directory },
+      options,
+    );
     // Assess
     expect(result.row).toMatchObject({ StatusCode: 503, ID: null });
     expect(result.row.Message).toBe('respond.io answered with HTTP 503');
@@ -73,7 +78,7 @@ describe('lookupContact', () => {
     // Prepare
     const { directory } = directoryAnswering({ ok: true, attempts: 1, body: 'not a contact' });
     // Act
-    const result = await lookupContact('id:7', directory, options);
+    const result = await lookupContact('id:7', { identifiers, directory }, options);
     // Assess
     expect(result).toMatchObject({
       kind: 'failed',

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import type { ErrorBehavior } from '../../functions/core/error-behavior.js';
-import { maskIdentifierText } from '../../functions/core/identifier.js';
 import type {
   BatchSummary,
   ContactDirectory,
@@ -13,6 +12,7 @@ import type {
   ResultSink,
 } from '../../functions/core/ports.js';
 import { type BatchHandlerDeps, createBatchHandler } from '../../functions/sqs/batch.js';
+import { identifiers, identifiersFor } from '../support/identifiers.js';
 import { sqsRecord as record } from '../support/sqs-record.js';
 
 const FOUND: DirectoryAnswer = { ok: true, attempts: 1, body: { id: 1, firstName: 'Jane' } };
@@ -82,6 +82,7 @@ function build(overrides: Partial<BatchHandlerDeps> & Pick<BatchHandlerDeps, 'di
   const deadLetters = fakeDeadLetters();
   const summaries: BatchSummary[] = [];
   const handler = createBatchHandler({
+    identifiers,
     results: results.sink,
     deadLetters: deadLetters.sink,
     errorBehavior: 'FailAndReturnResponse',
@@ -133,6 +134,32 @@ describe('createBatchHandler', () => {
       },
     ]);
     expect(deadLetters.moved).toEqual([]);
+  });
+
+  it('looks written identifiers up in their canonical form and echoes the Identifier as sent', async () => {
+    // Prepare
+    const { directory, calls } = fakeDirectory({});
+    const { handler, results } = build({ directory, identifiers: identifiersFor('MY') });
+    const sent = [
+      'Phone: (+60) 12-123 3112',
+      'phone:012 123 3112',
+      'ID : 1',
+      'Email:Jane@EXAMPLE.com',
+    ];
+    // Act
+    const response = await handler(
+      { Records: sent.map((identifier, i) => record(`m${i}`, row(identifier))) },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(calls).toEqual([
+      'phone:+60121233112',
+      'phone:+60121233112',
+      'id:1',
+      'email:Jane@example.com',
+    ]);
+    expect(results.written.map((result) => result.identifier)).toEqual(sent);
   });
 
   it.each<[ErrorBehavior, string[], string[]]>([
@@ -384,7 +411,7 @@ describe('createBatchHandler log lines', () => {
         'Row failed for good',
         {
           messageId,
-          identifier: maskIdentifierText(identifier),
+          identifier: identifiers.mask(identifier),
           statusCode,
           receiveCount,
           deadLettered: true,
@@ -438,7 +465,7 @@ describe('createBatchHandler log lines', () => {
     );
     expect(failedForGood[0]?.[2]).toEqual({
       messageId: 'busy-last',
-      identifier: maskIdentifierText('id:503'),
+      identifier: identifiers.mask('id:503'),
       statusCode: 503,
       receiveCount: 5,
       deadLettered: true,

@@ -16,7 +16,7 @@ import {
   createRespondioDirectory,
   type RespondioDirectoryOptions,
 } from '../../../functions/adapters/respondio/directory.js';
-import { type Identifier, parseIdentifier } from '../../../functions/core/identifier.js';
+import type { Identifier } from '../../../functions/core/identifier.js';
 import { lookupContact } from '../../../functions/core/lookup.js';
 import {
   type DirectoryAnswer,
@@ -25,6 +25,7 @@ import {
   TokenError,
   type TokenSource,
 } from '../../../functions/core/ports.js';
+import { identifierOf, identifiers } from '../../support/identifiers.js';
 import { CRAFTED_PATH_SEGMENTS } from '../../support/path-segments.js';
 
 /**
@@ -101,9 +102,7 @@ const CONTACT = {
 };
 
 function identifier(text: string): Identifier {
-  const parsed = parseIdentifier(text);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.identifier;
+  return identifierOf(text);
 }
 
 /** A token source that counts reads; refresh() returns the rotated token. */
@@ -289,7 +288,11 @@ describe('respond.io directory: success', () => {
     // Prepare
     const { directory } = setup();
     // Act
-    const result = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const result = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(result.row));
     // Assess
     expect(result.row).toMatchObject({
@@ -313,7 +316,11 @@ describe('respond.io directory: final client errors', () => {
     const { directory, waits, events } = setup();
     answer(json(status, body));
     // Act
-    const result = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const result = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(result.row));
     // Assess
     expect(received).toHaveLength(1);
@@ -363,7 +370,11 @@ describe('respond.io directory: 401 and token rotation', () => {
     const { directory, tokenCalls } = setup();
     answer(json(401, { code: 401, message: 'UN_AUTHORIZED' }));
     // Act
-    const result = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const result = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(result.row));
     // Assess
     expect(received).toHaveLength(2);
@@ -512,7 +523,11 @@ describe('respond.io directory: rate limits (429, 449)', () => {
     const { directory, waits } = setup({ maxAttempts: 2 });
     answer(json(429, { code: 429, message: 'Too many requests' }, { 'Retry-After': '1' }));
     // Act
-    const result = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 10_000 });
+    const result = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 10_000 },
+    );
     everythingSeen.push(JSON.stringify(result.row));
     // Assess
     expect(received).toHaveLength(2);
@@ -574,7 +589,11 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     answer(text(502, page));
     // Act
     const result = await get(directory);
-    const row = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const row = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(row.row));
     // Assess
     expect(failureOf(result)).toEqual({ kind: 'http', status: 502, body: page });
@@ -619,7 +638,11 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     const { directory } = setup({ requestTimeoutMs: 250, maxAttempts: 2 });
     answer(hang, hangInBody);
     // Act
-    const result = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const result = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(result.row));
     // Assess
     expect(received).toHaveLength(2);
@@ -649,7 +672,11 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     // Act
     const recovered = await get(directory);
     answer(reset);
-    const failed = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const failed = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(failed.row));
     // Assess
     expect(recovered).toMatchObject({ ok: true, attempts: 2 });
@@ -680,7 +707,11 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
       res.end();
     });
     // Act
-    const result = await lookupContact('id:123', directory, { deadlineAt: Date.now() + 5000 });
+    const result = await lookupContact(
+      'id:123',
+      { identifiers, directory },
+      { deadlineAt: Date.now() + 5000 },
+    );
     everythingSeen.push(JSON.stringify(result.row));
     // Assess
     expect(received).toHaveLength(1);
@@ -750,7 +781,7 @@ describe('respond.io directory: identifiers cannot change the path', () => {
       'id:1%2Fmessage',
       'id:1#x',
     ]) {
-      expect(parseIdentifier(input).ok).toBe(false);
+      expect(identifiers.parse(input).ok).toBe(false);
     }
   });
 
@@ -759,7 +790,13 @@ describe('respond.io directory: identifiers cannot change the path', () => {
     async (pathSegment) => {
       // Prepare
       const { directory, limiter, tokenCalls } = setup();
-      const crafted: Identifier = { kind: 'id', value: '1', pathSegment, masked: 'id:1' };
+      const crafted: Identifier = {
+        kind: 'id',
+        value: '1',
+        canonical: 'id:1',
+        pathSegment,
+        masked: 'id:1',
+      };
       // Act
       const result = await directory.getContact(crafted, { deadlineAt: Date.now() + 5000 });
       everythingSeen.push(JSON.stringify(result));
