@@ -1,12 +1,24 @@
 /**
- * Batch summaries as CloudWatch metrics: embedded metric format (EMF) log lines through
- * Powertools Metrics, one line for the batch and one per StatusCode. The namespace and service
- * are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME through
- * the settings; the runtime builds it).
+ * CloudWatch metrics as embedded metric format (EMF) log lines through Powertools Metrics: batch
+ * summaries (one line for the batch and one per StatusCode) and the stale-token count. The
+ * namespace and service are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and
+ * POWERTOOLS_SERVICE_NAME through the settings; the runtime builds it).
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BatchMetrics } from '../core/ports.js';
+import type { BatchMetrics, TokenObserver } from '../core/ports.js';
+
+/** `StaleToken`: 1 per failed secret read after which the last good token serves on. */
+export const STALE_TOKEN_METRIC = 'StaleToken';
+
+export function createPowertoolsTokenMetrics(metrics: Metrics): TokenObserver {
+  return {
+    onStaleToken() {
+      // A single metric is written at once: the stale period may end before any batch does.
+      metrics.singleMetric().addMetric(STALE_TOKEN_METRIC, MetricUnit.Count, 1);
+    },
+  };
+}
 
 export function createPowertoolsBatchMetrics(metrics: Metrics): BatchMetrics {
   return {

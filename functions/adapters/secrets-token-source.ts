@@ -7,11 +7,18 @@
  * TokenError whose message names the secret and the problem but never the secret's value:
  * `invalid` when the secret itself is wrong (missing, no access, empty, malformed), `unavailable`
  * when trying again later can help (throttling, 5xx, network, timeout).
+ *
+ * A Secrets Manager outage: when the read after the TTL fails with an `unavailable` error, the
+ * last good token keeps serving for at most `staleMaxMs` past its TTL (TOKEN_STALE_MAX_SECONDS);
+ * the observer hears of each failed read and each lookup served. Meanwhile the secret is read
+ * again at most every `staleRetryMs`, in the background: no lookup waits for a failing Secrets
+ * Manager more than once. A 401 still forces a real re-read (`refresh()` never serves a stale
+ * token), and a token respond.io refused is never served stale.
  */
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isRecord } from '../core/json.js';
-import { TokenError, type TokenSource } from '../core/ports.js';
+import { TokenError, type TokenObserver, type TokenSource } from '../core/ports.js';
 
 export interface SecretsTokenSourceOptions {
   /** Secret id or ARN (RESPONDIO_TOKEN_SECRET_ID). */
@@ -26,10 +33,20 @@ export interface SecretsTokenSourceOptions {
   now?: () => number;
   /** Gives up on one GetSecretValue call after this many ms (SDK retries included). Default 5000. */
   readTimeoutMs?: number;
+  /**
+   * How long past its TTL the last good token may serve while the secret cannot be read
+   * (transient errors only), in ms. Default 0: never.
+   */
+  staleMaxMs?: number;
+  /** While a stale token serves, the secret is read again at most this often. Default 5000. */
+  staleRetryMs?: number;
+  /** Hears of stale tokens: each failed read and each lookup served. */
+  observer?: TokenObserver;
 }
 
 export const DEFAULT_SECRET_KEY = 'token';
 export const DEFAULT_SECRET_READ_TIMEOUT_MS = 5000;
+export const DEFAULT_STALE_RETRY_MS = 5000;
 
 /** Errors that mean the secret (or our access to it) is wrong; reading again will not help. */
 const INVALID_SECRET_ERRORS: Readonly<Record<string, string>> = {
@@ -124,10 +141,12 @@ export function tokenFromSecretString(
 }
 
 export function createSecretsTokenSource(options: SecretsTokenSourceOptions): TokenSource {
-  const { secretId, ttlMs } = options;
+  const { secretId, ttlMs, observer } = options;
   const secretKey = options.secretKey ?? DEFAULT_SECRET_KEY;
   const now = options.now ?? Date.now;
   const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_SECRET_READ_TIMEOUT_MS;
+  const staleMaxMs = options.staleMaxMs ?? 0;
+  const staleRetryMs = options.staleRetryMs ?? DEFAULT_STALE_RETRY_MS;
   let client = options.client;
 
   let cached: {
@@ -135,6 +154,10 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
     readonly expiresAt: number;
     readonly sequence: number;
   } | null = null;
+  /** The last token read, while respond.io has not refused it: what may serve stale. */
+  let lastGood: { readonly token: string; readonly expiresAt: number } | null = null;
+  /** Set while a stale token serves: no read before this time (epoch ms). */
+  let staleUntil: number | null = null;
   let readCount = 0;
   /** Reads older than the latest refresh may return the rotated-out token: never cache them. */
   let oldestUsableRead = 0;
@@ -170,6 +193,8 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       // A read that started before a later one (e.g. a refresh) never overwrites its result.
       if (sequence >= oldestUsableRead && (cached === null || sequence >= cached.sequence)) {
         cached = { token, expiresAt: now() + ttlMs, sequence };
+        lastGood = { token, expiresAt: cached.expiresAt };
+        staleUntil = null;
       }
       return token;
     });
@@ -182,17 +207,57 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
     return promise;
   }
 
+  /** The last good token, if it may still serve at this time. */
+  function stale(at: number): { readonly token: string; readonly staleForMs: number } | null {
+    if (lastGood === null || at > lastGood.expiresAt + staleMaxMs) return null;
+    return { token: lastGood.token, staleForMs: Math.max(at - lastGood.expiresAt, 0) };
+  }
+
+  /**
+   * A read after the TTL failed: stale serving starts (or goes on) if the failure is transient
+   * and the last good token may still serve; returns that token, or null.
+   */
+  function afterFailedRead(error: unknown): string | null {
+    const at = now();
+    const served = error instanceof TokenError && error.reason === 'unavailable' ? stale(at) : null;
+    staleUntil = served === null ? null : at + staleRetryMs;
+    if (served !== null && error instanceof TokenError) {
+      observer?.onStaleToken?.({ staleForMs: served.staleForMs, detail: error.message });
+    }
+    return served?.token ?? null;
+  }
+
+  /** A lookup's read after the TTL failed: the stale token, or the error. */
+  function staleOr(error: unknown): string {
+    const token = afterFailedRead(error);
+    if (token === null) throw error;
+    observer?.onStaleServed?.();
+    return token;
+  }
+
   return {
     getToken() {
-      if (cached !== null && now() < cached.expiresAt) return Promise.resolve(cached.token);
-      if (inFlight !== null) return inFlight.promise;
-      return startRead(false);
+      const at = now();
+      if (cached !== null && at < cached.expiresAt) return Promise.resolve(cached.token);
+      const served = staleUntil === null ? null : stale(at);
+      if (served !== null) {
+        // Secrets Manager failed a moment ago: serve at once, try again in the background.
+        if (at >= (staleUntil ?? at) && inFlight === null) {
+          startRead(false).catch((error: unknown) => afterFailedRead(error));
+        }
+        observer?.onStaleServed?.();
+        return Promise.resolve(served.token);
+      }
+      return (inFlight?.promise ?? startRead(false)).catch(staleOr);
     },
     refresh(rejectedToken) {
       if (rejectedToken !== undefined && cached !== null && cached.token !== rejectedToken) {
         return Promise.resolve(cached.token);
       }
+      // A token respond.io refused is never served stale; a 401 always means a real read.
+      if (rejectedToken !== undefined && lastGood?.token === rejectedToken) lastGood = null;
       cached = null;
+      staleUntil = null;
       if (inFlight?.forRefresh) return inFlight.promise;
       return startRead(true);
     },

@@ -10,8 +10,10 @@
 
 import { loadConfig, loadLogSettings } from '../core/config.js';
 import { API_SERVICE_NAME } from '../core/settings.js';
+import { API_TOKEN_REREAD_WAITS_MS } from '../core/token-rereads.js';
 import { createConnector } from '../runtime/connector.js';
 import { createLogger } from '../runtime/logger.js';
+import { createTokenMetrics } from '../runtime/metrics.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
 // The log settings alone never fail, so an invalid configuration is still logged.
@@ -20,7 +22,12 @@ const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));
 function buildHandler(): ApiHandler {
   try {
     const config = loadConfig(process.env);
-    const { directory, identifiers } = createConnector(config, { logger });
+    const { directory, identifiers } = createConnector(config, {
+      logger,
+      tokenMetrics: createTokenMetrics(config, API_SERVICE_NAME),
+      // The caller is waiting: after a 401, one more re-read after a short wait.
+      tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
+    });
     return createApiHandler({ directory, identifiers, config, logger });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

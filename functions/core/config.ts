@@ -16,6 +16,8 @@ export interface Config {
   readonly tokenSecretId: string | null;
   /** TOKEN_CACHE_TTL_SECONDS: how long a read token is reused. */
   readonly tokenCacheTtlMs: number;
+  /** TOKEN_STALE_MAX_SECONDS: how long past its TTL the last good token serves in an outage. */
+  readonly tokenStaleMaxMs: number;
   /** ERROR_BEHAVIOR */
   readonly errorBehavior: ErrorBehavior;
   /** RESPONDIO_RATE_LIMIT_RPS: the organisation's request budget per second. */
@@ -38,7 +40,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** POWERTOOLS_SERVICE_NAME; null: the function's own name (API_SERVICE_NAME, SQS_SERVICE_NAME). */
   readonly serviceName: string | null;
-  /** POWERTOOLS_METRICS_NAMESPACE (SQS function). */
+  /** POWERTOOLS_METRICS_NAMESPACE. */
   readonly metricsNamespace: string;
   /** DEFAULT_PHONE_COUNTRY: the country of national phone numbers; null refuses them. */
   readonly defaultPhoneCountry: string | null;
@@ -66,6 +68,7 @@ export function loadConfig(env: Env): Config {
     baseUrl: values.respondioBaseUrl,
     tokenSecretId: values.tokenSecretId,
     tokenCacheTtlMs: values.tokenCacheTtlSeconds * 1000,
+    tokenStaleMaxMs: values.tokenStaleMaxSeconds * 1000,
     errorBehavior: values.errorBehavior,
     rateLimitRps: values.respondioRateLimitRps,
     rateLimitShare: values.rateLimitShare,

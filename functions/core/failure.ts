@@ -22,7 +22,7 @@ export type LookupFailure =
 export interface ClassifiedFailure {
   readonly statusCode: number;
   readonly message: string;
-  /** True when the same request may succeed later (429, 449, 5xx, timeouts, network). */
+  /** True when the same request may succeed later (401, 429, 449, 5xx, timeouts, network). */
   readonly retryable: boolean;
 }
 
@@ -30,7 +30,7 @@ export interface ClassifiedFailure {
  * The one retryable-status rule: statuses that respond.io (or its edge) may answer differently
  * on a later attempt. Rate limits (429), respond.io's "queued, retry later" (449), a request
  * timeout (408) and 5xx. Every other status is final. The respond.io directory retries by it
- * and the row's `retryable` comes from it.
+ * and the row's `retryable` comes from it, with one exception: a 401 (see classifyFailure).
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status === 449 || (status >= 500 && status <= 599);
@@ -73,7 +73,14 @@ export function classifyFailure(failure: LookupFailure): ClassifiedFailure {
         upstreamMessage(failure.body) ??
         DEFAULT_HTTP_MESSAGES[status] ??
         `respond.io answered with HTTP ${status}`;
-      return { statusCode: status, message, retryable: isRetryableStatus(status) };
+      // A token still refused after the re-read may be accepted once the secret holds the new
+      // one (a rotation in progress): retryable, so the SQS function tries the row again on its
+      // next receive and makes it final only on the last (core/token-rereads.ts).
+      return {
+        statusCode: status,
+        message,
+        retryable: isRetryableStatus(status) || status === 401,
+      };
     }
     case 'timeout':
       return {

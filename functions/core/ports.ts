@@ -74,6 +74,22 @@ export interface TokenSource {
   refresh(rejectedToken?: string): Promise<string>;
 }
 
+/** The secret could not be read after the TTL (a transient error); the last good token serves on. */
+export interface StaleTokenEvent {
+  /** How long past its TTL the token is, in ms. */
+  readonly staleForMs: number;
+  /** The failed read (a transient TokenError's message: names the secret, never its value). */
+  readonly detail: string;
+}
+
+/** Watches the token source's stale tokens (a warning and a metric). */
+export interface TokenObserver {
+  /** A read failed and the last good token serves on: once per failed read. */
+  onStaleToken?(event: StaleTokenEvent): void;
+  /** One lookup was given the stale token. */
+  onStaleServed?(): void;
+}
+
 /** One result message: the output row plus what a consumer needs to correlate it. */
 export interface ResultMessage {
   /** The SQS message id of the input row (stable across redeliveries). */

@@ -90,7 +90,16 @@ export const SETTINGS = {
     readBy: 'functions',
     read: integer(0, 86_400),
     default: 300,
-    doc: 'How long a token read from Secrets Manager is reused per container; a 401 re-reads it at once.',
+    doc: 'How long a token read from Secrets Manager is reused per container; a 401 re-reads it at once (see [Token rotation](#token-rotation-and-secrets-manager-outages)).',
+  }),
+  tokenStaleMaxSeconds: setting({
+    env: 'TOKEN_STALE_MAX_SECONDS',
+    context: 'tokenStaleMaxSeconds',
+    readBy: 'functions',
+    read: integer(0, 86_400),
+    // An hour: a token rarely changes, and a 401 still forces a real re-read.
+    default: 3600,
+    doc: 'A Secrets Manager outage: when the token cannot be read again after its TTL (a transient error), the last good token keeps serving for at most this long past its TTL, with a WARN log line and the `StaleToken` metric; the secret is tried again every 5 s. 0: never. A 401 still forces a real re-read.',
   }),
 
   // --- respond.io ---
@@ -131,7 +140,7 @@ export const SETTINGS = {
     read: integer(1, 20),
     // One default (it was 4 for the functions and 3 deployed, for no stated reason).
     default: 3,
-    doc: 'Attempts per lookup for 429/449/5xx/timeouts/network errors, first included. The one retry after a 401 comes on top.',
+    doc: 'Attempts per lookup for 429/449/5xx/timeouts/network errors, first included. The retries after a 401 (one per token re-read) come on top.',
   }),
   maxRetryAfterSeconds: setting({
     env: 'RESPONDIO_MAX_RETRY_AFTER_SECONDS',
@@ -287,14 +296,14 @@ export const SETTINGS = {
   metricsNamespace: setting({
     env: 'POWERTOOLS_METRICS_NAMESPACE',
     context: 'metricsNamespace',
-    readBy: 'sqs',
+    readBy: 'functions',
     read: textWhere(
       (value) => /^[A-Za-z0-9._/#:-]{1,255}$/.test(value),
       (name, value) => `${name} has characters CloudWatch does not accept: ${value}`,
       'CloudWatch namespace',
     ),
     default: 'RespondioConnector',
-    doc: "CloudWatch namespace of the SQS function's metrics.",
+    doc: "CloudWatch namespace of the functions' metrics (the SQS function's batch metrics, both functions' `StaleToken`).",
   }),
   logRetentionDays: setting<LogRetentionDays>({
     context: 'logRetentionDays',

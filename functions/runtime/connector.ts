@@ -9,8 +9,15 @@ import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
 import type { IdentifierParser } from '../core/identifier.js';
-import type { ContactDirectory, DirectoryObserver, Logger, TokenSource } from '../core/ports.js';
+import type {
+  ContactDirectory,
+  DirectoryObserver,
+  Logger,
+  TokenObserver,
+  TokenSource,
+} from '../core/ports.js';
 import { createIdentifiers } from './identifiers.js';
+import { createTokenObserver } from './token-observer.js';
 
 export interface Connector {
   readonly directory: ContactDirectory;
@@ -21,6 +28,10 @@ export interface ConnectorOverrides {
   readonly tokens?: TokenSource;
   readonly observer?: DirectoryObserver;
   readonly logger?: Logger;
+  /** Where the token source's stale-token metric goes (createPowertoolsTokenMetrics). */
+  readonly tokenMetrics?: TokenObserver;
+  /** The waits before each token re-read after a 401 (core/token-rereads.ts); default the SQS function's. */
+  readonly tokenRereadWaitsMs?: readonly number[];
 }
 
 export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
@@ -35,6 +46,11 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
       return createSecretsTokenSource({
         secretId: config.tokenSecretId,
         ttlMs: config.tokenCacheTtlMs,
+        staleMaxMs: config.tokenStaleMaxMs,
+        observer: createTokenObserver({
+          ...(overrides.logger ? { logger: overrides.logger } : {}),
+          ...(overrides.tokenMetrics ? { metrics: overrides.tokenMetrics } : {}),
+        }),
       });
     })();
   const limiter = createRateLimiter({ requestsPerSecond: containerRateLimit(config) });
@@ -45,6 +61,7 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     requestTimeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,
     maxRetryAfterMs: config.maxRetryAfterMs,
+    ...(overrides.tokenRereadWaitsMs ? { tokenRereadWaitsMs: overrides.tokenRereadWaitsMs } : {}),
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
   });

@@ -4,9 +4,12 @@
  * CloudWatch metrics. The entry point (functions/sqs/handler.ts) hands them to the batch logic.
  */
 
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createPowertoolsBatchMetrics } from '../adapters/cloudwatch-metrics.js';
+import {
+  createPowertoolsBatchMetrics,
+  createPowertoolsTokenMetrics,
+} from '../adapters/cloudwatch-metrics.js';
 import { createDeadLetterQueue, createResultsQueue } from '../adapters/sqs-sinks.js';
 import { type Config, ConfigError, logSettingsOf } from '../core/config.js';
 import type { IdentifierParser } from '../core/identifier.js';
@@ -23,6 +26,7 @@ import { SQS_SERVICE_NAME } from '../core/settings.js';
 import { createUpstreamStats, type UpstreamStats } from '../core/upstream-stats.js';
 import { createConnector } from './connector.js';
 import { createLogger } from './logger.js';
+import { createFunctionMetrics } from './metrics.js';
 
 export interface SqsAdapterOverrides {
   /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
@@ -65,10 +69,14 @@ export function createSqsAdapters(
   const logSettings = logSettingsOf(config, SQS_SERVICE_NAME);
   const logger = overrides.logger ?? createLogger(logSettings);
   const upstream = createUpstreamStats();
+  // Given batch metrics (tests, benchmarks) replace CloudWatch altogether.
+  const cloudWatch =
+    overrides.metrics === undefined ? createFunctionMetrics(config, SQS_SERVICE_NAME) : null;
   const { directory, identifiers } = createConnector(config, {
     observer: upstream.observer,
     logger,
     ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
+    ...(cloudWatch ? { tokenMetrics: createPowertoolsTokenMetrics(cloudWatch) } : {}),
   });
   const sqs = overrides.sqs ?? new SQSClient({});
   return {
@@ -83,14 +91,7 @@ export function createSqsAdapters(
         ? null
         : createDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl })),
     logger,
-    metrics:
-      overrides.metrics ??
-      createPowertoolsBatchMetrics(
-        new Metrics({
-          namespace: config.metricsNamespace,
-          serviceName: logSettings.serviceName,
-        }),
-      ),
+    metrics: overrides.metrics ?? createPowertoolsBatchMetrics(cloudWatch as Metrics),
     upstream,
   };
 }

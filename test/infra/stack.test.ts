@@ -239,7 +239,10 @@ describe('ConnectorStack with the default configuration', () => {
       RESPONDIO_TIMEOUT_MS: '5000',
       RESPONDIO_MAX_ATTEMPTS: '3',
       TOKEN_CACHE_TTL_SECONDS: '300',
+      TOKEN_STALE_MAX_SECONDS: '3600',
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      // Both functions publish the StaleToken metric; the SQS function also its batch metrics.
+      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
       NODE_OPTIONS: '--enable-source-maps',
     };
     expect(api).toEqual({
@@ -253,8 +256,6 @@ describe('ConnectorStack with the default configuration', () => {
       RESULTS_QUEUE_URL: { Ref: logicalId(synthesized, stack.resultsQueue) },
       DEAD_LETTER_QUEUE_URL: { Ref: logicalId(synthesized, stack.deadLetterQueue) },
       MAX_RECEIVE_COUNT: '5',
-      // Only the SQS function publishes metrics.
-      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
       POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME, // the very constant the SQS runtime uses
     });
     expect([API_SERVICE_NAME, SQS_SERVICE_NAME]).toEqual([
@@ -562,7 +563,7 @@ describe('ConnectorStack settings from context', () => {
       RESPONDIO_MAX_ATTEMPTS: '2',
       RESPONDIO_BASE_URL: 'https://eu.respond.io/v2',
     });
-    expect(api.POWERTOOLS_METRICS_NAMESPACE).toBeUndefined();
+    expect(api.POWERTOOLS_METRICS_NAMESPACE).toBe('Team/Connector');
     const text = (env: Record<string, unknown>): Record<string, string> =>
       Object.fromEntries(
         Object.entries(env).filter(

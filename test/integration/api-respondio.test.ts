@@ -11,6 +11,10 @@ import { createApiHandler } from '../../functions/api/app.js';
 import { loadConfig } from '../../functions/core/config.js';
 import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/core/error-behavior.js';
+import {
+  API_TOKEN_REREAD_WAIT_MS,
+  API_TOKEN_REREAD_WAITS_MS,
+} from '../../functions/core/token-rereads.js';
 import { createConnector } from '../../functions/runtime/connector.js';
 import {
   type ApiGatewayServer,
@@ -59,7 +63,11 @@ async function serveApi(
   behavior: ErrorBehavior,
   payloadVersion: PayloadVersion = '2.0',
   secretId = SECRET_ID,
-  extra: { env?: Record<string, string>; encodedPathParameters?: boolean } = {},
+  extra: {
+    env?: Record<string, string>;
+    encodedPathParameters?: boolean;
+    tokenRereadWaitsMs?: readonly number[];
+  } = {},
 ): Promise<string> {
   const config = loadConfig({
     RESPONDIO_BASE_URL: simulator.url,
@@ -75,7 +83,11 @@ async function serveApi(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const tokens = createSecretsTokenSource({ secretId, ttlMs: 300_000, client });
-  const { directory, identifiers } = createConnector(config, { tokens, logger });
+  const { directory, identifiers } = createConnector(config, {
+    tokens,
+    logger,
+    ...(extra.tokenRereadWaitsMs ? { tokenRereadWaitsMs: extra.tokenRereadWaitsMs } : {}),
+  });
   const handler = createApiHandler({ directory, identifiers, config, logger });
   const server = await startApiGatewayServer({
     handler: handler as unknown as ProxyHandler,
@@ -165,6 +177,30 @@ describe('API function with the real adapters', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.ID).toBe(1);
     expect(simulator.stats().byStatus).toEqual({ 200: 1, 401: 1 });
+    expectNoToken();
+  });
+
+  it('rides out a rotation whose new secret comes a moment after the old token is refused', async () => {
+    // Prepare: the API function's re-reads (functions/api/handler.ts).
+    const base = await serveApi('FailAndReturnResponse', '2.0', SECRET_ID, {
+      tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
+    });
+    await call(`${base}/contacts/id:2`);
+    simulator.setTokens([ROTATED]);
+    simulator.resetStats();
+    const secretUpdated = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        secrets.setSecret(SECRET_ID, ROTATED);
+        resolve();
+      }, API_TOKEN_REREAD_WAIT_MS / 3),
+    );
+    // Act
+    const answer = await call(`${base}/contacts/id:1`);
+    await secretUpdated;
+    // Assess: 401, re-read (still the old token), 401, wait, re-read (the new one), 200.
+    expect(answer.status).toBe(200);
+    expect(answer.body.ID).toBe(1);
+    expect(simulator.stats().byStatus).toEqual({ 200: 1, 401: 2 });
     expectNoToken();
   });
 

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       baseUrl: DEFAULT_BASE_URL,
       tokenSecretId: null,
       tokenCacheTtlMs: 300_000,
+      tokenStaleMaxMs: 3_600_000,
       errorBehavior: 'FailAndReturnResponse',
       rateLimitRps: 5,
       rateLimitShare: 1,
@@ -55,9 +56,11 @@ describe('loadConfig', () => {
       POWERTOOLS_SERVICE_NAME: 'my-service',
       POWERTOOLS_METRICS_NAMESPACE: 'My/Namespace',
       DEFAULT_PHONE_COUNTRY: 'sg',
+      TOKEN_STALE_MAX_SECONDS: '0',
     });
     // Assess
     expect(config).toMatchObject({
+      tokenStaleMaxMs: 0,
       defaultPhoneCountry: 'SG',
       baseUrl: 'http://127.0.0.1:4010/v2',
       tokenSecretId: 'prod/respondio',

@@ -15,10 +15,11 @@ describe('classifyFailure', () => {
       false,
     ],
     [
+      // Retryable: a 401 after the token re-read may pass once the secret holds the new token.
       { kind: 'http', status: 401, body: '{"code":401,"message":"UN_AUTHORIZED"}' },
       401,
       'UN_AUTHORIZED',
-      false,
+      true,
     ],
     [{ kind: 'http', status: 403, body: '' }, 403, /not allowed/, false],
     [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { contactRow } from '../../functions/core/contact-row.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/core/error-behavior.js';
+import { classifyFailure } from '../../functions/core/failure.js';
 import { failedLookup, type LookupOutcome } from '../../functions/core/lookup.js';
 import {
   missingDeadLetterQueueMessage,
@@ -10,6 +11,12 @@ import {
   rowDisposition,
 } from '../../functions/core/row-disposition.js';
 
+const FINAL: Record<ErrorBehavior, { writeRow: boolean; deadLetter: boolean }> = {
+  DoNotFailAndReturnResponse: { writeRow: true, deadLetter: false },
+  FailAndReturnResponse: { writeRow: true, deadLetter: true },
+  FailWithoutResponse: { writeRow: false, deadLetter: true },
+};
+
 const found: LookupOutcome = { kind: 'found', row: contactRow({ id: 1, firstName: 'A' }) };
 const notFound = failedLookup({ statusCode: 404, message: 'Contact not found', retryable: false });
 const unavailable = failedLookup({
@@ -17,6 +24,10 @@ const unavailable = failedLookup({
   message: 'respond.io answered with HTTP 503',
   retryable: true,
 });
+
+const tokenRefused = failedLookup(
+  classifyFailure({ kind: 'http', status: 401, body: '{"code":401,"message":"UN_AUTHORIZED"}' }),
+);
 
 describe('rowDisposition', () => {
   const behaviors: ErrorBehavior[] = [
@@ -46,6 +57,20 @@ describe('rowDisposition', () => {
           kind: 'retry',
         });
       }
+    },
+  );
+
+  it.each(behaviors)(
+    'a 401 after the token re-read goes back to the queue until the last receive under %s',
+    (behavior) => {
+      // Act
+      const early = [1, 2, 3, 4].map((receiveCount) =>
+        rowDisposition(tokenRefused, behavior, receiveCount, 5),
+      );
+      const last = rowDisposition(tokenRefused, behavior, 5, 5);
+      // Assess
+      expect(early).toEqual(early.map(() => ({ kind: 'retry' })));
+      expect(last).toEqual({ kind: 'final', ...FINAL[behavior] });
     },
   );
 

@@ -306,6 +306,166 @@ describe('createSecretsTokenSource', () => {
   });
 });
 
+describe('createSecretsTokenSource: a Secrets Manager outage after the TTL', () => {
+  beforeEach(() => {
+    secrets.reset();
+  });
+
+  /** A source with a 60 s TTL that may serve its last token 600 s stale, watched. */
+  function watched(time: ReturnType<typeof clock>, staleMaxMs = 600_000) {
+    const events: { staleForMs: number; detail: string }[] = [];
+    let served = 0;
+    const tokens = createSecretsTokenSource({
+      secretId: SECRET_ID,
+      ttlMs: 60_000,
+      staleMaxMs,
+      staleRetryMs: 5000,
+      now: time.now,
+      client: new SecretsManagerClient({ region: 'us-east-1' }),
+      observer: {
+        onStaleToken: (event) => events.push(event),
+        onStaleServed: () => {
+          served += 1;
+        },
+      },
+    });
+    return { tokens, events, served: () => served };
+  }
+
+  it('serves the last good token when the read after the TTL fails with a transient error', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: TOKEN })
+      .rejects(serviceError('InternalServiceError', 500));
+    const { tokens, events, served } = watched(time);
+    await tokens.getToken();
+    time.advance(61_000);
+    // Act
+    const token = await tokens.getToken();
+    // Assess
+    expect(token).toBe(TOKEN);
+    expect(events).toEqual([
+      {
+        staleForMs: 1000,
+        detail: expect.stringMatching(/could not be read right now \(InternalServiceError/),
+      },
+    ]);
+    expect(served()).toBe(1);
+    expect(JSON.stringify(events)).not.toContain(TOKEN);
+  });
+
+  it('meanwhile serves at once, and reads again only every staleRetryMs, in the background', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: TOKEN })
+      .rejects(serviceError('ThrottlingException', 400));
+    const { tokens, events, served } = watched(time);
+    await tokens.getToken();
+    time.advance(61_000);
+    await tokens.getToken(); // the failed read: stale serving starts
+    // Act
+    const within = await Promise.all([tokens.getToken(), tokens.getToken(), tokens.getToken()]);
+    const readsWithin = secrets.commandCalls(GetSecretValueCommand).length;
+    time.advance(5000);
+    const after = await tokens.getToken();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Assess
+    expect([...within, after]).toEqual([TOKEN, TOKEN, TOKEN, TOKEN]);
+    expect(readsWithin).toBe(2);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 3);
+    expect(served()).toBe(5);
+    expect(events.map((event) => event.staleForMs)).toEqual([1000, 6000]);
+  });
+
+  it('goes back to the fresh token once the secret can be read again', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'before-outage' })
+      .rejectsOnce(serviceError('InternalServiceError', 500))
+      .resolves({ SecretString: 'after-outage' });
+    const { tokens, served } = watched(time);
+    await tokens.getToken();
+    time.advance(61_000);
+    expect(await tokens.getToken()).toBe('before-outage');
+    time.advance(5000);
+    // Act: this call still gets the stale token and starts the read; the next gets its result.
+    const during = await tokens.getToken();
+    await new Promise((resolve) => setImmediate(resolve));
+    const afterwards = await tokens.getToken();
+    // Assess
+    expect([during, afterwards]).toEqual(['before-outage', 'after-outage']);
+    expect(served()).toBe(2);
+  });
+
+  it('stops serving it TOKEN_STALE_MAX past its TTL: the lookup then fails as unavailable', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: TOKEN })
+      .rejects(serviceError('InternalServiceError', 500));
+    const { tokens } = watched(time, 30_000);
+    await tokens.getToken();
+    time.advance(61_000);
+    expect(await tokens.getToken()).toBe(TOKEN);
+    time.advance(30_000);
+    // Act
+    const error = await tokenErrorOf(tokens.getToken());
+    // Assess
+    expect(error.reason).toBe('unavailable');
+  });
+
+  it('never serves a stale token for a permanent error, nor with TOKEN_STALE_MAX 0', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: TOKEN })
+      .resolvesOnce({ SecretString: TOKEN })
+      .rejectsOnce(serviceError('AccessDeniedException', 400))
+      .rejects(serviceError('InternalServiceError', 500));
+    const denied = watched(time);
+    const never = watched(time, 0);
+    await denied.tokens.getToken();
+    await never.tokens.getToken();
+    time.advance(61_000);
+    // Act
+    const errors = [
+      await tokenErrorOf(denied.tokens.getToken()),
+      await tokenErrorOf(never.tokens.getToken()),
+    ];
+    // Assess
+    expect(errors.map((error) => error.reason)).toEqual(['invalid', 'unavailable']);
+    expect([...denied.events, ...never.events]).toEqual([]);
+  });
+
+  it('a 401 still forces a real read, and a refused token is never served stale', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: TOKEN })
+      .rejects(serviceError('InternalServiceError', 500));
+    const { tokens } = watched(time);
+    await tokens.getToken();
+    time.advance(61_000);
+    expect(await tokens.getToken()).toBe(TOKEN);
+    // Act: respond.io refuses the stale token.
+    const refresh = await tokenErrorOf(tokens.refresh(TOKEN));
+    const next = await tokenErrorOf(tokens.getToken());
+    // Assess
+    expect(refresh.reason).toBe('unavailable');
+    expect(next.reason).toBe('unavailable');
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 4);
+  });
+});
+
 describe('tokenFromSecretString', () => {
   it('trims a raw token and a JSON token', () => {
     expect(tokenFromSecretString(SECRET_ID, ` ${TOKEN} `)).toBe(TOKEN);

@@ -162,6 +162,37 @@ describe('createBatchHandler', () => {
     expect(results.written.map((result) => result.identifier)).toEqual(sent);
   });
 
+  it('hands a 401 after the token re-read back to SQS until its last allowed receive', async () => {
+    // Prepare: respond.io refuses the token; the secret may simply not be updated yet.
+    const refused: DirectoryAnswer = {
+      ok: false,
+      attempts: 2,
+      failure: { kind: 'http', status: 401, body: '{"code":401,"message":"UN_AUTHORIZED"}' },
+    };
+    const { directory } = fakeDirectory({ 'id:1': refused });
+    const { handler, results, deadLetters } = build({ directory });
+    // Act
+    const response = await handler(
+      {
+        Records: [1, 2, 3, 4, 5].map((receiveCount) =>
+          record(`r${receiveCount}`, row('id:1'), receiveCount),
+        ),
+      },
+      context(),
+    );
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+    ]);
+    expect(
+      results.written.map((result) => [result.sourceMessageId, result.row.StatusCode]),
+    ).toEqual([['r5', 401]]);
+    expect(deadLetters.moved.map((move) => move.sourceMessageId)).toEqual(['r5']);
+  });
+
   it.each<[ErrorBehavior, string[], string[]]>([
     [
       'DoNotFailAndReturnResponse',

@@ -27,6 +27,7 @@ import type {
   RateLimiter,
   TokenSource,
 } from '../../core/ports.js';
+import { SQS_TOKEN_REREAD_WAITS_MS } from '../../core/token-rereads.js';
 import { sleep as systemSleep } from '../clock.js';
 import { reportAttempt } from './attempt-report.js';
 import { contactUrl } from './contact-url.js';
@@ -41,8 +42,13 @@ export interface RespondioDirectoryOptions {
   limiter: RateLimiter;
   /** Timeout of one HTTP request (response and body). */
   requestTimeoutMs: number;
-  /** Attempts per lookup, the first one included (the one retry after a 401 comes on top). */
+  /** Attempts per lookup, the first one included (the retries after a 401 come on top). */
   maxAttempts: number;
+  /**
+   * The wait before each re-read of the token after a 401, in turn (core/token-rereads.ts).
+   * Default SQS_TOKEN_REREAD_WAITS_MS: one re-read at once.
+   */
+  tokenRereadWaitsMs?: readonly number[];
   /** Cap on a Retry-After wait. */
   maxRetryAfterMs: number;
   /** Jitter source, in [0, 1). Default Math.random. */
@@ -81,6 +87,7 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? systemSleep;
   const minAttemptMs = options.minAttemptMs ?? DEFAULT_MIN_ATTEMPT_MS;
+  const tokenRereadWaitsMs = options.tokenRereadWaitsMs ?? SQS_TOKEN_REREAD_WAITS_MS;
   const { observer, logger } = options;
   const reporters = { observer, logger };
 
@@ -106,7 +113,7 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
 
       let attempts = 0;
       let last: LookupFailure | null = null;
-      let refreshed = false;
+      let tokenRereads = 0;
       let retries = 0;
       const stop = (): DirectoryAnswer => ({
         ok: false,
@@ -122,7 +129,7 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
       }
 
       for (;;) {
-        if (attempts >= attemptsAllowed(maxAttempts, refreshed)) return stop();
+        if (attempts >= attemptsAllowed(maxAttempts, tokenRereads)) return stop();
         if (deadlineAt - now() < minAttemptMs) return stop();
         if (!(await limiter.acquire(deadlineAt - minAttemptMs))) return stop();
         const timeoutMs = Math.min(requestTimeoutMs, deadlineAt - now());
@@ -142,14 +149,16 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
 
         last = outcome.failure;
         const plan = planRetry(last, outcome.headers?.get('retry-after') ?? null, {
-          refreshed,
+          tokenRereads,
+          tokenRereadWaitsMs,
           retry: retries + 1,
           maxRetryAfterMs,
           random,
           now,
         });
         let willRetry =
-          plan !== null && attempts < attemptsAllowed(maxAttempts, plan.refreshToken || refreshed);
+          plan !== null &&
+          attempts < attemptsAllowed(maxAttempts, tokenRereads + (plan.refreshToken ? 1 : 0));
         const waitMs = plan?.waitMs ?? 0;
         if (willRetry && now() + waitMs + minAttemptMs > deadlineAt) willRetry = false;
         reportAttempt(
@@ -161,7 +170,9 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
         if (!willRetry || plan === null) return stop();
 
         if (plan.refreshToken) {
-          refreshed = true;
+          tokenRereads += 1;
+          // A wait first (the API function's second re-read): the secret may be updated by then.
+          if (waitMs > 0) await sleep(waitMs);
           try {
             token = await tokens.refresh(token);
           } catch (error) {

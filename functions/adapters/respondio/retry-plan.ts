@@ -6,8 +6,9 @@
  *   the container's rate limiter.
  * - Other retryable statuses (core's isRetryableStatus), timeouts, connection failures and a
  *   2xx without a contact (a 502 by then) back off exponentially with full jitter.
- * - A 401 re-reads the token once and tries once more, on top of `maxAttempts`; a second 401
- *   and every other status are final.
+ * - A 401 re-reads the token and tries once more, on top of `maxAttempts`, after each wait of
+ *   `tokenRereadWaitsMs` in turn (core/token-rereads.ts: at once; the API function also once
+ *   more after a short wait); a 401 after the last re-read and every other status are final.
  */
 
 import { isRetryableStatus, type LookupFailure } from '../../core/failure.js';
@@ -48,25 +49,27 @@ export function honoursRetryAfter(status: number): boolean {
 }
 
 /**
- * Attempts a lookup may make: `maxAttempts`, plus one once the token has been (or is about to
- * be) re-read after a 401.
+ * Attempts a lookup may make: `maxAttempts`, plus one for each re-read of the token after a 401
+ * (done, or about to be).
  */
-export function attemptsAllowed(maxAttempts: number, tokenReRead: boolean): number {
-  return maxAttempts + (tokenReRead ? 1 : 0);
+export function attemptsAllowed(maxAttempts: number, tokenRereads: number): number {
+  return maxAttempts + tokenRereads;
 }
 
 export interface RetryPlan {
-  /** The wait before the next attempt (0 for a token re-read). */
+  /** The wait before the next attempt (for a token re-read: before the re-read). */
   readonly waitMs: number;
-  /** Re-read the token (after a 401) instead of waiting. */
+  /** Re-read the token (after a 401) before the next attempt. */
   readonly refreshToken: boolean;
   /** Hold the whole container for `waitMs` (after a 429). */
   readonly pauseLimiter: boolean;
 }
 
 export interface RetryContext {
-  /** The token has already been re-read during this lookup. */
-  readonly refreshed: boolean;
+  /** Re-reads of the token during this lookup so far. */
+  readonly tokenRereads: number;
+  /** The wait before each re-read of the token after a 401, in turn; none left: final. */
+  readonly tokenRereadWaitsMs: readonly number[];
   /** The retry this plan is for, counted from 1 (token re-reads do not count). */
   readonly retry: number;
   /** Cap on a Retry-After wait. */
@@ -93,7 +96,8 @@ export function planRetry(
   if (failure.kind !== 'http') return null;
   const { status } = failure;
   if (status === 401) {
-    return context.refreshed ? null : { waitMs: 0, refreshToken: true, pauseLimiter: false };
+    const wait = context.tokenRereadWaitsMs[context.tokenRereads];
+    return wait === undefined ? null : { waitMs: wait, refreshToken: true, pauseLimiter: false };
   }
   if (!isRetryableStatus(status)) return null;
   const asked = honoursRetryAfter(status) ? retryAfterMs(retryAfter, context.now()) : null;

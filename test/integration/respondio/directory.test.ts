@@ -25,6 +25,10 @@ import {
   TokenError,
   type TokenSource,
 } from '../../../functions/core/ports.js';
+import {
+  API_TOKEN_REREAD_WAIT_MS,
+  API_TOKEN_REREAD_WAITS_MS,
+} from '../../../functions/core/token-rereads.js';
 import { identifierOf, identifiers } from '../../support/identifiers.js';
 import { CRAFTED_PATH_SEGMENTS } from '../../support/path-segments.js';
 
@@ -381,6 +385,54 @@ describe('respond.io directory: 401 and token rotation', () => {
     expect(tokenCalls.refresh).toBe(1);
     expect(result.attempts).toBe(2);
     expect(result.row).toMatchObject({ StatusCode: 401, Message: 'UN_AUTHORIZED' });
+    // The SQS function tries such a row again on its next receive (core/failure.ts).
+    expect(result).toMatchObject({ kind: 'failed', failure: { retryable: true } });
+  });
+
+  it('API function: re-reads once more after a short wait on a second 401', async () => {
+    // Prepare
+    const { directory, tokenCalls, waits } = setup({
+      maxAttempts: 1,
+      tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
+    });
+    answer(
+      json(401, { code: 401, message: 'UN_AUTHORIZED' }),
+      json(401, { code: 401, message: 'UN_AUTHORIZED' }),
+      json(200, CONTACT),
+    );
+    // Act
+    const result = await get(directory);
+    // Assess
+    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 3 });
+    expect(tokenCalls.refresh).toBe(2);
+    expect(waits).toEqual([API_TOKEN_REREAD_WAIT_MS]);
+  });
+
+  it('API function: a 401 after the second re-read is final', async () => {
+    // Prepare
+    const { directory, tokenCalls } = setup({ tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS });
+    answer(json(401, { code: 401, message: 'UN_AUTHORIZED' }));
+    // Act
+    const result = await get(directory);
+    // Assess
+    expect(received).toHaveLength(3);
+    expect(tokenCalls.refresh).toBe(2);
+    expect(failureOf(result)).toMatchObject({ kind: 'http', status: 401 });
+  });
+
+  it('API function: no second re-read when its wait would run past the deadline', async () => {
+    // Prepare
+    const { directory, tokenCalls, waits } = setup({
+      tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
+    });
+    answer(json(401, { code: 401, message: 'UN_AUTHORIZED' }));
+    // Act
+    const result = await get(directory, 'id:123', API_TOKEN_REREAD_WAIT_MS);
+    // Assess
+    expect(received).toHaveLength(2);
+    expect(tokenCalls.refresh).toBe(1);
+    expect(waits).toEqual([]);
+    expect(failureOf(result)).toMatchObject({ kind: 'http', status: 401 });
   });
 
   it('turns a token that cannot be read into a token failure without any request', async () => {

@@ -11,6 +11,11 @@ import {
   retryAfterMs,
 } from '../../../functions/adapters/respondio/retry-plan.js';
 import { isRetryableStatus, type LookupFailure } from '../../../functions/core/failure.js';
+import {
+  API_TOKEN_REREAD_WAIT_MS,
+  API_TOKEN_REREAD_WAITS_MS,
+  SQS_TOKEN_REREAD_WAITS_MS,
+} from '../../../functions/core/token-rereads.js';
 
 /**
  * The retry plan of the respond.io directory, without a server: backoff, Retry-After, the 401
@@ -21,7 +26,8 @@ const NOW = Date.parse('2026-01-01T00:00:00Z');
 
 function context(overrides: Partial<RetryContext> = {}): RetryContext {
   return {
-    refreshed: false,
+    tokenRereads: 0,
+    tokenRereadWaitsMs: SQS_TOKEN_REREAD_WAITS_MS,
     retry: 1,
     maxRetryAfterMs: 20_000,
     random: () => 0.5,
@@ -90,10 +96,11 @@ describe('honoursRetryAfter', () => {
 });
 
 describe('attemptsAllowed', () => {
-  it('adds the one attempt of a token re-read on top of maxAttempts', () => {
+  it('adds one attempt per token re-read on top of maxAttempts', () => {
     // Act & Assess
-    expect(attemptsAllowed(3, false)).toBe(3);
-    expect(attemptsAllowed(3, true)).toBe(4);
+    expect(attemptsAllowed(3, 0)).toBe(3);
+    expect(attemptsAllowed(3, 1)).toBe(4);
+    expect(attemptsAllowed(3, 2)).toBe(5);
   });
 });
 
@@ -164,13 +171,30 @@ describe('planRetry', () => {
     expect(plan).toEqual({ waitMs: 100, refreshToken: false, pauseLimiter: false });
   });
 
-  it('re-reads the token after a first 401, with no wait, and gives up on a second', () => {
+  it('re-reads the token after a first 401, with no wait, and gives up on a second (SQS function)', () => {
     // Act
     const first = planRetry({ kind: 'http', status: 401 }, null, context());
-    const second = planRetry({ kind: 'http', status: 401 }, null, context({ refreshed: true }));
+    const second = planRetry({ kind: 'http', status: 401 }, null, context({ tokenRereads: 1 }));
     // Assess
     expect(first).toEqual({ waitMs: 0, refreshToken: true, pauseLimiter: false });
     expect(second).toBeNull();
+  });
+
+  it('re-reads once more after a short wait on a second 401 (API function), then gives up', () => {
+    // Prepare
+    const api = (tokenRereads: number) =>
+      context({ tokenRereads, tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS });
+    // Act
+    const plans = [0, 1, 2].map((done) =>
+      planRetry({ kind: 'http', status: 401 }, null, api(done)),
+    );
+    // Assess
+    expect(plans).toEqual([
+      { waitMs: 0, refreshToken: true, pauseLimiter: false },
+      { waitMs: API_TOKEN_REREAD_WAIT_MS, refreshToken: true, pauseLimiter: false },
+      null,
+    ]);
+    expect(API_TOKEN_REREAD_WAIT_MS).toBeGreaterThan(0);
   });
 
   it.each<LookupFailure>([
