@@ -15,6 +15,10 @@ export interface SecretsManagerStandIn {
   deleteSecret(id: string): void;
   /** The next `count` requests fail: ThrottlingException (400) or InternalServiceError (500). */
   failNext(count: number, kind: 'throttling' | 'internal'): void;
+  /** An outage: while on, every request fails with ServiceUnavailable (503). */
+  setOutage(on: boolean): void;
+  /** Requests failed by an outage so far. */
+  outageRequests(): number;
   /** Requests received so far, on any operation. */
   requests(): number;
   close(): Promise<void>;
@@ -74,6 +78,8 @@ export async function startSecretsManagerStandIn(
   const secrets = new Map<string, StoredSecret>();
   let versions = 0;
   let requestCount = 0;
+  let outage = false;
+  let outageCount = 0;
   let failures: { count: number; kind: 'throttling' | 'internal' } = {
     count: 0,
     kind: 'internal',
@@ -100,6 +106,11 @@ export async function startSecretsManagerStandIn(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requestCount += 1;
     const body = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
+    if (outage) {
+      outageCount += 1;
+      fail(res, 503, 'ServiceUnavailable', 'The service is unavailable.');
+      return;
+    }
     if (failures.count > 0) {
       failures.count -= 1;
       if (failures.kind === 'throttling') {
@@ -165,6 +176,10 @@ export async function startSecretsManagerStandIn(
     failNext(count, kind) {
       failures = { count: Math.max(0, Math.floor(count)), kind };
     },
+    setOutage(on) {
+      outage = on;
+    },
+    outageRequests: () => outageCount,
     requests: () => requestCount,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

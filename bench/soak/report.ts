@@ -24,6 +24,7 @@ export function formatSoakTable(reports: readonly SoakReport[]): string {
     'dead-lettered',
     'duplicates seen',
     'lost',
+    'final 401',
     '429s',
     'retries',
     'redeliveries',
@@ -38,6 +39,7 @@ export function formatSoakTable(reports: readonly SoakReport[]): string {
     int(report.deadLettered),
     int(report.duplicatesSeen),
     int(report.lost),
+    int(report.finalUnauthorized),
     int(report.throttled),
     int(report.retries),
     int(report.redeliveries),
@@ -63,7 +65,11 @@ export function formatFaultTable(reports: readonly SoakReport[]): string {
     ['hang past the request timeout', (r) => r.faults.simulator.hang ?? 0],
     ['slow answer past the request timeout', (r) => r.faults.simulator.slow ?? 0],
     ['401 during the token rotation', (r) => r.faults.unauthorized],
+    ['...401s whose re-read brought the new token', (r) => r.faults.rotationRereads],
     ['Secrets Manager errors served', (r) => r.faults.secretsManagerErrors],
+    ['Secrets Manager outage: requests failed', (r) => r.faults.secretsOutageRequests],
+    ['...lookups served the stale token', (r) => r.faults.staleTokenServed],
+    ['...failed reads bridged (WARN + StaleToken)', (r) => r.faults.staleTokenWarnings],
     ['Secrets Manager reads', (r) => r.faults.secretReads],
     ['SendMessageBatch entries failed', (r) => r.faults.sendBatch.failedEntries],
     ['SendMessageBatch calls failed', (r) => r.faults.sendBatch.failedCalls],
@@ -139,6 +145,7 @@ export function formatSoakReport(reports: readonly SoakReport[]): string {
   const verdicts = reports.map((report) => {
     const problems = [
       ...(report.lost > 0 ? [`${report.lost} rows lost`] : []),
+      ...(report.finalUnauthorized > 0 ? [`${report.finalUnauthorized} final 401 rows`] : []),
       ...(report.unknown > 0 ? [`${report.unknown} output rows of unknown source`] : []),
       ...(report.maxInAnySecond > report.settings.limitRps
         ? [

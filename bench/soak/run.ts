@@ -8,8 +8,11 @@
  * - two 429 storms: the simulator's limit drops to a quarter of the budget, later half of all
  *   requests are answered 429 with Retry-After;
  * - token rotation: respond.io accepts only a new token, and a little later the secret holds it
- *   (401 until the function re-reads the secret; TOKEN_CACHE_TTL is long, so only the
- *   401-refresh path recovers);
+ *   (401 until the function re-reads the secret; a 401 still refused after the re-read goes back
+ *   to the queue, so no row may end as a final 401; the re-reads that found the new token are
+ *   counted);
+ * - a Secrets Manager outage longer than TOKEN_CACHE_TTL (every request fails): the last good
+ *   token keeps serving (TOKEN_STALE_MAX_SECONDS), counted per lookup;
  * - Secrets Manager errors (throttling at start-up, internal errors right after the rotation);
  * - SendMessageBatch faults on the results and dead-letter queues (failed entries, failed calls,
  *   lost answers);
@@ -34,7 +37,7 @@ import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio/direc
 import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
 import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
 import { loadConfig } from '../../functions/core/config.js';
-import type { BatchSummary } from '../../functions/core/ports.js';
+import type { BatchSummary, TokenSource } from '../../functions/core/ports.js';
 import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/sqs/handler.js';
 import {
   type PipelineBatchEvent,
@@ -48,6 +51,7 @@ import { demoContacts, startSimulator } from '../../local/simulator/server.js';
 import { injectSendBatchFaults, type SendBatchFaultCounts } from './faulty-sqs.js';
 import {
   NOT_FOUND_SHARE,
+  PHASES,
   POISON_SHARE,
   SECRET_FAILURES,
   SOAK_CONTACTS,
@@ -120,6 +124,14 @@ export interface SoakFaultCounts {
   readonly secretsManagerErrors: number;
   /** Secrets Manager requests in all (start-up reads and 401 refreshes). */
   readonly secretReads: number;
+  /** Secrets Manager requests failed by the outage. */
+  readonly secretsOutageRequests: number;
+  /** Lookups given the last good token past its TTL (the outage). */
+  readonly staleTokenServed: number;
+  /** Failed reads after which the stale token served on (the WARN line and StaleToken metric). */
+  readonly staleTokenWarnings: number;
+  /** Lookups whose token re-read after a 401 brought the rotated token. */
+  readonly rotationRereads: number;
   readonly sendBatch: SendBatchFaultCounts;
   /** Invocations given a short time limit, and of those, how many handed rows back. */
   readonly shortDeadlineBatches: number;
@@ -165,6 +177,8 @@ export interface SoakReport {
   readonly duplicatesSeen: number;
   /** Input rows found on neither queue. Must be 0. */
   readonly lost: number;
+  /** Input rows that ended as a final 401 (result row or dead-letter message). Must be 0. */
+  readonly finalUnauthorized: number;
   /** Output messages whose source id is no input row. Must be 0. */
   readonly unknown: number;
   /** Requests that reached the simulator, and its 429 answers (rate limit and injected). */
@@ -180,7 +194,7 @@ export interface SoakReport {
   readonly events: readonly SoakEvent[];
   /** Every input row by source message id (its SQS message id). */
   readonly ledger: ReadonlyMap<string, SoakLedgerEntry>;
-  /** True when nothing was lost, nothing unknown appeared and the limit held. */
+  /** True when nothing was lost, nothing unknown appeared, no row ended 401 and the limit held. */
   readonly passed: boolean;
 }
 
@@ -222,6 +236,8 @@ interface Accounting {
   readonly resultCopies: Map<string, number>;
   readonly statuses: Map<string, number[]>;
   readonly deadLetterCopies: Map<string, number>;
+  /** StatusCode attributes of each row's dead-letter messages. */
+  readonly deadLetterStatuses: Map<string, number[]>;
   readonly redriven: Set<string>;
   readonly unknown: Set<string>;
 }
@@ -271,6 +287,16 @@ export async function runSoak(
   const summaries: BatchSummary[] = [];
   const sendBatchFaults: { counts(): SendBatchFaultCounts }[] = [];
   const secretClients: SecretsManagerClient[] = [];
+  const tokenCounts = { staleServed: 0, staleWarnings: 0, rotationRereads: 0 };
+  /** The token source, counting the re-reads that brought the rotated token. */
+  const countingRereads = (tokens: TokenSource): TokenSource => ({
+    getToken: () => tokens.getToken(),
+    refresh: async (rejected) => {
+      const token = await tokens.refresh(rejected);
+      if (token === SECOND_TOKEN && rejected === FIRST_TOKEN) tokenCounts.rotationRereads += 1;
+      return token;
+    },
+  });
   const sinkClients: SQSClient[] = [];
   const normalTimeoutMs = 30_000;
   const shortTimeoutMs = shortFunctionTimeoutMs(settings);
@@ -307,7 +333,7 @@ export async function runSoak(
     const config = loadConfig({
       RESPONDIO_BASE_URL: sim.url,
       RESPONDIO_TOKEN_SECRET_ID: SECRET_ID,
-      TOKEN_CACHE_TTL_SECONDS: '3600',
+      TOKEN_CACHE_TTL_SECONDS: String(settings.tokenTtlSeconds),
       RESPONDIO_RATE_LIMIT_RPS: String(settings.limitRps),
       RESPONDIO_RATE_LIMIT_SHARE: String(1 / settings.containers),
       RESPONDIO_TIMEOUT_MS: String(settings.requestTimeoutMs),
@@ -318,11 +344,22 @@ export async function runSoak(
     });
     return createSqsFunction(config, {
       sqs: sinkClient,
-      tokens: createSecretsTokenSource({
-        secretId: SECRET_ID,
-        ttlMs: config.tokenCacheTtlMs,
-        client: secretClient,
-      }),
+      tokens: countingRereads(
+        createSecretsTokenSource({
+          secretId: SECRET_ID,
+          ttlMs: config.tokenCacheTtlMs,
+          staleMaxMs: config.tokenStaleMaxMs,
+          client: secretClient,
+          observer: {
+            onStaleToken: () => {
+              tokenCounts.staleWarnings += 1;
+            },
+            onStaleServed: () => {
+              tokenCounts.staleServed += 1;
+            },
+          },
+        }),
+      ),
       logger: silentLogger,
       metrics: { publish: (summary) => summaries.push(summary) },
     });
@@ -392,9 +429,13 @@ export async function runSoak(
       else stormUntil(happened, end, extensions - 1);
     });
   };
+  let outageEnded: () => void = () => undefined;
+  const outageOver = new Promise<void>((resolve) => {
+    outageEnded = resolve;
+  });
   phases.push(
     {
-      atShare: 0.2,
+      atShare: PHASES.storm1,
       run: () => {
         const lowered = Math.max(1, Math.floor(settings.limitRps * STORM_LIMIT_FACTOR));
         sim.setRateLimit(lowered);
@@ -410,19 +451,34 @@ export async function runSoak(
       },
     },
     {
-      atShare: 0.45,
+      atShare: PHASES.secretsOutage,
       run: () => {
-        sim.setTokens([SECOND_TOKEN]);
-        note('token rotated at respond.io: the old token gets 401');
-        later(settings.rotationGapMs, () => {
-          secrets.setSecret(SECRET_ID, JSON.stringify({ token: SECOND_TOKEN }));
-          failSecrets(SECRET_FAILURES, 'internal');
-          note(`secret updated to the new token; next ${SECRET_FAILURES} reads fail (internal)`);
+        secrets.setOutage(true);
+        note(
+          `Secrets Manager outage: every request fails for ${settings.secretsOutageMs / 1000} s (TTL ${settings.tokenTtlSeconds} s)`,
+        );
+        later(settings.secretsOutageMs, () => {
+          secrets.setOutage(false);
+          note('Secrets Manager outage ends');
+          outageEnded();
         });
       },
     },
     {
-      atShare: 0.65,
+      atShare: PHASES.rotation,
+      run: () =>
+        void outageOver.then(() => {
+          sim.setTokens([SECOND_TOKEN]);
+          note('token rotated at respond.io: the old token gets 401');
+          later(settings.rotationGapMs, () => {
+            secrets.setSecret(SECRET_ID, JSON.stringify({ token: SECOND_TOKEN }));
+            failSecrets(SECRET_FAILURES, 'internal');
+            note(`secret updated to the new token; next ${SECRET_FAILURES} reads fail (internal)`);
+          });
+        }),
+    },
+    {
+      atShare: PHASES.storm2,
       run: () => {
         const stormRates = { ...rates, status429: rates.status429 + STORM_429_RATE };
         sim.setFaults({ seed: seeds.stormFaults, rates: stormRates, slowMs, hangMs });
@@ -443,6 +499,7 @@ export async function runSoak(
     resultCopies: new Map(),
     statuses: new Map(),
     deadLetterCopies: new Map(),
+    deadLetterStatuses: new Map(),
     redriven: new Set(),
     unknown: new Set(),
   };
@@ -502,6 +559,13 @@ export async function runSoak(
     const id = attribute ?? String(message.MessageId);
     if (attribute === undefined) accounting.redriven.add(id);
     bump(accounting.deadLetterCopies, id);
+    const status = Number(message.MessageAttributes?.StatusCode?.StringValue);
+    if (Number.isInteger(status)) {
+      accounting.deadLetterStatuses.set(id, [
+        ...(accounting.deadLetterStatuses.get(id) ?? []),
+        status,
+      ]);
+    }
     account(id);
   };
   async function inputQueueEmpty(): Promise<boolean> {
@@ -616,6 +680,10 @@ export async function runSoak(
       unauthorized: stats.byStatus['401'] ?? 0,
       secretsManagerErrors: servedSecretFailures(),
       secretReads: secrets.requests(),
+      secretsOutageRequests: secrets.outageRequests(),
+      staleTokenServed: tokenCounts.staleServed,
+      staleTokenWarnings: tokenCounts.staleWarnings,
+      rotationRereads: tokenCounts.rotationRereads,
       sendBatch: sendBatchFaults.reduce<SendBatchFaultCounts>(
         (sum, faults) => {
           const counts = faults.counts();
@@ -638,6 +706,11 @@ export async function runSoak(
       invocationErrors: pipelineStats.invocationErrors,
     };
     const maxInAnySecond = stats.maxInAnySecond;
+    const finalUnauthorized = [...inputIds].filter(
+      (id) =>
+        (accounting.statuses.get(id) ?? []).includes(401) ||
+        (accounting.deadLetterStatuses.get(id) ?? []).includes(401),
+    ).length;
     return {
       settings,
       seeds,
@@ -648,6 +721,7 @@ export async function runSoak(
       redrivenBySqs: [...accounting.redriven].filter((id) => inputIds.has(id)).length,
       duplicatesSeen: copies(accounting.resultCopies) + copies(accounting.deadLetterCopies),
       lost,
+      finalUnauthorized,
       unknown: accounting.unknown.size,
       requests: stats.requests,
       throttled: stats.byStatus['429'] ?? 0,
@@ -658,7 +732,11 @@ export async function runSoak(
       faults,
       events,
       ledger,
-      passed: lost === 0 && accounting.unknown.size === 0 && maxInAnySecond <= settings.limitRps,
+      passed:
+        lost === 0 &&
+        finalUnauthorized === 0 &&
+        accounting.unknown.size === 0 &&
+        maxInAnySecond <= settings.limitRps,
     };
   } finally {
     stopped = true;

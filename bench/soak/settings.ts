@@ -32,6 +32,10 @@ export interface SoakSettings {
   readonly stormMs: number;
   /** Time between the token rotation at respond.io and the new token in the secret. SOAK_ROTATION_GAP_MS */
   readonly rotationGapMs: number;
+  /** The function's TOKEN_CACHE_TTL_SECONDS. SOAK_TOKEN_TTL_SECONDS */
+  readonly tokenTtlSeconds: number;
+  /** Length of the Secrets Manager outage (every request fails), longer than the TTL. SOAK_SECRETS_OUTAGE_MS */
+  readonly secretsOutageMs: number;
   /** Share of invocations given a time limit that ends mid-batch. SOAK_SHORT_TIMEOUT_RATE */
   readonly shortTimeoutRate: number;
   /** Share of first deliveries made visible again at once (duplicate delivery). SOAK_DUPLICATE_RATE */
@@ -54,6 +58,8 @@ export const DEFAULT_SOAK_SETTINGS: SoakSettings = {
   faultScale: 1,
   stormMs: 3000,
   rotationGapMs: 300,
+  tokenTtlSeconds: 5,
+  secretsOutageMs: 15_000,
   shortTimeoutRate: 0.1,
   duplicateRate: 0.02,
   giveUpMs: 900_000,
@@ -70,6 +76,8 @@ export const SHORT_SOAK_SETTINGS: SoakSettings = {
   faultScale: 3,
   stormMs: 800,
   rotationGapMs: 150,
+  tokenTtlSeconds: 1,
+  secretsOutageMs: 3000,
   shortTimeoutRate: 0.35,
   duplicateRate: 0.04,
   giveUpMs: 40_000,
@@ -102,6 +110,15 @@ export const BASE_SEND_BATCH_FAULTS: SendBatchFaultRates = {
 export const STORM_429_RATE = 0.5;
 /** The first storm: the simulator's limit drops to this fraction of the budget. */
 export const STORM_LIMIT_FACTOR = 0.25;
+/** Where the phases of the soak start, as shares of the rows done. */
+export const PHASES = {
+  storm1: 0.2,
+  /** Early enough that rows are still flowing for several TTLs. */
+  secretsOutage: 0.3,
+  /** Not before the outage has ended: the rotation must be recovered by the re-read. */
+  rotation: 0.5,
+  storm2: 0.7,
+} as const;
 /** Secrets Manager failures queued at start-up and right after the secret is rotated. */
 export const SECRET_FAILURES = 4;
 /** Shares of the input rows that are unknown contacts (404) and poison messages (400). */
@@ -176,6 +193,8 @@ export const SOAK_ENV: Readonly<Record<keyof SoakSettings, string>> = {
   faultScale: 'SOAK_FAULT_SCALE',
   stormMs: 'SOAK_STORM_MS',
   rotationGapMs: 'SOAK_ROTATION_GAP_MS',
+  tokenTtlSeconds: 'SOAK_TOKEN_TTL_SECONDS',
+  secretsOutageMs: 'SOAK_SECRETS_OUTAGE_MS',
   shortTimeoutRate: 'SOAK_SHORT_TIMEOUT_RATE',
   duplicateRate: 'SOAK_DUPLICATE_RATE',
   giveUpMs: 'SOAK_GIVE_UP_SECONDS',
@@ -231,6 +250,8 @@ export function soakSettingsFromEnv(
     faultScale: number('faultScale', 0, 100, false),
     stormMs: number('stormMs', 0, 600_000, false),
     rotationGapMs: number('rotationGapMs', 0, 600_000, false),
+    tokenTtlSeconds: number('tokenTtlSeconds', 1, 3600, true),
+    secretsOutageMs: number('secretsOutageMs', 0, 600_000, false),
     shortTimeoutRate: number('shortTimeoutRate', 0, 1, false),
     duplicateRate: number('duplicateRate', 0, 1, false),
     giveUpMs:

@@ -161,8 +161,16 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
   let readCount = 0;
   /** Reads older than the latest refresh may return the rotated-out token: never cache them. */
   let oldestUsableRead = 0;
-  /** The read in flight, if any; `forRefresh` when it started after a refresh() call. */
-  let inFlight: { readonly promise: Promise<string>; readonly forRefresh: boolean } | null = null;
+  /**
+   * The read in flight, if any; `forRefresh` when it started after a refresh() call. `forLookup`
+   * is the same read as a lookup takes it: judged once when it fails, the stale token or the
+   * error, and `stale` says which.
+   */
+  let inFlight: {
+    readonly promise: Promise<string>;
+    readonly forLookup: Promise<{ readonly token: string; readonly stale: boolean }>;
+    readonly forRefresh: boolean;
+  } | null = null;
 
   async function readSecret(): Promise<string> {
     client ??= new SecretsManagerClient({});
@@ -185,7 +193,7 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
     return tokenFromSecretString(secretId, output.SecretString, secretKey);
   }
 
-  function startRead(forRefresh: boolean): Promise<string> {
+  function startRead(forRefresh: boolean): NonNullable<typeof inFlight> {
     readCount += 1;
     const sequence = readCount;
     if (forRefresh) oldestUsableRead = sequence;
@@ -198,13 +206,23 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       }
       return token;
     });
-    const entry = { promise, forRefresh };
+    const forLookup = promise.then(
+      (token) => ({ token, stale: false }),
+      (error: unknown) => {
+        const token = afterFailedRead(error);
+        if (token === null) throw error;
+        return { token, stale: true };
+      },
+    );
+    // A background read's failure has been judged; nobody may be waiting for it.
+    forLookup.catch(() => undefined);
+    const entry = { promise, forLookup, forRefresh };
     inFlight = entry;
     const clear = () => {
       if (inFlight === entry) inFlight = null;
     };
     promise.then(clear, clear);
-    return promise;
+    return entry;
   }
 
   /** The last good token, if it may still serve at this time. */
@@ -214,8 +232,8 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
   }
 
   /**
-   * A read after the TTL failed: stale serving starts (or goes on) if the failure is transient
-   * and the last good token may still serve; returns that token, or null.
+   * A read failed (judged once per read): stale serving starts or goes on if the failure is
+   * transient and the last good token may still serve; returns that token, or null.
    */
   function afterFailedRead(error: unknown): string | null {
     const at = now();
@@ -227,28 +245,20 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
     return served?.token ?? null;
   }
 
-  /** A lookup's read after the TTL failed: the stale token, or the error. */
-  function staleOr(error: unknown): string {
-    const token = afterFailedRead(error);
-    if (token === null) throw error;
-    observer?.onStaleServed?.();
-    return token;
-  }
-
   return {
-    getToken() {
+    async getToken() {
       const at = now();
-      if (cached !== null && at < cached.expiresAt) return Promise.resolve(cached.token);
+      if (cached !== null && at < cached.expiresAt) return cached.token;
       const served = staleUntil === null ? null : stale(at);
       if (served !== null) {
         // Secrets Manager failed a moment ago: serve at once, try again in the background.
-        if (at >= (staleUntil ?? at) && inFlight === null) {
-          startRead(false).catch((error: unknown) => afterFailedRead(error));
-        }
+        if (at >= (staleUntil ?? at) && inFlight === null) startRead(false);
         observer?.onStaleServed?.();
-        return Promise.resolve(served.token);
+        return served.token;
       }
-      return (inFlight?.promise ?? startRead(false)).catch(staleOr);
+      const read = await (inFlight ?? startRead(false)).forLookup;
+      if (read.stale) observer?.onStaleServed?.();
+      return read.token;
     },
     refresh(rejectedToken) {
       if (rejectedToken !== undefined && cached !== null && cached.token !== rejectedToken) {
@@ -259,7 +269,7 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       cached = null;
       staleUntil = null;
       if (inFlight?.forRefresh) return inFlight.promise;
-      return startRead(true);
+      return startRead(true).promise;
     },
   };
 }

@@ -95,6 +95,23 @@ describe('Secrets Manager stand-in, through the real SecretsManagerClient', () =
     expect(recovered.SecretString).toBe(SECRET_VALUE);
   });
 
+  it('fails every request during an outage with ServiceUnavailable, and counts them', async () => {
+    // Prepare
+    const before = standIn.outageRequests();
+    standIn.setOutage(true);
+    // Act
+    const during = client.send(new GetSecretValueCommand({ SecretId: 'respondio/token' }));
+    await expect(during).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503 },
+    });
+    standIn.setOutage(false);
+    const after = await client.send(new GetSecretValueCommand({ SecretId: 'respondio/token' }));
+    // Assess
+    expect(after.SecretString).toBe(SECRET_VALUE);
+    expect(standIn.outageRequests() - before).toBe(1);
+  });
+
   it('lets the SDK retry through an internal error when retries are allowed', async () => {
     // Prepare
     const retrying = new SecretsManagerClient({

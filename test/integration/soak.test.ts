@@ -85,10 +85,20 @@ describe('the short soak with faults (FailAndReturnResponse)', () => {
     expect(faults.rateLimited).toBeGreaterThan(0);
     expect(result.throttled).toBeGreaterThan(0);
     expect(result.retries).toBeGreaterThan(0);
-    // Token rotation: 401s, then a re-read of the secret (more reads than the start-up ones).
+    // Token rotation: 401s, then a re-read of the secret (more reads than the start-up ones)
+    // that found the new token, and no row ended as a 401: one still refused went back.
     expect(faults.unauthorized).toBeGreaterThan(0);
     expect(faults.secretReads).toBeGreaterThan(result.settings.containers + 2);
+    expect(faults.rotationRereads).toBeGreaterThan(0);
+    expect(result.finalUnauthorized).toBe(0);
+    expect(result.resultsByStatus['401']).toBeUndefined();
     expect(result.resultsByStatus['200']).toBeGreaterThan(0);
+    // A Secrets Manager outage longer than the TTL: the last good token served the lookups.
+    expect(result.settings.secretsOutageMs).toBeGreaterThan(result.settings.tokenTtlSeconds * 1000);
+    expect(faults.secretsOutageRequests).toBeGreaterThan(0);
+    expect(faults.staleTokenWarnings).toBeGreaterThan(0);
+    expect(faults.staleTokenServed).toBeGreaterThan(0);
+    expect(result.resultsByStatus['500']).toBeUndefined();
     // Secrets Manager errors, served by the stand-in.
     expect(faults.secretsManagerErrors).toBeGreaterThan(0);
     // SendMessageBatch faults on the results and dead-letter queues.

@@ -356,6 +356,25 @@ describe('createSecretsTokenSource: a Secrets Manager outage after the TTL', () 
     expect(JSON.stringify(events)).not.toContain(TOKEN);
   });
 
+  it('judges a failed read once, however many lookups waited for it', async () => {
+    // Prepare
+    const time = clock();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: TOKEN })
+      .rejects(serviceError('InternalServiceError', 500));
+    const { tokens, events, served } = watched(time);
+    await tokens.getToken();
+    time.advance(61_000);
+    // Act
+    const all = await Promise.all([tokens.getToken(), tokens.getToken(), tokens.getToken()]);
+    // Assess
+    expect(all).toEqual([TOKEN, TOKEN, TOKEN]);
+    expect(events).toHaveLength(1);
+    expect(served()).toBe(3);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
   it('meanwhile serves at once, and reads again only every staleRetryMs, in the background', async () => {
     // Prepare
     const time = clock();
