@@ -453,6 +453,10 @@ export async function runSoak(
     {
       atShare: PHASES.secretsOutage,
       run: () => {
+        if (settings.secretsOutageMs === 0) {
+          outageEnded();
+          return;
+        }
         secrets.setOutage(true);
         note(
           `Secrets Manager outage: every request fails for ${settings.secretsOutageMs / 1000} s (TTL ${settings.tokenTtlSeconds} s)`,
