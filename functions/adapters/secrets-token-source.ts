@@ -19,6 +19,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isRecord } from '../core/json.js';
 import { TokenError, type TokenObserver, type TokenSource } from '../core/ports.js';
+import { describeSdkError } from './secrets-manager-errors.js';
 
 export interface SecretsTokenSourceOptions {
   /** Secret id or ARN (RESPONDIO_TOKEN_SECRET_ID). */
@@ -48,59 +49,8 @@ export const DEFAULT_SECRET_KEY = 'token';
 export const DEFAULT_SECRET_READ_TIMEOUT_MS = 5000;
 export const DEFAULT_STALE_RETRY_MS = 5000;
 
-/** Errors that mean the secret (or our access to it) is wrong; reading again will not help. */
-const INVALID_SECRET_ERRORS: Readonly<Record<string, string>> = {
-  ResourceNotFoundException: 'does not exist (ResourceNotFoundException)',
-  AccessDeniedException: 'cannot be read: access denied (AccessDeniedException)',
-  DecryptionFailure: 'cannot be decrypted with its KMS key (DecryptionFailure)',
-  InvalidParameterException: 'was requested with an invalid parameter (InvalidParameterException)',
-  InvalidRequestException:
-    'cannot be read in its current state, e.g. scheduled for deletion (InvalidRequestException)',
-};
-
-/** Errors that can pass on their own, even though they are 4xx. */
-const TRANSIENT_ERRORS = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ExpiredTokenException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'AbortError',
-  'InternalServiceError',
-]);
-
 /** A token goes into an HTTP header: visible ASCII only, no spaces. */
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
-
-interface SdkErrorLike {
-  readonly name?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: unknown };
-}
-
-function describeSdkError(secretId: string, error: unknown): TokenError {
-  const { name, $metadata } = (
-    typeof error === 'object' && error !== null ? error : {}
-  ) as SdkErrorLike;
-  const errorName = typeof name === 'string' && /^[A-Za-z0-9_.]{1,80}$/.test(name) ? name : 'Error';
-  const status = typeof $metadata?.httpStatusCode === 'number' ? $metadata.httpStatusCode : null;
-  const secret = `Secrets Manager secret ${JSON.stringify(secretId)}`;
-  const invalid = INVALID_SECRET_ERRORS[errorName];
-  if (invalid !== undefined) return new TokenError('invalid', `${secret} ${invalid}`);
-  if (
-    status !== null &&
-    status >= 400 &&
-    status < 500 &&
-    status !== 408 &&
-    status !== 429 &&
-    !TRANSIENT_ERRORS.has(errorName)
-  ) {
-    return new TokenError('invalid', `${secret} cannot be read (${errorName}, HTTP ${status})`);
-  }
-  const detail = status === null ? errorName : `${errorName}, HTTP ${status}`;
-  return new TokenError('unavailable', `${secret} could not be read right now (${detail})`);
-}
 
 /** Extracts the token from a SecretString; throws TokenError('invalid') naming what is wrong. */
 export function tokenFromSecretString(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { contactUrl } from '../../../functions/adapters/respondio/contact-url.js';
+import { EXAMPLE_PHONES } from '../../support/identifier-forms.js';
+import { identifierOf } from '../../support/identifiers.js';
 import { CRAFTED_PATH_SEGMENTS } from '../../support/path-segments.js';
 
 /**
@@ -22,6 +24,17 @@ describe('contactUrl', () => {
     expect(url?.href).toBe(expected);
   });
 
+  it('accepts the canonical phone segment of every country, with its + raw', () => {
+    // Prepare
+    const segments = EXAMPLE_PHONES.map((phone) => identifierOf(`phone:${phone}`).pathSegment);
+    // Act
+    const paths = segments.map((segment) => contactUrl(BASE, segment)?.pathname);
+    // Assess
+    expect(segments.length).toBeGreaterThan(200);
+    expect(paths).toEqual(segments.map((segment) => `/v2/contact/${segment}`));
+    expect(segments.every((segment) => /^phone:\+[0-9]+$/.test(segment))).toBe(true);
+  });
+
   it('ignores a trailing slash on the base', () => {
     // Act
     const url = contactUrl(`${BASE}//`, 'id:5');
@@ -29,13 +42,19 @@ describe('contactUrl', () => {
     expect(url?.pathname).toBe('/v2/contact/id:5');
   });
 
-  it.each([...CRAFTED_PATH_SEGMENTS, 'id:1%0A', 'id:1%7F', 'id:1%zz', 'id:'])(
-    'refuses the segment %j',
-    (segment) => {
-      // Act & Assess
-      expect(contactUrl(BASE, segment)).toBeNull();
-    },
-  );
+  it.each([
+    ...CRAFTED_PATH_SEGMENTS,
+    'id:1%0A',
+    'id:1%7F',
+    'id:1%zz',
+    'id:',
+    'phone:+60 12 123 3112',
+    'phone:(+60)121233112',
+    'Phone:+60121233112',
+  ])('refuses the segment %j', (segment) => {
+    // Act & Assess
+    expect(contactUrl(BASE, segment)).toBeNull();
+  });
 
   it('refuses a base that is not a URL', () => {
     // Act & Assess
