@@ -118,6 +118,7 @@ export class ConnectorStack extends Stack {
       logRetention: config.logRetentionDays,
       // Bounds the containers that share the API part of the rate budget.
       reservedConcurrentExecutions: config.apiConcurrency,
+      activeTracing: config.tracing,
     });
     this.sqsFunction = new ConnectorFunction(this, 'SqsFunction', {
       entry: entries.sqs,
@@ -127,6 +128,7 @@ export class ConnectorStack extends Stack {
       timeout: Duration.seconds(config.sqsTimeoutSeconds),
       environment: sqsEnvironment,
       logRetention: config.logRetentionDays,
+      activeTracing: config.tracing,
     });
 
     // Least privilege: read the one secret; consume input; send results and dead letters.

@@ -40,6 +40,8 @@ export interface Config {
   readonly serviceName: string | null;
   /** POWERTOOLS_METRICS_NAMESPACE (SQS function). */
   readonly metricsNamespace: string;
+  /** POWERTOOLS_TRACE_ENABLED: X-Ray tracing (runtime/tracing.ts). */
+  readonly tracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,7 @@ export function loadConfig(env: Env): Config {
     logLevel: values.logLevel,
     serviceName: values.serviceName,
     metricsNamespace: values.metricsNamespace,
+    tracing: values.tracing,
   };
 }
 

@@ -15,6 +15,7 @@
 import { DEFAULT_ERROR_BEHAVIOR, ERROR_BEHAVIORS, parseErrorBehavior } from './error-behavior.js';
 import {
   baseUrl,
+  flag,
   integer,
   integerIn,
   list,
@@ -283,6 +284,20 @@ export const SETTINGS = {
     ),
     default: 'RespondioConnector',
     doc: "CloudWatch namespace of the SQS function's metrics.",
+  }),
+  tracing: setting({
+    env: 'POWERTOOLS_TRACE_ENABLED',
+    context: 'tracing',
+    readBy: 'functions',
+    read: flag(),
+    // Off unless the stack turns it on: the local run, the tests and the benchmarks never load
+    // the X-Ray SDK (runtime/tracing.ts loads it only when this is true).
+    default: false,
+    doc: 'AWS X-Ray tracing: the respond.io lookups and attempts and the AWS SDK calls as subsegments, with status codes and timings as annotations (never identifiers, contact data or the token). Off: the X-Ray SDK is not even loaded.',
+    deployed: {
+      default: true,
+      why: 'Deployed: on by default, with Lambda active tracing on both functions; `-c tracing=false` turns both off.',
+    },
   }),
   logRetentionDays: setting<LogRetentionDays>({
     context: 'logRetentionDays',

@@ -1,14 +1,17 @@
 /**
  * The composition root shared by both Lambdas: builds the respond.io directory (token source,
  * rate limiter, HTTP client) once per container from the configuration. Handlers receive the
- * result; tests and the local run build their own.
+ * result; tests and the local run build their own. With tracing (runtime/tracing.ts), the
+ * directory's lookups and the Secrets Manager calls are traced.
  */
 
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
 import type { ContactDirectory, DirectoryObserver, Logger, TokenSource } from '../core/ports.js';
+import type { Tracing } from './tracing.js';
 
 export interface Connector {
   readonly directory: ContactDirectory;
@@ -18,6 +21,8 @@ export interface ConnectorOverrides {
   readonly tokens?: TokenSource;
   readonly observer?: DirectoryObserver;
   readonly logger?: Logger;
+  /** Default: no tracing. */
+  readonly tracing?: Tracing;
 }
 
 export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
@@ -32,6 +37,9 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
       return createSecretsTokenSource({
         secretId: config.tokenSecretId,
         ttlMs: config.tokenCacheTtlMs,
+        ...(overrides.tracing
+          ? { client: overrides.tracing.captureAwsClient(new SecretsManagerClient({})) }
+          : {}),
       });
     })();
   const limiter = createRateLimiter({ requestsPerSecond: containerRateLimit(config) });
@@ -44,6 +52,7 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     maxRetryAfterMs: config.maxRetryAfterMs,
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
+    ...(overrides.tracing ? { tracer: overrides.tracing.tracer } : {}),
   });
   return { directory };
 }

@@ -1,7 +1,7 @@
 /**
  * The SQS function's adapters, built once per container from the configuration: the respond.io
- * directory, the results and dead-letter queues, the logger and the CloudWatch metrics. The
- * entry point (functions/sqs/handler.ts) hands them to the batch logic.
+ * directory, the results and dead-letter queues, the logger and the CloudWatch metrics, traced
+ * when tracing is on. The entry point (functions/sqs/handler.ts) hands them to the batch logic.
  */
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -22,6 +22,7 @@ import { SQS_SERVICE_NAME } from '../core/settings.js';
 import { createUpstreamStats, type UpstreamStats } from '../core/upstream-stats.js';
 import { createConnector } from './connector.js';
 import { createLogger } from './logger.js';
+import { NO_TRACING, type Tracing } from './tracing.js';
 
 export interface SqsAdapterOverrides {
   /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
@@ -33,6 +34,8 @@ export interface SqsAdapterOverrides {
   readonly results?: ResultSink;
   /** Default: the dead-letter queue at DEAD_LETTER_QUEUE_URL. */
   readonly deadLetters?: DeadLetterSink;
+  /** Default: no tracing (the entry point loads it from the configuration). */
+  readonly tracing?: Tracing;
 }
 
 export interface SqsAdapters {
@@ -67,8 +70,10 @@ export function createSqsAdapters(
     observer: upstream.observer,
     logger,
     ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
+    ...(overrides.tracing ? { tracing: overrides.tracing } : {}),
   });
-  const sqs = overrides.sqs ?? new SQSClient({});
+  const tracing = overrides.tracing ?? NO_TRACING;
+  const sqs = overrides.sqs ?? tracing.captureAwsClient(new SQSClient({}));
   return {
     directory,
     results:

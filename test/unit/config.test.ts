@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       serviceName: null,
       metricsNamespace: 'RespondioConnector',
+      tracing: false, // the stack turns it on; nothing else loads the X-Ray SDK
     });
   });
 
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       POWERTOOLS_LOG_LEVEL: 'debug',
       POWERTOOLS_SERVICE_NAME: 'my-service',
       POWERTOOLS_METRICS_NAMESPACE: 'My/Namespace',
+      POWERTOOLS_TRACE_ENABLED: 'TRUE',
     });
     // Assess
     expect(config).toMatchObject({
@@ -69,6 +71,7 @@ describe('loadConfig', () => {
       logLevel: 'DEBUG',
       serviceName: 'my-service',
       metricsNamespace: 'My/Namespace',
+      tracing: true,
     });
     expect(containerRateLimit(config)).toBe(2);
   });
