@@ -2,7 +2,8 @@
  * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
  * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
  * the token secret (token-secret.ts), alarms (connector-alarms.ts) and outputs. Every setting
- * comes from a validated `ConnectorConfig`.
+ * comes from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply
+ * to this design are acknowledged on their constructs (rule-packs.ts).
  */
 
 import { dirname, join, resolve } from 'node:path';
@@ -10,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { containerRateLimit, loadConfig } from '../functions/core/config.js';
@@ -21,6 +23,7 @@ import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
 import { ConnectorFunction } from './connector-function.js';
 import { rateBudget } from './rate-budget.js';
+import { acknowledgeRuleFindings } from './rule-packs.js';
 import { tokenSecretFrom } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,6 +150,24 @@ export class ConnectorStack extends Stack {
         maxConcurrency: config.maxConcurrency,
         reportBatchItemFailures: true,
       }),
+    );
+
+    // AWS rule packs (cdk-nag): what does not apply here, acknowledged where it is, with why.
+    const eventSourceMapping = this.sqsFunction.function.node.children.find(
+      (child) => child instanceof EventSourceMapping,
+    );
+    if (eventSourceMapping === undefined)
+      throw new Error('the SQS event source mapping is missing');
+    acknowledgeRuleFindings(
+      {
+        createdTokenSecret: secret instanceof Secret ? secret : null,
+        resultsQueue: this.resultsQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        apiFunction: this.apiFunction,
+        sqsFunction: this.sqsFunction,
+        eventSourceMapping,
+      },
+      config,
     );
 
     // The API.
