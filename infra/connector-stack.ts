@@ -1,14 +1,15 @@
 /**
  * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
  * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
- * the token secret (token-secret.ts), alarms (connector-alarms.ts) and outputs. Every setting
+ * the token secret (token-secret.ts), alarms (connector-alarms.ts), a dashboard
+ * (connector-dashboard.ts) and outputs. Every setting
  * comes from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply
  * to this design are acknowledged on their constructs (rule-packs.ts).
  */
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
@@ -21,6 +22,7 @@ import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.j
 import { createAlarms } from './connector-alarms.js';
 import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
+import { ConnectorDashboard } from './connector-dashboard.js';
 import { ConnectorFunction } from './connector-function.js';
 import { rateBudget } from './rate-budget.js';
 import { acknowledgeRuleFindings } from './rule-packs.js';
@@ -50,6 +52,7 @@ export class ConnectorStack extends Stack {
   readonly deadLetterQueue: Queue;
   readonly tokenSecret: ISecret;
   readonly alarms: readonly Alarm[];
+  readonly dashboard: ConnectorDashboard;
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps) {
     super(scope, id, props);
@@ -175,8 +178,18 @@ export class ConnectorStack extends Stack {
     this.api = api;
     this.stage = stage;
 
-    // Alarms and outputs.
+    // Alarms, the dashboard and outputs.
     this.alarms = createAlarms(this, config, this);
+    this.dashboard = new ConnectorDashboard(this, 'Dashboard', {
+      config,
+      api,
+      apiFunction: this.apiFunction,
+      sqsFunction: this.sqsFunction,
+      inputQueue: this.inputQueue,
+      resultsQueue: this.resultsQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      alarms: this.alarms,
+    });
     new CfnOutput(this, 'ApiUrl', {
       value: stage.url,
       description: 'Base URL of the API (append contacts/{identifier} or contacts/lookup)',
@@ -193,5 +206,12 @@ export class ConnectorStack extends Stack {
     });
     new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.function.functionName });
     new CfnOutput(this, 'SqsFunctionName', { value: this.sqsFunction.function.functionName });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.dashboard.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard: rows by status, respond.io, queues, functions',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
+    });
   }
 }
