@@ -15,6 +15,7 @@
 
 import { Tracer as PowertoolsTracer } from '@aws-lambda-powertools/tracer';
 import {
+  SILENT_SPAN,
   TRACE_LABELS,
   type TraceAnnotations,
   type TraceName,
@@ -83,8 +84,6 @@ function spanOn(subsegment: XraySubsegment): TraceSpan {
   };
 }
 
-const SILENT: TraceSpan = { annotate() {}, httpStatus() {} };
-
 export function createXrayTracing(options: {
   readonly serviceName: string;
   /** Default: a Powertools Tracer for `serviceName` (enabled only inside Lambda). */
@@ -99,10 +98,10 @@ export function createXrayTracing(options: {
 
   const tracer: Tracer = {
     span<T>(name: TraceName, work: (span: TraceSpan) => Promise<T>): Promise<T> {
-      if (!powertools.isTracingEnabled()) return work(SILENT);
+      if (!powertools.isTracingEnabled()) return work(SILENT_SPAN);
       return powertools.provider.captureAsyncFunc(name, async (subsegment) => {
         // No trace to attach to (e.g. outside an invocation): run the work untraced.
-        if (subsegment === undefined) return work(SILENT);
+        if (subsegment === undefined) return work(SILENT_SPAN);
         if (REMOTE_SPANS.has(name)) subsegment.namespace = 'remote';
         try {
           return await work(spanOn(subsegment));
