@@ -67,6 +67,8 @@ export interface ConnectorConfig {
   readonly logLevel: LogLevel;
   readonly metricsNamespace: string;
   readonly oldestMessageAlarmSeconds: number;
+  /** Lambda active tracing and the functions' X-Ray subsegments (POWERTOOLS_TRACE_ENABLED). */
+  readonly tracing: boolean;
   /**
    * The variables each function gets straight from context (every setting with both a context
    * key and a variable that function reads, e.g. RESPONDIO_TIMEOUT_MS); the stack adds the ones
@@ -205,6 +207,7 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     logLevel: values.logLevel,
     metricsNamespace: values.metricsNamespace,
     oldestMessageAlarmSeconds: values.oldestMessageAlarmSeconds,
+    tracing: values.tracing,
     passedThrough: { api: passedThrough(values, 'api'), sqs: passedThrough(values, 'sqs') },
   };
 }

@@ -1,12 +1,13 @@
 /**
  * One Lambda function of the connector with the defaults every function shares: Node 24 on arm64,
- * a minified ESM bundle with source maps, an explicit log group with retention, and its own role
- * that may write to that log group and nothing else until the stack grants more.
+ * a minified ESM bundle with source maps, an explicit log group with retention, X-Ray active
+ * tracing when asked, and its own role that may write to that log group (and, traced, send
+ * trace segments) and nothing else until the stack grants more.
  */
 
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -50,6 +51,12 @@ export interface ConnectorFunctionProps {
   readonly logRetention: RetentionDays;
   /** @default - no reserved concurrency */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Lambda active tracing (X-Ray); the function's own spans need POWERTOOLS_TRACE_ENABLED=true
+   * in its environment too.
+   * @default false
+   */
+  readonly activeTracing?: boolean;
 }
 
 export class ConnectorFunction extends Construct {
@@ -85,6 +92,7 @@ export class ConnectorFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.TEXT,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: props.activeTracing === true ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         format: OutputFormat.ESM,

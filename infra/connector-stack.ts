@@ -1,17 +1,20 @@
 /**
  * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
  * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
- * the token secret (token-secret.ts), alarms (connector-alarms.ts) and outputs. Every setting
- * comes from a validated `ConnectorConfig`.
+ * the token secret (token-secret.ts), alarms (connector-alarms.ts), a dashboard
+ * (connector-dashboard.ts) and outputs. Every setting
+ * comes from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply
+ * to this design are acknowledged on their constructs (rule-packs.ts).
  */
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { containerRateLimit, loadConfig } from '../functions/core/config.js';
@@ -19,8 +22,10 @@ import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.j
 import { createAlarms } from './connector-alarms.js';
 import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
+import { ConnectorDashboard } from './connector-dashboard.js';
 import { ConnectorFunction } from './connector-function.js';
 import { rateBudget } from './rate-budget.js';
+import { acknowledgeRuleFindings } from './rule-packs.js';
 import { tokenSecretFrom } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +52,7 @@ export class ConnectorStack extends Stack {
   readonly deadLetterQueue: Queue;
   readonly tokenSecret: ISecret;
   readonly alarms: readonly Alarm[];
+  readonly dashboard: ConnectorDashboard;
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps) {
     super(scope, id, props);
@@ -118,6 +124,7 @@ export class ConnectorStack extends Stack {
       logRetention: config.logRetentionDays,
       // Bounds the containers that share the API part of the rate budget.
       reservedConcurrentExecutions: config.apiConcurrency,
+      activeTracing: config.tracing,
     });
     this.sqsFunction = new ConnectorFunction(this, 'SqsFunction', {
       entry: entries.sqs,
@@ -127,6 +134,7 @@ export class ConnectorStack extends Stack {
       timeout: Duration.seconds(config.sqsTimeoutSeconds),
       environment: sqsEnvironment,
       logRetention: config.logRetentionDays,
+      activeTracing: config.tracing,
     });
 
     // Least privilege: read the one secret; consume input; send results and dead letters.
@@ -147,13 +155,41 @@ export class ConnectorStack extends Stack {
       }),
     );
 
+    // AWS rule packs (cdk-nag): what does not apply here, acknowledged where it is, with why.
+    const eventSourceMapping = this.sqsFunction.function.node.children.find(
+      (child) => child instanceof EventSourceMapping,
+    );
+    if (eventSourceMapping === undefined)
+      throw new Error('the SQS event source mapping is missing');
+    acknowledgeRuleFindings(
+      {
+        createdTokenSecret: secret instanceof Secret ? secret : null,
+        resultsQueue: this.resultsQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        apiFunction: this.apiFunction,
+        sqsFunction: this.sqsFunction,
+        eventSourceMapping,
+      },
+      config,
+    );
+
     // The API.
     const { api, stage } = createHttpApi(this, config, this.apiFunction.function);
     this.api = api;
     this.stage = stage;
 
-    // Alarms and outputs.
+    // Alarms, the dashboard and outputs.
     this.alarms = createAlarms(this, config, this);
+    this.dashboard = new ConnectorDashboard(this, 'Dashboard', {
+      config,
+      api,
+      apiFunction: this.apiFunction,
+      sqsFunction: this.sqsFunction,
+      inputQueue: this.inputQueue,
+      resultsQueue: this.resultsQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      alarms: this.alarms,
+    });
     new CfnOutput(this, 'ApiUrl', {
       value: stage.url,
       description: 'Base URL of the API (append contacts/{identifier} or contacts/lookup)',
@@ -170,5 +206,12 @@ export class ConnectorStack extends Stack {
     });
     new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.function.functionName });
     new CfnOutput(this, 'SqsFunctionName', { value: this.sqsFunction.function.functionName });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.dashboard.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard: rows by status, respond.io, queues, functions',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
+    });
   }
 }

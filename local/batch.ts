@@ -1,56 +1,51 @@
 /**
  * `npm run batch -- rows.csv [--out results.jsonl|results.csv] [--timeout 300]`
+ * `npm run batch -- rows.csv --stack <name> [--region <region>] [...]`
  *
- * Sends the rows of a CSV or JSON Lines file through the local SQS pipeline that `npm start` runs
- * (SQS on 127.0.0.1:9324, or LOCAL_SQS_PORT), waits until every row is accounted for on the
- * results queue or the dead-letter queue (matched by source message id), writes one output line
- * per input row in input order, and prints a summary. It does not start a pipeline of its own:
- * with none running it says so and exits with status 2.
+ * Sends the rows of a CSV or JSON Lines file through the connector's queues, waits until every
+ * row is accounted for on the results queue or the dead-letter queue (matched by source message
+ * id), writes one output line per input row in input order, and prints a summary
+ * (local/batch-run.ts).
+ *
+ * Which queues: by default the local pipeline that `npm start` runs (SQS on 127.0.0.1:9324, or
+ * LOCAL_SQS_PORT); it does not start one of its own: with none running it says so and exits
+ * with status 2. With `--stack`, a deployed stack's queues, named by its CloudFormation outputs
+ * (local/stack-queues.ts), with the caller's AWS credentials; messages of other senders on its
+ * results and dead-letter queues are left for them.
  */
 
 import { realpathSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  DeleteMessageBatchCommand,
-  GetQueueUrlCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import cliProgress from 'cli-progress';
-import { sendMessagesInBatches } from '../functions/adapters/sqs-sinks.js';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadLocalRunSettings } from '../functions/core/config.js';
-import { OUTPUT_COLUMNS } from '../functions/core/contact-row.js';
-import { DEFAULT_REGION, QUEUE_NAMES } from './queue-pipeline.js';
-import { type InputRow, type OutputRecord, readRows, writeRecords } from './rows-io.js';
+import { type BatchRunSummary, runThroughQueues } from './batch-run.js';
+import { DEFAULT_REGION, type PipelineQueues, QUEUE_NAMES } from './queue-pipeline.js';
+import { readRows } from './rows-io.js';
+import { StackQueuesError, type StackQueuesOptions, stackQueues } from './stack-queues.js';
+
+export type { BatchRunSummary } from './batch-run.js';
+export { StackQueuesError };
 
 export interface BatchRunOptions {
   readonly file: string;
   /** Default: next to the input, `<name>.results.jsonl`. */
   readonly out?: string;
-  /** Default http://127.0.0.1:9324 (LOCAL_SQS_PORT). */
+  /** Local mode: default http://127.0.0.1:9324 (LOCAL_SQS_PORT). */
   readonly sqsEndpoint?: string;
+  /** Local mode: default us-east-1. Deployed mode: default the SDK's (AWS_REGION, profile). */
   readonly region?: string;
+  /** Deployed mode: the connector stack whose queues to use. */
+  readonly stack?: string;
+  /** Deployed mode: see StackQueuesOptions (tests point these at stand-ins). */
+  readonly cloudFormationEndpoint?: StackQueuesOptions['cloudFormationEndpoint'];
+  readonly credentials?: StackQueuesOptions['credentials'];
   /** Give up waiting after this long. Default 300 s. */
   readonly timeoutMs?: number;
   /** 'bar' (a TTY), 'lines' (plain progress lines) or 'none'. */
   readonly progress?: 'bar' | 'lines' | 'none';
   /** Where text goes. Default stdout. */
   readonly print?: (line: string) => void;
-}
-
-export interface BatchRunSummary {
-  readonly rows: number;
-  readonly found: number;
-  readonly notFound: number;
-  readonly otherErrors: number;
-  readonly deadLettered: number;
-  /** Rows that could not be sent or were not accounted for before the timeout. */
-  readonly missing: number;
-  readonly elapsedMs: number;
-  readonly rowsPerSecond: number;
-  readonly out: string;
 }
 
 export class NoPipelineError extends Error {
@@ -69,246 +64,110 @@ function isConnectionRefused(error: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|ENOTFOUND|socket hang up/i.test(text);
 }
 
-interface DeadLetter {
-  readonly statusCode: number | null;
-  readonly reason: string | null;
-  readonly body: string;
-}
-
-function deadLetterRecord(id: string, dead: DeadLetter): OutputRecord {
-  let parsed: Record<string, unknown> = {};
-  try {
-    const value: unknown = JSON.parse(dead.body);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      parsed = value as Record<string, unknown>;
-    }
-  } catch {
-    // A poison message: keep the columns empty.
-  }
-  const { Identifier, ...input } = parsed;
-  const row: Record<string, unknown> = {};
-  for (const column of OUTPUT_COLUMNS) row[column] = null;
-  return {
-    SourceMessageId: id,
-    Identifier: Identifier ?? null,
-    ...row,
-    StatusCode: dead.statusCode,
-    Message: dead.reason ?? 'Moved to the dead-letter queue by SQS (too many receives)',
-    Input: input,
-    DeadLettered: true,
-  };
-}
-
-export async function runBatch(options: BatchRunOptions): Promise<BatchRunSummary> {
-  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+/** The queues of the local pipeline of `npm start`, found by name. */
+async function localQueues(
+  options: BatchRunOptions,
+): Promise<{ client: SQSClient; queues: PipelineQueues }> {
   const port = loadLocalRunSettings(process.env).localSqsPort;
   const sqsEndpoint = options.sqsEndpoint ?? `http://127.0.0.1:${port}`;
-  const out = options.out ?? defaultOut(options.file);
-  const timeoutMs = options.timeoutMs ?? 300_000;
-  const rows: InputRow[] = await readRows(options.file);
-  const inputColumns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-
   const client = new SQSClient({
     region: options.region ?? DEFAULT_REGION,
     endpoint: sqsEndpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  try {
-    const queueUrl = async (name: string) => {
-      try {
-        const answer = await client.send(new GetQueueUrlCommand({ QueueName: name }));
-        return answer.QueueUrl as string;
-      } catch (error) {
-        if (isConnectionRefused(error)) {
-          throw new NoPipelineError(
-            `No local SQS pipeline is listening on ${sqsEndpoint}. Start it with \`npm start\` in another terminal, then run this command again.`,
-          );
-        }
+  const queueUrl = async (name: string) => {
+    try {
+      const answer = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+      return answer.QueueUrl as string;
+    } catch (error) {
+      client.destroy();
+      if (isConnectionRefused(error)) {
         throw new NoPipelineError(
-          `The SQS server on ${sqsEndpoint} has no queue ${name}: is it the pipeline of \`npm start\`?`,
+          `No local SQS pipeline is listening on ${sqsEndpoint}. Start it with \`npm start\` in another terminal, then run this command again.`,
         );
       }
-    };
-    const queues = {
-      input: await queueUrl(QUEUE_NAMES.input),
-      results: await queueUrl(QUEUE_NAMES.results),
-      deadLetter: await queueUrl(QUEUE_NAMES.deadLetter),
-    };
-
-    const startedAt = Date.now();
-    const sent = await sendMessagesInBatches(
-      client,
-      queues.input,
-      rows.map((row, index) => ({ key: String(index), body: JSON.stringify(row) })),
-      { concurrency: 8 },
-    );
-    const indexById = new Map<string, number>();
-    sent.messageIds.forEach((id, index) => {
-      if (id !== undefined) indexById.set(id, index);
-    });
-    if (sent.failed.length > 0) print(`${sent.failed.length} rows could not be sent.`);
-
-    const results = new Map<string, OutputRecord>();
-    const deadLetters = new Map<string, DeadLetter>();
-    const accounted = () =>
-      [...indexById.keys()].filter((id) => results.has(id) || deadLetters.has(id)).length;
-
-    const mode = options.progress ?? (process.stdout.isTTY ? 'bar' : 'lines');
-    const bar =
-      mode === 'bar'
-        ? new cliProgress.SingleBar(
-            {
-              format: 'rows {bar} {value}/{total} | {percentage}% | {duration}s',
-              hideCursor: true,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-    bar?.start(indexById.size, 0);
-    let lastLinePercent = -1;
-    const showProgress = () => {
-      const done = accounted();
-      bar?.update(done);
-      if (mode === 'lines') {
-        const percent = indexById.size === 0 ? 100 : Math.floor((done / indexById.size) * 10) * 10;
-        if (percent > lastLinePercent) {
-          lastLinePercent = percent;
-          print(`progress: ${done}/${indexById.size} rows (${percent}%)`);
-        }
-      }
-    };
-    showProgress();
-
-    const take = async (url: string, wait: number): Promise<Message[]> => {
-      const answer = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: wait,
-          VisibilityTimeout: 30,
-          MessageAttributeNames: ['All'],
-        }),
+      throw new NoPipelineError(
+        `The SQS server on ${sqsEndpoint} has no queue ${name}: is it the pipeline of \`npm start\`?`,
       );
-      const mine = (answer.Messages ?? []).filter((message) => {
-        const id =
-          message.MessageAttributes?.SourceMessageId?.StringValue ?? message.MessageId ?? '';
-        return indexById.has(id);
-      });
-      if (mine.length > 0) {
-        await client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: url,
-            Entries: mine.map((message, index) => ({
-              Id: `d${index}`,
-              ReceiptHandle: message.ReceiptHandle,
-            })),
-          }),
-        );
-      }
-      return mine;
-    };
-    const readDeadLetters = (messages: Message[]) => {
-      for (const message of messages) {
-        const attributes = message.MessageAttributes ?? {};
-        const id = attributes.SourceMessageId?.StringValue ?? message.MessageId ?? '';
-        const status = Number(attributes.StatusCode?.StringValue);
-        deadLetters.set(id, {
-          statusCode: Number.isFinite(status) ? status : null,
-          reason: attributes.Reason?.StringValue ?? null,
-          body: message.Body ?? '',
+    }
+  };
+  const queues = {
+    input: await queueUrl(QUEUE_NAMES.input),
+    results: await queueUrl(QUEUE_NAMES.results),
+    deadLetter: await queueUrl(QUEUE_NAMES.deadLetter),
+  };
+  return { client, queues };
+}
+
+export async function runBatch(options: BatchRunOptions): Promise<BatchRunSummary> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const rows = await readRows(options.file);
+  const { client, queues } =
+    options.stack === undefined
+      ? await localQueues(options)
+      : await stackQueues({
+          stackName: options.stack,
+          ...(options.region === undefined ? {} : { region: options.region }),
+          ...(options.cloudFormationEndpoint === undefined
+            ? {}
+            : { cloudFormationEndpoint: options.cloudFormationEndpoint }),
+          ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
         });
-      }
-    };
-
-    const deadline = startedAt + timeoutMs;
-    while (accounted() < indexById.size && Date.now() < deadline) {
-      const [fromResults, fromDeadLetters] = await Promise.all([
-        take(queues.results, 1),
-        take(queues.deadLetter, 0),
-      ]);
-      for (const message of fromResults) {
-        const body = JSON.parse(message.Body ?? '{}') as OutputRecord;
-        results.set(String(body.SourceMessageId), body);
-      }
-      readDeadLetters(fromDeadLetters);
-      showProgress();
-    }
-    // A dead-letter move follows its result row within the same invocation: one last look.
-    readDeadLetters(await take(queues.deadLetter, 1));
-    bar?.stop();
-    const elapsedMs = Date.now() - startedAt;
-
-    const records: OutputRecord[] = [];
-    let found = 0;
-    let notFound = 0;
-    let otherErrors = 0;
-    let missing = sent.failed.length;
-    for (const [id] of [...indexById.entries()].sort((a, b) => a[1] - b[1])) {
-      const result = results.get(id);
-      const dead = deadLetters.get(id);
-      if (result === undefined && dead === undefined) {
-        missing += 1;
-        continue;
-      }
-      const record = result
-        ? { ...result, DeadLettered: dead !== undefined }
-        : deadLetterRecord(id, dead as DeadLetter);
-      records.push(record);
-      if (record.StatusCode === 200) found += 1;
-      else if (record.StatusCode === 404) notFound += 1;
-      else otherErrors += 1;
-    }
-    await writeRecords(out, records, inputColumns);
-
-    const summary: BatchRunSummary = {
-      rows: rows.length,
-      found,
-      notFound,
-      otherErrors,
-      deadLettered: deadLetters.size,
-      missing,
-      elapsedMs,
-      rowsPerSecond: elapsedMs > 0 ? (records.length / elapsedMs) * 1000 : 0,
-      out,
-    };
-    print('');
-    print(`rows          ${summary.rows}`);
-    print(`found         ${summary.found}`);
-    print(`not found     ${summary.notFound}`);
-    print(`other errors  ${summary.otherErrors}`);
-    print(`dead-lettered ${summary.deadLettered}`);
-    if (summary.missing > 0) print(`missing       ${summary.missing} (not accounted for in time)`);
-    print(`elapsed       ${(elapsedMs / 1000).toFixed(1)} s`);
-    print(`rows/s        ${summary.rowsPerSecond.toFixed(1)}`);
-    print(`results       ${out}`);
-    return summary;
+  if (options.stack !== undefined) print(`stack ${options.stack}: rows go to ${queues.input}`);
+  try {
+    return await runThroughQueues({
+      client,
+      queues,
+      rows,
+      out: options.out ?? defaultOut(options.file),
+      timeoutMs: options.timeoutMs ?? 300_000,
+      progress: options.progress ?? (process.stdout.isTTY ? 'bar' : 'lines'),
+      print,
+    });
   } finally {
     client.destroy();
   }
 }
 
+const USAGE =
+  'Usage: npm run batch -- <rows.csv|rows.jsonl> [--out results.jsonl|results.csv] [--timeout seconds] [--stack <name> [--region <region>]]';
+
 function parseArgs(argv: readonly string[]): BatchRunOptions {
   let file: string | undefined;
   let out: string | undefined;
   let timeoutMs: number | undefined;
+  let stack: string | undefined;
+  let region: string | undefined;
+  const valueAfter = (i: number, flag: string) => {
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
+    return value;
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    if (arg === '--out' || arg === '-o') out = argv[++i];
+    if (arg === '--out' || arg === '-o') out = valueAfter(i++, arg);
     else if (arg.startsWith('--out=')) out = arg.slice(6);
-    else if (arg === '--timeout') timeoutMs = Number(argv[++i]) * 1000;
+    else if (arg === '--timeout') timeoutMs = Number(valueAfter(i++, arg)) * 1000;
+    else if (arg === '--stack') stack = valueAfter(i++, arg);
+    else if (arg.startsWith('--stack=')) stack = arg.slice(8);
+    else if (arg === '--region') region = valueAfter(i++, arg);
+    else if (arg.startsWith('--region=')) region = arg.slice(9);
     else if (arg === '--help' || arg === '-h') file = undefined;
     else if (file === undefined) file = arg;
     else throw new Error(`Unexpected argument ${JSON.stringify(arg)}`);
   }
-  if (file === undefined) {
-    throw new Error(
-      'Usage: npm run batch -- <rows.csv|rows.jsonl> [--out results.jsonl|results.csv] [--timeout seconds]',
-    );
-  }
+  if (file === undefined) throw new Error(USAGE);
   if (timeoutMs !== undefined && !(timeoutMs > 0))
     throw new Error('--timeout must be a number of seconds');
-  return { file, ...(out ? { out } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+  if (region !== undefined && stack === undefined) throw new Error('--region goes with --stack');
+  return {
+    file,
+    ...(out ? { out } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(stack ? { stack } : {}),
+    ...(region ? { region } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -317,7 +176,8 @@ async function main(): Promise<void> {
     process.exitCode = summary.missing > 0 ? 1 : 0;
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof NoPipelineError ? 2 : 1;
+    const noQueues = error instanceof NoPipelineError || error instanceof StackQueuesError;
+    process.exitCode = noQueues ? 2 : 1;
   }
 }
 

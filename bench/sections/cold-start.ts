@@ -7,6 +7,10 @@
  * function builds its container here) and the time of the first handler call that needs no
  * network (the SQS function builds its container here).
  *
+ * Each function twice: untraced, and traced as deployed (POWERTOOLS_TRACE_ENABLED=true in an
+ * environment that looks like Lambda with active tracing to the X-Ray SDK, whose daemon address
+ * is a loopback port nobody reads), so the cost of loading the tracer shows side by side.
+ *
  * Two modes: as deployed (Lambda runs the functions with NODE_OPTIONS=--enable-source-maps) and
  * without source maps. Samples are interleaved (run by run, mode by mode, bundle by bundle).
  * Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15).
@@ -32,7 +36,25 @@ interface Target {
   readonly entry: string | null;
   /** The first invocation: an event that needs no network. */
   readonly event: unknown;
+  /** Variables on top of CHILD_ENV. */
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+/** What Lambda with active tracing sets, and what the stack sets when `tracing` is on. */
+const TRACED_ENV: NodeJS.ProcessEnv = {
+  POWERTOOLS_TRACE_ENABLED: 'true',
+  LAMBDA_TASK_ROOT: '/var/task',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  _X_AMZN_TRACE_ID: 'Root=1-67a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
+  // UDP to a port nobody reads on loopback: nothing is sent on these offline first calls anyway.
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9',
+};
+
+const API_EVENT = toApiGatewayEvent(
+  { method: 'GET', url: '/contacts/not-an-identifier', headers: { host: 'bench.local' } },
+  { payloadVersion: '2.0', requestId: 'cold-start', now: new Date(0) },
+);
 
 const TARGETS: readonly Target[] = [
   { name: 'empty handler', entry: null, event: {} },
@@ -40,16 +62,25 @@ const TARGETS: readonly Target[] = [
     name: 'API function (functions/api/handler.ts)',
     entry: 'functions/api/handler.ts',
     // An invalid identifier: the whole middy chain and the lookup run, and answer 400 offline.
-    event: toApiGatewayEvent(
-      { method: 'GET', url: '/contacts/not-an-identifier', headers: { host: 'bench.local' } },
-      { payloadVersion: '2.0', requestId: 'cold-start', now: new Date(0) },
-    ),
+    event: API_EVENT,
   },
   {
     name: 'SQS function (functions/sqs/handler.ts)',
     entry: 'functions/sqs/handler.ts',
     // No records: the container is built, nothing is sent.
     event: { Records: [] },
+  },
+  {
+    name: 'API function, tracing on',
+    entry: 'functions/api/handler.ts',
+    event: API_EVENT,
+    env: TRACED_ENV,
+  },
+  {
+    name: 'SQS function, tracing on',
+    entry: 'functions/sqs/handler.ts',
+    event: { Records: [] },
+    env: TRACED_ENV,
   },
 ];
 
@@ -118,7 +149,7 @@ function sample(file: string, target: Target, flags: readonly string[]): Sample 
   ].join('\n');
   const startedAt = performance.now();
   const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
-    env: CHILD_ENV,
+    env: { ...CHILD_ENV, ...target.env },
     encoding: 'utf8',
     cwd: tmpdir(),
   });

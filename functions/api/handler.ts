@@ -1,11 +1,12 @@
 /**
  * Lambda entry point of the API function (API Gateway, payload 1.0 or 2.0).
  *
- * Configuration, logger, identifier parser and respond.io client are built once per container, here at module
- * scope. An invalid configuration (e.g. an unknown ERROR_BEHAVIOR or no
- * RESPONDIO_TOKEN_SECRET_ID) is logged as one structured line and then thrown: the Lambda init
- * fails with the ConfigError's message in the function log, rather than every request failing
- * later with a less clear error. The local run (`npm start`) fails the same way, at start-up.
+ * Configuration, logger, tracing, identifier parser and respond.io client are built once per
+ * container, here at module scope (awaited: tracing is loaded only when it is on). An invalid
+ * configuration (e.g. an unknown ERROR_BEHAVIOR or no RESPONDIO_TOKEN_SECRET_ID) is logged as one
+ * structured line and then thrown: the Lambda init fails with the ConfigError's message in the
+ * function log, rather than every request failing later with a less clear error. The local run
+ * (`npm start`) fails the same way, at start-up.
  */
 
 import { loadConfig, loadLogSettings } from '../core/config.js';
@@ -14,16 +15,19 @@ import { API_TOKEN_REREAD_WAITS_MS } from '../core/token-rereads.js';
 import { createConnector } from '../runtime/connector.js';
 import { createLogger } from '../runtime/logger.js';
 import { createTokenMetrics } from '../runtime/metrics.js';
+import { loadTracing } from '../runtime/tracing.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
 // The log settings alone never fail, so an invalid configuration is still logged.
 const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));
 
-function buildHandler(): ApiHandler {
+async function buildHandler(): Promise<ApiHandler> {
   try {
     const config = loadConfig(process.env);
+    const tracing = await loadTracing(config, API_SERVICE_NAME);
     const { directory, identifiers } = createConnector(config, {
       logger,
+      tracing,
       tokenMetrics: createTokenMetrics(config, API_SERVICE_NAME),
       // The caller is waiting: after a 401, one more re-read after a short wait.
       tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
@@ -36,4 +40,4 @@ function buildHandler(): ApiHandler {
   }
 }
 
-export const handler: ApiHandler = buildHandler();
+export const handler: ApiHandler = await buildHandler();

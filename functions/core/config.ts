@@ -44,6 +44,8 @@ export interface Config {
   readonly metricsNamespace: string;
   /** DEFAULT_PHONE_COUNTRY: the country of national phone numbers; null refuses them. */
   readonly defaultPhoneCountry: string | null;
+  /** POWERTOOLS_TRACE_ENABLED: X-Ray tracing (runtime/tracing.ts). */
+  readonly tracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ export function loadConfig(env: Env): Config {
     serviceName: values.serviceName,
     metricsNamespace: values.metricsNamespace,
     defaultPhoneCountry: values.defaultPhoneCountry,
+    tracing: values.tracing,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The typed value readers of the settings table (functions/core/settings.ts): text, numbers and
- * whole numbers in a range, one of a list, comma-separated lists, base URLs. One implementation
+ * whole numbers in a range, one of a list, flags, comma-separated lists, base URLs. One implementation
  * for the functions' loader and the CDK context reader alike, so a value is checked and its
  * problem worded the same way wherever it is read.
  */
@@ -126,6 +126,18 @@ export function oneOf<T extends string>(
       return problem(`${name} must be ${choices(values)}, got ${JSON.stringify(value)}${hint}`);
     },
     accepts: values.map((value) => `\`${value}\``).join(', '),
+  };
+}
+
+/** `true` or `false`, in any case (a cdk.json boolean arrives as the same text). */
+export function flag(): ValueReader<boolean> {
+  return {
+    read(value, name) {
+      const lower = value.toLowerCase();
+      if (lower === 'true' || lower === 'false') return ok(lower === 'true');
+      return problem(`${name} must be true or false, got ${JSON.stringify(value)}`);
+    },
+    accepts: '`true`, `false`',
   };
 }
 

@@ -16,6 +16,7 @@ import { DEFAULT_ERROR_BEHAVIOR, ERROR_BEHAVIORS, parseErrorBehavior } from './e
 import { phoneCountry } from './phone-countries.js';
 import {
   baseUrl,
+  flag,
   integer,
   integerIn,
   list,
@@ -304,6 +305,20 @@ export const SETTINGS = {
     ),
     default: 'RespondioConnector',
     doc: "CloudWatch namespace of the functions' metrics (the SQS function's batch metrics, both functions' `StaleToken`).",
+  }),
+  tracing: setting({
+    env: 'POWERTOOLS_TRACE_ENABLED',
+    context: 'tracing',
+    readBy: 'functions',
+    read: flag(),
+    // Off unless the stack turns it on: the local run, the tests and the benchmarks never load
+    // the X-Ray SDK (runtime/tracing.ts loads it only when this is true).
+    default: false,
+    doc: 'AWS X-Ray tracing: the respond.io lookups and attempts and the AWS SDK calls as subsegments, with status codes and timings as annotations (never identifiers, contact data or the token). Off: the X-Ray SDK is not even loaded.',
+    deployed: {
+      default: true,
+      why: 'Deployed: on by default, with Lambda active tracing on both functions; `-c tracing=false` turns both off.',
+    },
   }),
   logRetentionDays: setting<LogRetentionDays>({
     context: 'logRetentionDays',

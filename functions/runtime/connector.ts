@@ -1,9 +1,11 @@
 /**
  * The composition root shared by both Lambdas: builds the respond.io directory (token source,
  * rate limiter, HTTP client) and the identifier parser once per container from the
- * configuration. Handlers receive the result; tests and the local run build their own.
+ * configuration. Handlers receive the result; tests and the local run build their own. With
+ * tracing (runtime/tracing.ts), the directory's lookups and the Secrets Manager calls are traced.
  */
 
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
@@ -18,6 +20,7 @@ import type {
 } from '../core/ports.js';
 import { createIdentifiers } from './identifiers.js';
 import { createTokenObserver } from './token-observer.js';
+import type { Tracing } from './tracing.js';
 
 export interface Connector {
   readonly directory: ContactDirectory;
@@ -32,6 +35,8 @@ export interface ConnectorOverrides {
   readonly tokenMetrics?: TokenObserver;
   /** The waits before each token re-read after a 401 (core/token-rereads.ts); default the SQS function's. */
   readonly tokenRereadWaitsMs?: readonly number[];
+  /** Default: no tracing. */
+  readonly tracing?: Tracing;
 }
 
 export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
@@ -51,6 +56,9 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
           ...(overrides.logger ? { logger: overrides.logger } : {}),
           ...(overrides.tokenMetrics ? { metrics: overrides.tokenMetrics } : {}),
         }),
+        ...(overrides.tracing
+          ? { client: overrides.tracing.captureAwsClient(new SecretsManagerClient({})) }
+          : {}),
       });
     })();
   const limiter = createRateLimiter({ requestsPerSecond: containerRateLimit(config) });
@@ -64,6 +72,7 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     ...(overrides.tokenRereadWaitsMs ? { tokenRereadWaitsMs: overrides.tokenRereadWaitsMs } : {}),
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
+    ...(overrides.tracing ? { tracer: overrides.tracing.tracer } : {}),
   });
   return { directory, identifiers: createIdentifiers(config) };
 }

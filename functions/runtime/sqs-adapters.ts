@@ -1,7 +1,8 @@
 /**
  * The SQS function's adapters, built once per container from the configuration: the respond.io
  * directory and the identifier parser, the results and dead-letter queues, the logger and the
- * CloudWatch metrics. The entry point (functions/sqs/handler.ts) hands them to the batch logic.
+ * CloudWatch metrics, traced when tracing is on. The entry point (functions/sqs/handler.ts) hands
+ * them to the batch logic.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -27,6 +28,7 @@ import { createUpstreamStats, type UpstreamStats } from '../core/upstream-stats.
 import { createConnector } from './connector.js';
 import { createLogger } from './logger.js';
 import { createFunctionMetrics } from './metrics.js';
+import { NO_TRACING, type Tracing } from './tracing.js';
 
 export interface SqsAdapterOverrides {
   /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
@@ -38,6 +40,8 @@ export interface SqsAdapterOverrides {
   readonly results?: ResultSink;
   /** Default: the dead-letter queue at DEAD_LETTER_QUEUE_URL. */
   readonly deadLetters?: DeadLetterSink;
+  /** Default: no tracing (the entry point loads it from the configuration). */
+  readonly tracing?: Tracing;
 }
 
 export interface SqsAdapters {
@@ -77,8 +81,10 @@ export function createSqsAdapters(
     logger,
     ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
     ...(cloudWatch ? { tokenMetrics: createPowertoolsTokenMetrics(cloudWatch) } : {}),
+    ...(overrides.tracing ? { tracing: overrides.tracing } : {}),
   });
-  const sqs = overrides.sqs ?? new SQSClient({});
+  const tracing = overrides.tracing ?? NO_TRACING;
+  const sqs = overrides.sqs ?? tracing.captureAwsClient(new SQSClient({}));
   return {
     directory,
     identifiers,

@@ -15,6 +15,7 @@ import {
 import { SQS_SERVICE_NAME } from '../core/settings.js';
 import { createLogger } from '../runtime/logger.js';
 import { createSqsAdapters, type SqsAdapterOverrides } from '../runtime/sqs-adapters.js';
+import { loadTracing } from '../runtime/tracing.js';
 import { type BatchContext, createBatchHandler, type SqsBatchHandler } from './batch.js';
 
 /** Time kept at the end of an invocation for the last result and dead-letter writes. */
@@ -50,7 +51,10 @@ let batchHandler: SqsBatchHandler | undefined;
 export async function handler(event: SQSEvent, context: BatchContext): Promise<SQSBatchResponse> {
   if (batchHandler === undefined) {
     try {
-      batchHandler = createSqsFunction(loadConfig(process.env));
+      const config = loadConfig(process.env);
+      batchHandler = createSqsFunction(config, {
+        tracing: await loadTracing(config, SQS_SERVICE_NAME),
+      });
     } catch (error) {
       // The whole batch is impossible: throwing makes SQS deliver every record again.
       createLogger(loadLogSettings(process.env, SQS_SERVICE_NAME)).error(

@@ -1,20 +1,23 @@
 /**
- * `npm run docs`: rewrites the README's configuration tables from the settings table
- * (functions/core/settings.ts), between their marker comments. Everything else in the README
- * stays as it is. test/unit/readme.test.ts fails until this has run after a settings change.
+ * `npm run docs`: rewrites the README's generated tables between their marker comments: the two
+ * configuration tables from the settings table (functions/core/settings.ts) and the AWS rule
+ * packs table from infra/rule-decisions.ts. Everything else in the README stays as it is.
+ * test/unit/readme.test.ts and test/infra/rule-packs.test.ts fail until this has run after a
+ * change to either.
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { withRuleDecisionsTable } from '../rule-decisions.js';
 import { withSettingsTables } from '../settings-readme.js';
 
 const readmeUrl = new URL('../../README.md', import.meta.url);
 const before = readFileSync(readmeUrl, 'utf8');
-const after = withSettingsTables(before);
+const after = withRuleDecisionsTable(withSettingsTables(before));
 if (after === before) {
-  process.stdout.write('README.md: the configuration tables are up to date\n');
+  process.stdout.write('README.md: the generated tables are up to date\n');
 } else {
   writeFileSync(readmeUrl, after);
   process.stdout.write(
-    'README.md: rewrote the configuration tables from functions/core/settings.ts\n',
+    'README.md: rewrote the tables from functions/core/settings.ts and infra/rule-decisions.ts\n',
   );
 }

@@ -11,7 +11,11 @@ import { readConnectorConfig } from '../../infra/connector-config.js';
 import { ConnectorStack } from '../../infra/connector-stack.js';
 
 /** Bundling is skipped, so the entry's content never matters (synth.test.ts bundles the real ones). */
-const STAND_IN_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'handler.ts');
+export const STAND_IN_ENTRY = join(
+  dirname(fileURLToPath(import.meta.url)),
+  'fixtures',
+  'handler.ts',
+);
 
 export interface Resource {
   readonly Type: string;

@@ -52,6 +52,21 @@ function functionEnvironment(synthesized: Synthesized, fn: { function: object })
   return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
+/**
+ * What Lambda active tracing grants: X-Ray's trace upload actions have no resource types
+ * (the service authorization reference lists none), so their only resource is `*`.
+ */
+const XRAY_UPLOAD: Statement = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+};
+
+const isXrayUpload = (statement: Statement) =>
+  statement.Effect === XRAY_UPLOAD.Effect &&
+  statement.Resource === XRAY_UPLOAD.Resource &&
+  JSON.stringify(asList(statement.Action)) === JSON.stringify(XRAY_UPLOAD.Action);
+
 function policyOfRole(synthesized: Synthesized, role: object): Statement[] {
   const roleId = logicalId(synthesized, role as never);
   const policies = resourcesOfType(synthesized, 'AWS::IAM::Policy').filter(([, policy]) =>
@@ -112,14 +127,16 @@ describe('ConnectorStack with the default configuration', () => {
     });
   });
 
-  it('grants no wildcard actions or resources, and attaches no managed policies', () => {
+  it('grants no wildcard actions or resources but X-Ray trace upload, and attaches no managed policies', () => {
     // Act
     const policies = resourcesOfType(synthesized, 'AWS::IAM::Policy');
     const roles = resourcesOfType(synthesized, 'AWS::IAM::Role');
     // Assess
     expect(policies.length).toBeGreaterThanOrEqual(2);
+    const xrayUploads = policies.flatMap(([, policy]) => statementsOf(policy).filter(isXrayUpload));
+    expect(xrayUploads).toHaveLength(2); // one per function role, exactly as XRAY_UPLOAD
     for (const [, policy] of policies) {
-      for (const statement of statementsOf(policy)) {
+      for (const statement of statementsOf(policy).filter((each) => !isXrayUpload(each))) {
         expect(statement.Effect).toBe('Allow');
         for (const action of asList(statement.Action)) expect(action).not.toContain('*');
         for (const text of literals(statement.Resource)) expect(text).not.toContain('*');
@@ -131,7 +148,7 @@ describe('ConnectorStack with the default configuration', () => {
     }
   });
 
-  it('lets the API function read the secret and write its logs, nothing else', () => {
+  it('lets the API function read the secret, write its logs and upload its traces, nothing else', () => {
     // Act
     const statements = policyOfRole(synthesized, synthesized.stack.apiFunction.role);
     const secretRef = synthesized.stack.resolve(synthesized.stack.tokenSecret.secretArn);
@@ -143,6 +160,7 @@ describe('ConnectorStack with the default configuration', () => {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
       },
+      XRAY_UPLOAD,
       {
         Effect: 'Allow',
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -181,7 +199,8 @@ describe('ConnectorStack with the default configuration', () => {
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
-    expect(statements).toHaveLength(5); // logs, secret, results, dead letters, input
+    expect(statements.filter(isXrayUpload)).toHaveLength(1);
+    expect(statements).toHaveLength(6); // logs, X-Ray, secret, results, dead letters, input
   });
 
   it('encrypts every queue and denies every request that is not TLS', () => {
@@ -225,6 +244,17 @@ describe('ConnectorStack with the default configuration', () => {
     synthesized.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  it('traces both functions with X-Ray (active tracing) and turns their own spans on', () => {
+    for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
+      // Act
+      const resource = synthesized.resources[logicalId(synthesized, fn.function)] as Resource;
+      // Assess
+      expect(resource.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(functionEnvironment(synthesized, fn).POWERTOOLS_TRACE_ENABLED).toBe('true');
+      expect(policyOfRole(synthesized, fn.role)).toContainEqual(XRAY_UPLOAD);
+    }
+  });
+
   it('passes the environment contract, readable by the functions’ own config loader', () => {
     // Act
     const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
@@ -243,6 +273,7 @@ describe('ConnectorStack with the default configuration', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       // Both functions publish the StaleToken metric; the SQS function also its batch metrics.
       POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
+      POWERTOOLS_TRACE_ENABLED: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     };
     expect(api).toEqual({
@@ -384,6 +415,23 @@ describe('ConnectorStack with the default configuration', () => {
 });
 
 describe('ConnectorStack settings from context', () => {
+  it('turns tracing off with tracing=false: no active tracing, no spans, no wildcard left', () => {
+    // Act
+    const synthesized = synthesize({ tracing: 'false' });
+    // Assess
+    for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
+      const resource = synthesized.resources[logicalId(synthesized, fn.function)] as Resource;
+      expect(resource.Properties.TracingConfig).toBeUndefined();
+      expect(functionEnvironment(synthesized, fn).POWERTOOLS_TRACE_ENABLED).toBe('false');
+    }
+    for (const [, policy] of resourcesOfType(synthesized, 'AWS::IAM::Policy')) {
+      for (const statement of statementsOf(policy)) {
+        for (const action of asList(statement.Action)) expect(action).not.toContain('*');
+        for (const text of literals(statement.Resource)) expect(text).not.toContain('*');
+      }
+    }
+  });
+
   it('agrees on the receive count and keeps the visibility timeout ≥ 6 × timeout + window', () => {
     // Prepare
     const context = { maxReceiveCount: '7', sqsTimeoutSeconds: '90', maxBatchingWindowSeconds: 5 };

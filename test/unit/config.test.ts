@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       serviceName: null,
       metricsNamespace: 'RespondioConnector',
       defaultPhoneCountry: null,
+      tracing: false, // the stack turns it on; nothing else loads the X-Ray SDK
     });
   });
 
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'My/Namespace',
       DEFAULT_PHONE_COUNTRY: 'sg',
       TOKEN_STALE_MAX_SECONDS: '0',
+      POWERTOOLS_TRACE_ENABLED: 'TRUE',
     });
     // Assess
     expect(config).toMatchObject({
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
       logLevel: 'DEBUG',
       serviceName: 'my-service',
       metricsNamespace: 'My/Namespace',
+      tracing: true,
     });
     expect(containerRateLimit(config)).toBe(2);
   });

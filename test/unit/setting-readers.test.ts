@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   baseUrl,
+  flag,
   integer,
   integerIn,
   list,
@@ -29,6 +30,9 @@ describe('the value readers', () => {
       ],
       [oneOf(['a', 'b', 'c']), 'd', { ok: false, problem: 'X must be one of a, b, c, got "d"' }],
       [list(), ' a, ,b ', { ok: true, value: ['a', 'b'] }],
+      [flag(), 'False', { ok: true, value: false }],
+      [flag(), 'true', { ok: true, value: true }],
+      [flag(), 'yes', { ok: false, problem: 'X must be true or false, got "yes"' }],
       [
         baseUrl({ loopbackHttp: true }),
         'http://127.0.0.1:9/v2/',

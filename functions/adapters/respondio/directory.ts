@@ -9,7 +9,8 @@
  *   returned instead.
  * - What to do after a failure (wait, re-read the token, give up) is the retry plan's
  *   (retry-plan.ts); one attempt is http-attempt.ts; the URL is contact-url.ts's.
- * - Every attempt is reported to the observer and the log (attempt-report.ts).
+ * - Every attempt is reported to the observer and the log (attempt-report.ts), and traced with
+ *   the lookup it belongs to (lookup-trace.ts).
  *
  * Never throws. ky errors are never logged or rethrown (they carry the request headers, token
  * included); failures are described with status codes, error codes and the response body, from
@@ -18,20 +19,23 @@
 
 import type { LookupFailure } from '../../core/failure.js';
 import type { Identifier } from '../../core/identifier.js';
-import type {
-  ContactDirectory,
-  DirectoryAnswer,
-  DirectoryObserver,
-  Logger,
-  LookupOptions,
-  RateLimiter,
-  TokenSource,
+import {
+  type ContactDirectory,
+  type DirectoryAnswer,
+  type DirectoryObserver,
+  type Logger,
+  type LookupOptions,
+  NO_TRACER,
+  type RateLimiter,
+  type TokenSource,
+  type Tracer,
 } from '../../core/ports.js';
 import { SQS_TOKEN_REREAD_WAITS_MS } from '../../core/token-rereads.js';
 import { sleep as systemSleep } from '../clock.js';
 import { reportAttempt } from './attempt-report.js';
 import { contactUrl } from './contact-url.js';
 import { attemptContactGet } from './http-attempt.js';
+import { traceAttempt, traceLookups } from './lookup-trace.js';
 import { attemptsAllowed, planRetry } from './retry-plan.js';
 import { tokenFailure } from './token-failure.js';
 
@@ -55,6 +59,8 @@ export interface RespondioDirectoryOptions {
   random?: () => number;
   observer?: DirectoryObserver;
   logger?: Logger;
+  /** Spans for each lookup and each attempt. Default: none. */
+  tracer?: Tracer;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
   /** Waits between attempts. Default a setTimeout promise. */
@@ -90,8 +96,9 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
   const tokenRereadWaitsMs = options.tokenRereadWaitsMs ?? SQS_TOKEN_REREAD_WAITS_MS;
   const { observer, logger } = options;
   const reporters = { observer, logger };
+  const tracer = options.tracer ?? NO_TRACER;
 
-  return {
+  const directory: ContactDirectory = {
     async getContact(identifier: Identifier, lookup: LookupOptions): Promise<DirectoryAnswer> {
       const { deadlineAt, correlationId } = lookup;
       const logContext = {
@@ -131,13 +138,19 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
       for (;;) {
         if (attempts >= attemptsAllowed(maxAttempts, tokenRereads)) return stop();
         if (deadlineAt - now() < minAttemptMs) return stop();
+        const waitFrom = now();
         if (!(await limiter.acquire(deadlineAt - minAttemptMs))) return stop();
+        const budgetWaitMs = now() - waitFrom;
         const timeoutMs = Math.min(requestTimeoutMs, deadlineAt - now());
         if (timeoutMs <= 0) return stop();
 
         attempts += 1;
         const startedAt = now();
-        const outcome = await attemptContactGet(url, token, timeoutMs);
+        const outcome = await tracer.span('respond.io GET contact', async (span) => {
+          const answered = await attemptContactGet(url, token, timeoutMs);
+          traceAttempt(span, answered, { latencyMs: now() - startedAt, budgetWaitMs });
+          return answered;
+        });
         const latencyMs = Math.max(now() - startedAt, 0);
         if (outcome.headers !== null) observeRateLimit(limiter, outcome.headers, startedAt);
         const event = { attempt: attempts, status: outcome.status, latencyMs };
@@ -186,4 +199,6 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
       }
     },
   };
+  // Untraced, the directory stays as it is: no extra layer per lookup.
+  return tracer === NO_TRACER ? directory : traceLookups(directory, tracer, now);
 }

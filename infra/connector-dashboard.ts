@@ -1,0 +1,222 @@
+/**
+ * The connector's CloudWatch dashboard: one page an operator reads from top to bottom. Alarm
+ * states; rows by status code (SQS function) and API answers (API Gateway); respond.io requests,
+ * retries, 429s and latency; the time lookups wait for the rate budget; the queues (dead-letter
+ * depth, oldest input message); the functions' errors, throttles and durations; what batches
+ * did. The SQS function's own metrics are read from its namespace and service, as
+ * functions/adapters/cloudwatch-metrics.ts publishes them.
+ */
+
+import { Aws, Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type Alarm,
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SQS_SERVICE_NAME } from '../functions/core/settings.js';
+import type { ConnectorConfig } from './connector-config.js';
+import type { ConnectorFunction } from './connector-function.js';
+
+/**
+ * Metrics of the SQS function that say how long lookups waited for the shared rate budget.
+ * None is published yet; once one is, name it here and the dashboard graphs it in place of the
+ * stand-ins (rows not started for lack of time, batch duration).
+ */
+export const BUDGET_WAIT_METRICS: readonly { readonly name: string; readonly label: string }[] = [];
+
+export interface ConnectorDashboardProps {
+  readonly config: Pick<ConnectorConfig, 'metricsNamespace' | 'oldestMessageAlarmSeconds'>;
+  readonly api: HttpApi;
+  readonly apiFunction: ConnectorFunction;
+  readonly sqsFunction: ConnectorFunction;
+  readonly inputQueue: Queue;
+  readonly resultsQueue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly alarms: readonly Alarm[];
+}
+
+const PERIOD = Duration.minutes(1);
+
+export class ConnectorDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ConnectorDashboardProps) {
+    super(scope, id);
+    const namespace = props.config.metricsNamespace;
+    const sqsMetric = (name: string, statistic: string, label?: string) =>
+      new Metric({
+        namespace,
+        metricName: name,
+        dimensionsMap: { service: SQS_SERVICE_NAME },
+        statistic,
+        period: PERIOD,
+        ...(label === undefined ? {} : { label }),
+      });
+    const graph = (title: string, left: IMetric[], width = 8, right: IMetric[] = []) =>
+      new GraphWidget({ title, left, right, width, height: 6 });
+    const functions = [
+      ['API', props.apiFunction],
+      ['SQS', props.sqsFunction],
+    ] as const;
+    const perFunction = (metric: (fn: ConnectorFunction, label: string) => IMetric) =>
+      functions.map(([label, fn]) => metric(fn, label));
+
+    const budgetWait =
+      BUDGET_WAIT_METRICS.length > 0
+        ? graph(
+            'Time waiting for the rate budget (ms)',
+            BUDGET_WAIT_METRICS.map((metric) => sqsMetric(metric.name, 'p90', metric.label)),
+          )
+        : graph(
+            'Time waiting for the rate budget: no metric yet (stand-ins)',
+            [sqsMetric('RowsNotStarted', 'Sum', 'rows not started (no time left)')],
+            8,
+            [sqsMetric('BatchDuration', 'p90', 'batch duration p90 (ms)')],
+          );
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${Aws.STACK_NAME}-${Aws.REGION}`,
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new TextWidget({
+            markdown: [
+              '# respond.io Get Contact connector',
+              `Rows, respond.io requests and batches: the SQS function's metrics (namespace \`${namespace}\`, service \`${SQS_SERVICE_NAME}\`). ` +
+                'API answers: API Gateway. Traces of single lookups: X-Ray (annotations `status_code`, `outcome`, `latency_ms`, `budget_wait_ms`).',
+            ].join('\n\n'),
+            width: 24,
+            height: 3,
+          }),
+        ],
+        [
+          new AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: [...props.alarms],
+            width: 24,
+            height: 3,
+          }),
+        ],
+        [
+          graph(
+            'Rows by status code (SQS function)',
+            [
+              new MathExpression({
+                expression: `SEARCH('{${namespace},service,StatusCode} MetricName="Rows" service="${SQS_SERVICE_NAME}"', 'Sum', 60)`,
+                label: '',
+                period: PERIOD,
+              }),
+            ],
+            12,
+          ),
+          graph(
+            'API answers',
+            [
+              props.api.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' }),
+              props.api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
+              props.api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
+            ],
+            12,
+          ),
+        ],
+        [
+          graph('respond.io requests, retries and 429s', [
+            sqsMetric('UpstreamRequests', 'Sum', 'requests'),
+            sqsMetric('UpstreamRetries', 'Sum', 'retried'),
+            sqsMetric('Upstream429', 'Sum', '429'),
+          ]),
+          graph(
+            'respond.io latency (ms)',
+            ['p50', 'p90', 'p99', 'Maximum'].map((statistic) =>
+              sqsMetric('UpstreamLatency', statistic, statistic),
+            ),
+          ),
+          budgetWait,
+        ],
+        [
+          graph('Dead-letter queue depth', [
+            props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+              period: PERIOD,
+              statistic: 'Maximum',
+              label: 'messages',
+            }),
+          ]),
+          new GraphWidget({
+            title: 'Oldest input message (s)',
+            left: [
+              props.inputQueue.metricApproximateAgeOfOldestMessage({
+                period: PERIOD,
+                statistic: 'Maximum',
+                label: 'age',
+              }),
+            ],
+            leftAnnotations: [
+              { value: props.config.oldestMessageAlarmSeconds, label: 'alarm threshold' },
+            ],
+            width: 8,
+            height: 6,
+          }),
+          graph('Queue depth', [
+            props.inputQueue.metricApproximateNumberOfMessagesVisible({
+              period: PERIOD,
+              statistic: 'Maximum',
+              label: 'input waiting',
+            }),
+            props.inputQueue.metricApproximateNumberOfMessagesNotVisible({
+              period: PERIOD,
+              statistic: 'Maximum',
+              label: 'input in flight',
+            }),
+            props.resultsQueue.metricApproximateNumberOfMessagesVisible({
+              period: PERIOD,
+              statistic: 'Maximum',
+              label: 'results unread',
+            }),
+          ]),
+        ],
+        [
+          graph(
+            'Function errors',
+            perFunction((fn, label) =>
+              fn.function.metricErrors({ period: PERIOD, statistic: 'Sum', label }),
+            ),
+          ),
+          graph(
+            'Function throttles',
+            perFunction((fn, label) =>
+              fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum', label }),
+            ),
+          ),
+          graph(
+            'Function duration p99 (ms)',
+            perFunction((fn, label) =>
+              fn.function.metricDuration({ period: PERIOD, statistic: 'p99', label }),
+            ),
+          ),
+        ],
+        [
+          graph(
+            'SQS batches: what became of the rows',
+            [
+              sqsMetric('BatchRows', 'Sum', 'rows'),
+              sqsMetric('ResultsWritten', 'Sum', 'results written'),
+              sqsMetric('DeadLettered', 'Sum', 'dead-lettered'),
+              sqsMetric('BatchItemFailures', 'Sum', 'handed back'),
+              sqsMetric('RowsRetried', 'Sum', 'retried'),
+              sqsMetric('WriteFailures', 'Sum', 'write failures'),
+            ],
+            24,
+          ),
+        ],
+      ],
+    });
+  }
+}
