@@ -5,6 +5,7 @@
  * The local run's own variables are read here too, from the same table.
  */
 
+import type { CachePolicy } from './contact-cache-rules.js';
 import type { ErrorBehavior } from './error-behavior.js';
 import { readSettings } from './setting-table.js';
 import { type LogLevel, readByFunction, SETTINGS } from './settings.js';
@@ -46,6 +47,8 @@ export interface Config {
   readonly defaultPhoneCountry: string | null;
   /** POWERTOOLS_TRACE_ENABLED: X-Ray tracing (runtime/tracing.ts). */
   readonly tracing: boolean;
+  /** CONTACT_CACHE_TTL_SECONDS, CONTACT_CACHE_NOT_FOUND_TTL_SECONDS, CONTACT_CACHE_MAX_ENTRIES. */
+  readonly contactCache: CachePolicy;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +88,11 @@ export function loadConfig(env: Env): Config {
     metricsNamespace: values.metricsNamespace,
     defaultPhoneCountry: values.defaultPhoneCountry,
     tracing: values.tracing,
+    contactCache: {
+      ttlMs: values.contactCacheTtlSeconds * 1000,
+      notFoundTtlMs: values.contactCacheNotFoundTtlSeconds * 1000,
+      maxEntries: values.contactCacheMaxEntries,
+    },
   };
 }
 

@@ -13,16 +13,57 @@ export interface LookupOptions {
   readonly deadlineAt: number;
   /** Correlation id for logs (the Lambda request id or the SQS message id). */
   readonly correlationId?: string;
+  /**
+   * Ask respond.io even when the contact cache holds an answer (the API caller sent
+   * `Cache-Control: no-cache`); the fresh answer then refreshes the cache.
+   */
+  readonly fresh?: boolean;
 }
 
-export type DirectoryAnswer =
+/**
+ * How a lookup was answered: by its own request to respond.io, by a request another lookup of
+ * the same identifier had in flight (single flight), or by the container's contact cache.
+ */
+export type AnswerSource = 'request' | 'shared' | 'cache';
+
+export type DirectoryAnswer = (
   | { readonly ok: true; readonly body: unknown; readonly attempts: number }
-  | { readonly ok: false; readonly failure: LookupFailure; readonly attempts: number };
+  | { readonly ok: false; readonly failure: LookupFailure; readonly attempts: number }
+) & {
+  /** Absent: 'request'. `attempts` counts this lookup's own requests (0 when shared or cached). */
+  readonly source?: AnswerSource;
+};
 
 /** Where contacts come from: respond.io in production, the simulator locally. */
 export interface ContactDirectory {
   /** Fetches one contact. Never throws: every failure is described in the answer. */
   getContact(identifier: Identifier, options: LookupOptions): Promise<DirectoryAnswer>;
+}
+
+/** An answer kept for reuse: respond.io's 200 or 404, and when the request for it started. */
+export interface CachedAnswer {
+  readonly answer: DirectoryAnswer;
+  /** Epoch ms at which the request that got this answer started: its age counts from here. */
+  readonly fetchedAt: number;
+}
+
+/**
+ * The container's contact cache (lru-cache behind it): bounded in entries, in memory only, and
+ * never written anywhere else. What may be kept, and for how long, is core/contact-cache-rules.ts.
+ */
+export interface ContactCache {
+  get(key: string): CachedAnswer | undefined;
+  /** Keeps `entry` for at most `ttlMs` from now (the least recently used entry goes when full). */
+  set(key: string, entry: CachedAnswer, ttlMs: number): void;
+  delete(key: string): void;
+  /** Entries kept now. */
+  readonly size: number;
+}
+
+/** Timers (setTimeout behind it), for a wait that may be called off. */
+export interface Timers {
+  /** Calls `fire` after `ms` milliseconds; the function returned calls it off. */
+  after(ms: number, fire: () => void): () => void;
 }
 
 /** Why a phone number was not read: what the phone number library found wrong with it. */

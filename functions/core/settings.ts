@@ -162,6 +162,35 @@ export const SETTINGS = {
     doc: 'The country of phone numbers written without a country code (`phone:0121233112` with `MY` is `phone:+60121233112`). Unset, such a number is a 400 that says to add the country code or set this. Numbers with `+` or `00` never need it.',
   }),
 
+  // --- The contact cache (issue 11): per container, in memory, off by default ---
+  contactCacheTtlSeconds: setting({
+    env: 'CONTACT_CACHE_TTL_SECONDS',
+    context: 'contactCacheTtlSeconds',
+    readBy: 'functions',
+    read: integer(0, 86_400),
+    // Off: a lookup always shows respond.io's current contact unless the deployer accepts older.
+    default: 0,
+    doc: "How long a found contact (a 200) is kept in the container's memory and answered from there without a request; 0: no cache. An answer is never older than this. Only 200 and 404 answers are kept (see [Contact cache](#contact-cache-and-shared-lookups)).",
+  }),
+  contactCacheNotFoundTtlSeconds: setting({
+    env: 'CONTACT_CACHE_NOT_FOUND_TTL_SECONDS',
+    context: 'contactCacheNotFoundTtlSeconds',
+    readBy: 'functions',
+    read: integer(0, 86_400),
+    // A contact created a moment later should be found: 404s are not kept unless asked for.
+    default: 0,
+    doc: 'How long a 404 (no such contact) is kept; 0: never. At most `CONTACT_CACHE_TTL_SECONDS` (with the cache off, nothing is kept).',
+  }),
+  contactCacheMaxEntries: setting({
+    env: 'CONTACT_CACHE_MAX_ENTRIES',
+    context: 'contactCacheMaxEntries',
+    readBy: 'functions',
+    read: integer(1, 1_000_000),
+    // About 1–2 KB a contact: 10,000 stay well inside the functions' 512 MB.
+    default: 10_000,
+    doc: 'The most answers the contact cache keeps per container; when full, the least recently used goes first.',
+  }),
+
   // --- The rate budget and how many containers share it ---
   respondioRateLimitRps: setting({
     env: 'RESPONDIO_RATE_LIMIT_RPS',

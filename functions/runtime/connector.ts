@@ -3,6 +3,8 @@
  * rate limiter, HTTP client) and the identifier parser once per container from the
  * configuration. Handlers receive the result; tests and the local run build their own. With
  * tracing (runtime/tracing.ts), the directory's lookups and the Secrets Manager calls are traced.
+ * Last, the shared lookups (runtime/shared-lookups.ts) wrap the directory: single flight and the
+ * optional contact cache.
  */
 
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -19,6 +21,7 @@ import type {
   TokenSource,
 } from '../core/ports.js';
 import { createIdentifiers } from './identifiers.js';
+import { withSharedLookups } from './shared-lookups.js';
 import { createTokenObserver } from './token-observer.js';
 import type { Tracing } from './tracing.js';
 
@@ -37,6 +40,11 @@ export interface ConnectorOverrides {
   readonly tokenRereadWaitsMs?: readonly number[];
   /** Default: no tracing. */
   readonly tracing?: Tracing;
+  /**
+   * Default true: single flight, and the contact cache when configured (runtime/shared-lookups.ts).
+   * false leaves the directory as it was before them (the benchmark's baseline).
+   */
+  readonly shareLookups?: boolean;
 }
 
 export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
@@ -74,5 +82,10 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     ...(overrides.logger ? { logger: overrides.logger } : {}),
     ...(overrides.tracing ? { tracer: overrides.tracing.tracer } : {}),
   });
-  return { directory, identifiers: createIdentifiers(config) };
+  // The decorator step: lookups of one identifier share a request; cached answers need none.
+  const lookups =
+    overrides.shareLookups === false
+      ? directory
+      : withSharedLookups(directory, config, overrides.logger ? { logger: overrides.logger } : {});
+  return { directory: lookups, identifiers: createIdentifiers(config) };
 }

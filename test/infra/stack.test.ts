@@ -270,6 +270,10 @@ describe('ConnectorStack with the default configuration', () => {
       RESPONDIO_MAX_ATTEMPTS: '3',
       TOKEN_CACHE_TTL_SECONDS: '300',
       TOKEN_STALE_MAX_SECONDS: '3600',
+      // The contact cache is off unless the deployer sets contactCacheTtlSeconds.
+      CONTACT_CACHE_TTL_SECONDS: '0',
+      CONTACT_CACHE_NOT_FOUND_TTL_SECONDS: '0',
+      CONTACT_CACHE_MAX_ENTRIES: '10000',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       // Both functions publish the StaleToken metric; the SQS function also its batch metrics.
       POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',

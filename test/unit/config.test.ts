@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       metricsNamespace: 'RespondioConnector',
       defaultPhoneCountry: null,
       tracing: false, // the stack turns it on; nothing else loads the X-Ray SDK
+      contactCache: { ttlMs: 0, notFoundTtlMs: 0, maxEntries: 10_000 }, // the cache is off
     });
   });
 
@@ -59,9 +60,13 @@ describe('loadConfig', () => {
       DEFAULT_PHONE_COUNTRY: 'sg',
       TOKEN_STALE_MAX_SECONDS: '0',
       POWERTOOLS_TRACE_ENABLED: 'TRUE',
+      CONTACT_CACHE_TTL_SECONDS: '600',
+      CONTACT_CACHE_NOT_FOUND_TTL_SECONDS: '30',
+      CONTACT_CACHE_MAX_ENTRIES: '500',
     });
     // Assess
     expect(config).toMatchObject({
+      contactCache: { ttlMs: 600_000, notFoundTtlMs: 30_000, maxEntries: 500 },
       tokenStaleMaxMs: 0,
       defaultPhoneCountry: 'SG',
       baseUrl: 'http://127.0.0.1:4010/v2',
@@ -109,6 +114,16 @@ describe('loadConfig', () => {
     expect(message).toMatch(/MAX_RECEIVE_COUNT must be a whole number/);
     expect(message).toMatch(/RESPONDIO_TIMEOUT_MS must be a number from 100/);
     expect(message).toMatch(/DEFAULT_PHONE_COUNTRY must be an ISO 3166-1 alpha-2 country code/);
+  });
+
+  it.each([
+    ['CONTACT_CACHE_TTL_SECONDS', '-1', /CONTACT_CACHE_TTL_SECONDS must be a number from 0/],
+    ['CONTACT_CACHE_TTL_SECONDS', '1.5', /CONTACT_CACHE_TTL_SECONDS must be a whole number/],
+    ['CONTACT_CACHE_NOT_FOUND_TTL_SECONDS', '86401', /CONTACT_CACHE_NOT_FOUND_TTL_SECONDS/],
+    ['CONTACT_CACHE_MAX_ENTRIES', '0', /CONTACT_CACHE_MAX_ENTRIES must be a number from 1/],
+  ])('refuses %s=%s at start-up', (name, value, reason) => {
+    // Act & Assess
+    expect(() => loadConfig({ [name]: value })).toThrow(reason);
   });
 
   it.each([
