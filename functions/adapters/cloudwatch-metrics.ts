@@ -1,6 +1,7 @@
 /**
  * CloudWatch metrics as embedded metric format (EMF) log lines through Powertools Metrics: batch
- * summaries (one line for the batch and one per StatusCode) and the stale-token count. The
+ * summaries (one line for the batch and one per StatusCode; cache hits and coalesced rows among
+ * them) and the stale-token count. The
  * namespace and service are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and
  * POWERTOOLS_SERVICE_NAME through the settings; the runtime builds it).
  */
@@ -35,6 +36,8 @@ export function createPowertoolsBatchMetrics(metrics: Metrics): BatchMetrics {
       metrics.addMetric('RowsRetried', MetricUnit.Count, summary.retried);
       metrics.addMetric('RowsNotStarted', MetricUnit.Count, summary.notStarted);
       metrics.addMetric('WriteFailures', MetricUnit.Count, summary.writeFailures);
+      metrics.addMetric('CacheHits', MetricUnit.Count, summary.cacheHits);
+      metrics.addMetric('CoalescedRows', MetricUnit.Count, summary.coalesced);
       metrics.addMetric('UpstreamRequests', MetricUnit.Count, summary.upstream.requests);
       metrics.addMetric('UpstreamRetries', MetricUnit.Count, summary.upstream.retries);
       metrics.addMetric('Upstream429', MetricUnit.Count, summary.upstream.throttled);

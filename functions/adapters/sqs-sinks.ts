@@ -1,7 +1,8 @@
 /**
  * The SQS side of the batch function: the results queue (a ResultSink) and the dead-letter queue
  * (a DeadLetterSink), both written with SendMessageBatch in chunks of at most 10 entries and
- * 256 KiB, retrying the entries that failed for a reason on AWS's side.
+ * 256 KiB, retrying the entries that failed for a reason on AWS's side. Both carry the row's
+ * `StatusCode`, `SourceMessageId` and `LookupSource` as message attributes.
  */
 
 import {
@@ -10,6 +11,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
+  type AnswerSource,
   type DeadLetterMove,
   type DeadLetterSink,
   MAX_MESSAGES_PER_WRITE,
@@ -192,6 +194,17 @@ export function resultMessageBody(result: ResultMessage): string {
   });
 }
 
+/**
+ * `LookupSource` (request, shared or cache): how the row's lookup was answered, so that a reader
+ * of the queue (the batch command's summary) can count cache hits and shared requests without
+ * a field in the row.
+ */
+function lookupSourceAttribute(
+  source: AnswerSource | undefined,
+): Record<string, MessageAttributeValue> {
+  return source === undefined ? {} : { LookupSource: { DataType: 'String', StringValue: source } };
+}
+
 export interface QueueSinkOptions extends SendOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
@@ -210,6 +223,7 @@ export function createResultsQueue(options: QueueSinkOptions): ResultSink {
           attributes: {
             StatusCode: { DataType: 'Number', StringValue: String(result.row.StatusCode) },
             SourceMessageId: { DataType: 'String', StringValue: result.sourceMessageId },
+            ...lookupSourceAttribute(result.lookupSource),
           },
         })),
         sendOptions,
@@ -229,6 +243,7 @@ export function deadLetterAttributes(move: DeadLetterMove): Record<string, Messa
     ...(move.sourceQueueArn
       ? { SourceQueueArn: { DataType: 'String', StringValue: attributeText(move.sourceQueueArn) } }
       : {}),
+    ...lookupSourceAttribute(move.lookupSource),
   };
 }
 

@@ -1,13 +1,14 @@
 /**
  * The settle step of the SQS batch, pure: from each record's outcome and disposition, and from
  * which writes failed, it derives the dead-letter moves to make, then the batch item failures,
- * the records acknowledged, the final failures to log and the batch's counts, in one pass.
+ * the records acknowledged, the final failures to log and the batch's counts (cache hits and
+ * rows that shared a request among them), in one pass.
  * It lives in core so that the layer rule keeps it free of I/O; functions/sqs/batch.ts does the
  * lookups and the writes around it.
  */
 
 import type { ErrorBehavior } from './error-behavior.js';
-import type { BatchSummary, DeadLetterMove } from './ports.js';
+import type { AnswerSource, BatchSummary, DeadLetterMove } from './ports.js';
 import { type MessageOutcome, type RowDisposition, rowDisposition } from './row-disposition.js';
 
 /** One record of the batch once its outcome is known: what the settle step needs of it. */
@@ -23,16 +24,19 @@ export interface BatchRecord {
   readonly identifier: unknown;
   readonly outcome: MessageOutcome;
   readonly disposition: RowDisposition;
+  /** How the lookup was answered (own request, shared, cache); null when there was none. */
+  readonly lookupSource: AnswerSource | null;
 }
 
 /** The facts of one SQS record that decide its disposition. */
-export type RecordFacts = Omit<BatchRecord, 'outcome' | 'disposition'>;
+export type RecordFacts = Omit<BatchRecord, 'outcome' | 'disposition' | 'lookupSource'>;
 
 /** Gives a record its one disposition, from its outcome and the batch policy. */
 export function batchRecord(
   facts: RecordFacts,
   outcome: MessageOutcome,
   policy: { readonly errorBehavior: ErrorBehavior; readonly maxReceiveCount: number },
+  lookupSource: AnswerSource | null = null,
 ): BatchRecord {
   const disposition = rowDisposition(
     outcome,
@@ -40,7 +44,7 @@ export function batchRecord(
     facts.receiveCount,
     policy.maxReceiveCount,
   );
-  return { ...facts, outcome, disposition };
+  return { ...facts, outcome, disposition, lookupSource };
 }
 
 /** True when the record's row goes to the results queue. */
@@ -72,6 +76,7 @@ export function deadLetterMoves(
       statusCode: outcome.failure.statusCode,
       receiveCount: record.receiveCount,
       ...(record.sourceQueueArn ? { sourceQueueArn: record.sourceQueueArn } : {}),
+      ...(record.lookupSource ? { lookupSource: record.lookupSource } : {}),
     });
   }
   return moves;
@@ -105,8 +110,12 @@ export function settleBatch(records: readonly BatchRecord[], failed: FailedWrite
   let writeFailures = 0;
   let deadLettered = 0;
   let resultsWritten = 0;
+  let cacheHits = 0;
+  let coalesced = 0;
   for (const record of records) {
     const { disposition, outcome, messageId: id } = record;
+    if (record.lookupSource === 'cache') cacheHits += 1;
+    if (record.lookupSource === 'shared') coalesced += 1;
     const started = outcome.kind !== 'notStarted';
     if (started) {
       const key = String(outcome.row.StatusCode);
@@ -144,6 +153,8 @@ export function settleBatch(records: readonly BatchRecord[], failed: FailedWrite
       retried,
       notStarted: notStartedCount,
       writeFailures,
+      cacheHits,
+      coalesced,
     },
   };
 }

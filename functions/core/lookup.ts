@@ -11,7 +11,7 @@
 import { type ContactRow, errorRow, NOT_A_CONTACT_MESSAGE, readContact } from './contact-row.js';
 import { type ClassifiedFailure, classifyFailure } from './failure.js';
 import type { Identifier, IdentifierParser } from './identifier.js';
-import type { ContactDirectory, LookupOptions } from './ports.js';
+import type { AnswerSource, ContactDirectory, LookupOptions } from './ports.js';
 
 /** A contact found: its row. */
 export interface LookupFound {
@@ -32,8 +32,10 @@ export type LookupOutcome = LookupFound | LookupFailed;
 interface LookupFacts {
   /** The parsed identifier, when it was valid. */
   readonly identifier: Identifier | null;
-  /** Requests made to respond.io (0 when the input was rejected). */
+  /** Requests made to respond.io for this lookup (0 when rejected, shared or cached). */
   readonly attempts: number;
+  /** How the directory answered (own request, a shared one, the cache); null when rejected. */
+  readonly source: AnswerSource | null;
 }
 
 export type LookupResult =
@@ -72,12 +74,12 @@ export async function lookupContact(
   const parsed = identifiers.parse(input);
   if (!parsed.ok) {
     const failure = { statusCode: 400, message: parsed.message, retryable: false };
-    return { ...failedLookup(failure), identifier: null, attempts: 0 };
+    return { ...failedLookup(failure), identifier: null, attempts: 0, source: null };
   }
   const { identifier } = parsed;
   const answer = await directory.getContact(identifier, options);
   const outcome = answer.ok
     ? foundOrNot(answer.body)
     : failedLookup(classifyFailure(answer.failure));
-  return { ...outcome, identifier, attempts: answer.attempts };
+  return { ...outcome, identifier, attempts: answer.attempts, source: answer.source ?? 'request' };
 }

@@ -139,6 +139,8 @@ export interface ResultMessage {
   readonly row: ContactRow;
   /** Extra fields of the input row, carried through for correlation. */
   readonly input?: Readonly<Record<string, unknown>>;
+  /** How the row's lookup was answered (the `LookupSource` attribute); absent without a lookup. */
+  readonly lookupSource?: AnswerSource;
 }
 
 /** Where result rows go: the results queue. */
@@ -156,6 +158,8 @@ export interface DeadLetterMove {
   readonly statusCode: number;
   readonly receiveCount: number;
   readonly sourceQueueArn?: string;
+  /** How the row's lookup was answered (the `LookupSource` attribute); absent without a lookup. */
+  readonly lookupSource?: AnswerSource;
 }
 
 /** Where final failures go under FailAndReturnResponse and FailWithoutResponse. */
@@ -258,6 +262,10 @@ export interface BatchSummary {
   readonly notStarted: number;
   /** ...of which: rows whose result or dead-letter message could not be written. */
   readonly writeFailures: number;
+  /** Rows answered from the contact cache, without a request (retried rows included). */
+  readonly cacheHits: number;
+  /** Rows answered by the request another row of the same identifier had in flight. */
+  readonly coalesced: number;
   readonly upstream: UpstreamSummary;
   readonly durationMs: number;
 }

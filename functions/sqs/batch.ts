@@ -22,6 +22,7 @@ import { errorName } from '../core/errors.js';
 import { type IdentifierParser, loggableMessage } from '../core/identifier.js';
 import { failedLookup, lookupContact } from '../core/lookup.js';
 import {
+  type AnswerSource,
   type BatchMetrics,
   type BatchSummary,
   type ContactDirectory,
@@ -112,28 +113,31 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
   const maxInFlight = Math.max(1, Math.floor(deps.maxInFlight));
   const log = deps.logger;
 
+  /** The row's outcome, and how its lookup was answered (null when there was none). */
   async function lookupOutcome(
     record: SQSRecord,
     input: InputMessage,
     deadlineAt: number,
-  ): Promise<MessageOutcome> {
-    if (!input.ok) return poisonMessage(input.message);
+  ): Promise<{ outcome: MessageOutcome; source: AnswerSource | null }> {
+    if (!input.ok) return { outcome: poisonMessage(input.message), source: null };
     try {
-      return await lookupContact(input.identifier, deps, {
+      const outcome = await lookupContact(input.identifier, deps, {
         deadlineAt,
         correlationId: record.messageId,
       });
+      return { outcome, source: outcome.source };
     } catch (error) {
       // A bug of ours, not the row's fault: let SQS deliver the row again.
       log?.error('Lookup threw unexpectedly', {
         messageId: record.messageId,
         errorName: errorName(error),
       });
-      return failedLookup({
+      const outcome = failedLookup({
         statusCode: 500,
         message: 'Internal error during the lookup',
         retryable: true,
       });
+      return { outcome, source: null };
     }
   }
 
@@ -184,11 +188,11 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
         next += 1;
         const record = records[index] as SQSRecord;
         const { input, facts } = readInputRecord(record);
-        const outcome =
+        const { outcome, source } =
           deadlineAt - now() >= deps.rowBudgetMs
             ? await lookupOutcome(record, input, deadlineAt)
-            : notStarted();
-        const entry = batchRecord(facts, outcome, policy);
+            : { outcome: notStarted(), source: null };
+        const entry = batchRecord(facts, outcome, policy, source);
         settled[index] = entry;
         if (writesRow(entry)) {
           results.add({
@@ -196,6 +200,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
             identifier: entry.identifier,
             row: outcome.row,
             input: input.ok ? input.extras : {},
+            ...(source ? { lookupSource: source } : {}),
           });
         }
       }
@@ -221,6 +226,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       retried: summary.retried,
       notStarted: summary.notStarted,
       writeFailures: summary.writeFailures,
+      cacheHits: summary.cacheHits,
+      coalesced: summary.coalesced,
       upstreamRequests: summary.upstream.requests,
       upstream429: summary.upstream.throttled,
       durationMs: summary.durationMs,

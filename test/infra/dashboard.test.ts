@@ -211,6 +211,8 @@ describe('the connector dashboard', () => {
         retried: 0,
         notStarted: 0,
         writeFailures: 0,
+        cacheHits: 0,
+        coalesced: 0,
         upstream: { requests: 1, retries: 0, throttled: 0, latenciesMs: [5] },
         durationMs: 9,
       });

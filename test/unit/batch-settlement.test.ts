@@ -34,6 +34,7 @@ const UNAVAILABLE = failedLookup({
 });
 
 const NONE: FailedWrites = { results: new Set(), deadLetters: new Set() };
+const POLICY = { errorBehavior: 'FailAndReturnResponse', maxReceiveCount: 5 } as const;
 
 function facts(messageId: string, receiveCount = 1): RecordFacts {
   return {
@@ -94,6 +95,16 @@ describe('deadLetterMoves', () => {
         sourceQueueArn: 'arn:aws:sqs:us-east-1:000000000000:input',
       },
     ]);
+  });
+
+  it('carries how the lookup was answered onto the move', () => {
+    // Prepare
+    const shared = batchRecord(facts('shared'), NOT_FOUND, POLICY, 'shared');
+    const poison = batchRecord(facts('poison'), poisonMessage('Invalid message: x'), POLICY);
+    // Act
+    const moves = deadLetterMoves([shared, poison], new Set());
+    // Assess
+    expect(moves.map((move) => move.lookupSource)).toEqual(['shared', undefined]);
   });
 
   it('takes the reason from the failure, not from the row text', () => {
@@ -166,7 +177,25 @@ describe('settleBatch', () => {
       retried: 1,
       notStarted: 1,
       writeFailures: 0,
+      cacheHits: 0,
+      coalesced: 0,
     });
+  });
+
+  it('counts the rows answered from the cache and those that shared a request', () => {
+    // Prepare
+    const records = [
+      batchRecord(facts('own'), FOUND, POLICY, 'request'),
+      batchRecord(facts('cached'), FOUND, POLICY, 'cache'),
+      batchRecord(facts('cached-404'), NOT_FOUND, POLICY, 'cache'),
+      batchRecord(facts('shared'), FOUND, POLICY, 'shared'),
+      batchRecord(facts('shared-503'), UNAVAILABLE, POLICY, 'shared'),
+      batchRecord(facts('poison'), poisonMessage('Invalid message: x'), POLICY),
+    ];
+    // Act
+    const { counts } = settleBatch(records, NONE);
+    // Assess
+    expect(counts).toMatchObject({ rows: 6, cacheHits: 2, coalesced: 2, retried: 1 });
   });
 
   it('reports a record whose row or dead-letter move failed as a write failure', () => {

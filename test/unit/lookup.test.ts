@@ -51,6 +51,27 @@ describe('lookupContact', () => {
     });
   });
 
+  it.each([
+    [undefined, 'request'],
+    ['request', 'request'],
+    ['shared', 'shared'],
+    ['cache', 'cache'],
+  ] as const)('tells how the directory answered (source %s: %s)', async (source, expected) => {
+    // Prepare
+    const { directory } = directoryAnswering({
+      ok: true,
+      attempts: source === undefined || source === 'request' ? 1 : 0,
+      body: { id: 7 },
+      ...(source === undefined ? {} : { source }),
+    });
+    // Act
+    const result = await lookupContact('id:7', { identifiers, directory }, options);
+    const rejected = await lookupContact('id:x', { identifiers, directory }, options);
+    // Assess
+    expect(result.source).toBe(expected);
+    expect(rejected.source).toBeNull();
+  });
+
   it('turns a retryable upstream failure into a retryable error row', async () => {
     // Prepare
     const { directory } = directoryAnswering({

@@ -131,6 +131,7 @@ describe('createBatchHandler', () => {
         identifier: 'id:1',
         row: expect.objectContaining({ StatusCode: 200, ID: 1, FirstName: 'Jane' }),
         input: { rowId: 'r1', batch: 7 },
+        lookupSource: 'request',
       },
     ]);
     expect(deadLetters.moved).toEqual([]);
@@ -461,6 +462,8 @@ describe('createBatchHandler log lines', () => {
           retried: 1,
           notStarted: 0,
           writeFailures: 0,
+          cacheHits: 0,
+          coalesced: 0,
           upstreamRequests: 0,
           upstream429: 0,
           durationMs: expect.any(Number),
@@ -476,6 +479,8 @@ describe('createBatchHandler log lines', () => {
       'retried',
       'notStarted',
       'writeFailures',
+      'cacheHits',
+      'coalesced',
       'upstreamRequests',
       'upstream429',
       'durationMs',

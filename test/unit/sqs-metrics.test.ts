@@ -34,6 +34,8 @@ describe('createPowertoolsBatchMetrics', () => {
       retried: 1,
       notStarted: 0,
       writeFailures: 0,
+      cacheHits: 3,
+      coalesced: 2,
       upstream: { requests: 12, retries: 2, throttled: 1, latenciesMs: [100, 120] },
       durationMs: 2500,
     });
@@ -56,6 +58,8 @@ describe('createPowertoolsBatchMetrics', () => {
       Upstream429: 1,
       UpstreamLatency: [100, 120],
       BatchDuration: 2500,
+      CacheHits: 3,
+      CoalescedRows: 2,
     });
     const names = batch?._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name) ?? [];
     expect(batch?._aws.CloudWatchMetrics[0]?.Namespace).toBe(METRICS_NAMESPACE);

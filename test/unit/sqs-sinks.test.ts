@@ -174,4 +174,36 @@ describe('results and dead-letter queues', () => {
       },
     });
   });
+
+  it('tells how the row was answered in a LookupSource attribute, on results and dead letters', async () => {
+    // Prepare
+    const results = createResultsQueue({ client, queueUrl });
+    const deadLetters = createDeadLetterQueue({ client, queueUrl });
+    // Act
+    await results.send([
+      { sourceMessageId: 'a', identifier: 'id:1', row: errorRow(404, 'x'), lookupSource: 'cache' },
+      { sourceMessageId: 'b', identifier: 'id:x', row: errorRow(400, 'x') },
+    ]);
+    await deadLetters.move([
+      {
+        sourceMessageId: 'c',
+        body: '{}',
+        reason: 'Contact not found',
+        statusCode: 404,
+        receiveCount: 1,
+        lookupSource: 'shared',
+      },
+    ]);
+    // Assess
+    const attributes = [0, 1].flatMap((call) =>
+      (sqsMock.commandCalls(SendMessageBatchCommand)[call]?.args[0].input.Entries ?? []).map(
+        (entry) => entry.MessageAttributes?.LookupSource,
+      ),
+    );
+    expect(attributes).toEqual([
+      { DataType: 'String', StringValue: 'cache' },
+      undefined,
+      { DataType: 'String', StringValue: 'shared' },
+    ]);
+  });
 });
