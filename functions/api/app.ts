@@ -11,7 +11,9 @@
  * - Nothing answers with a stack trace; an unexpected fault becomes a failure (500, or 504 on a
  *   timeout), answered like any other.
  * One structured log line per request: correlation id, route, masked identifier, statuses,
- * attempts and duration. Never the token, never contact data.
+ * attempts, how the lookup was answered (`lookupSource`: request, shared or cache) and duration.
+ * Never the token, never contact data. `Cache-Control: no-cache` from the caller makes the
+ * lookup skip the contact cache.
  */
 
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
@@ -120,6 +122,8 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       StatusCode: statusCode,
       httpStatus,
       attempts: lookup?.attempts ?? 0,
+      // How the lookup was answered: its own request, a shared one, or the cache (a cache hit).
+      ...(lookup?.source ? { lookupSource: lookup.source } : {}),
       durationMs: flight ? Math.round(performance.now() - flight.startedAt) : null,
       ...(outcome ? { errorBehavior: behavior } : {}),
       ...(outcome?.kind === 'failed'
@@ -217,12 +221,14 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   const answerLookup = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const flight = inFlight.get(event);
     if (!flight) throw new Error('request was not read');
-    const { route, correlationId } = flight.request;
+    const { route, correlationId, freshLookup } = flight.request;
     const input =
       route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body, identifiers);
     const lookup = await lookupContact(input, deps, {
       deadlineAt: deadlineFrom(remainingMs(context), Date.now()),
       ...(correlationId ? { correlationId } : {}),
+      // Cache-Control: no-cache from the caller: ask respond.io, whatever the cache holds.
+      ...(freshLookup ? { fresh: true } : {}),
     });
     const answer = apiAnswer(lookup, behavior);
     log(flight, {

@@ -1,7 +1,8 @@
 /**
  * Reading an API Gateway proxy event: payload 1.0 (REST API, or HTTP API with format 1.0) and
- * payload 2.0 (HTTP API). Pure: it decides the route, the correlation id and the body size, and
- * never throws, whatever the event holds.
+ * payload 2.0 (HTTP API). Pure: it decides the route, the correlation id, the body size and
+ * whether the caller asked for a fresh answer (no-cache), and never throws, whatever the event
+ * holds.
  *
  * Path parameters: HTTP APIs (2.0) deliver them decoded once. REST APIs (1.0) deliver them either
  * way, so a 1.0 parameter that still holds a `%XX` escape is decoded once here, unless the
@@ -54,6 +55,8 @@ export interface ApiRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Size of the body in bytes, after base64 decoding; 0 when there is none. */
   readonly bodyBytes: number;
+  /** The caller asked for a fresh answer (Cache-Control: no-cache or no-store, Pragma: no-cache). */
+  readonly freshLookup: boolean;
 }
 
 type Loose = Record<string, unknown>;
@@ -73,6 +76,27 @@ export function lowerCaseHeaders(headers: unknown): Record<string, string> {
     if (typeof value === 'string') out[name.toLowerCase()] = value;
   }
   return out;
+}
+
+/** The directive names of a Cache-Control or Pragma value, lower-cased (`no-cache="x"` is `no-cache`). */
+function directives(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((part) => part.split('=')[0]?.trim().toLowerCase() ?? '')
+    .filter((name) => name !== '');
+}
+
+/**
+ * True when the request's headers ask for an answer not taken from a cache: `Cache-Control:
+ * no-cache` or `no-store`, or `Pragma: no-cache`, in any case.
+ */
+export function asksForFreshAnswer(headers: Readonly<Record<string, string>>): boolean {
+  const cacheControl = directives(headers['cache-control']);
+  return (
+    cacheControl.includes('no-cache') ||
+    cacheControl.includes('no-store') ||
+    directives(headers.pragma).includes('no-cache')
+  );
 }
 
 function decodeOnce(segment: string): string {
@@ -190,12 +214,14 @@ export function describeRequest(event: unknown, lambdaRequestId?: string): ApiRe
   const segments =
     segmentsOfMatchedRoute(loose, payloadVersion) ?? pathSegments(loose, payloadVersion);
 
+  const headers = lowerCaseHeaders(loose.headers);
   return {
     payloadVersion,
     method: method ?? '',
     route: matchRoute(method ?? '', segments),
     correlationId: text(context?.requestId) || lambdaRequestId || null,
-    headers: lowerCaseHeaders(loose.headers),
+    headers,
     bodyBytes: bodyBytes(loose.body, loose.isBase64Encoded),
+    freshLookup: asksForFreshAnswer(headers),
   };
 }

@@ -27,6 +27,7 @@ interface Schema {
 
 interface Operation {
   security?: Record<string, unknown[]>[];
+  parameters?: { $ref?: string; name?: string; in?: string }[];
   'x-amazon-apigateway-auth'?: { type: string };
   responses: Record<string, unknown>;
   requestBody?: { content: Record<string, { schema: Schema }> };
@@ -37,6 +38,7 @@ interface Spec {
   paths: Record<string, Record<string, Operation>>;
   security: Record<string, unknown[]>[];
   components: {
+    parameters?: Record<string, unknown>;
     schemas: Record<string, Schema>;
     securitySchemes: Record<string, Record<string, unknown>>;
     responses: Record<string, unknown>;
@@ -157,5 +159,30 @@ describe('functions/api/openapi.yaml', () => {
       required: ['Identifier'],
       properties: { Identifier: { $ref: '#/components/schemas/Identifier' } },
     });
+  });
+
+  it('documents Cache-Control and Pragma, the headers that ask for a fresh lookup, on every operation', () => {
+    // Act
+    const headers = operations().map(({ key, operation }) => [
+      key,
+      (operation.parameters ?? [])
+        .map((parameter) => parameter.$ref)
+        .filter((ref) => ref !== undefined),
+    ]);
+    const documented = (spec.components.parameters ?? {}) as Record<
+      string,
+      { name: string; in: string }
+    >;
+    // Assess
+    expect(headers).toEqual(
+      operations().map(({ key }) => [
+        key,
+        ['#/components/parameters/CacheControl', '#/components/parameters/Pragma'],
+      ]),
+    );
+    expect([documented.CacheControl, documented.Pragma].map((p) => [p?.name, p?.in])).toEqual([
+      ['Cache-Control', 'header'],
+      ['Pragma', 'header'],
+    ]);
   });
 });

@@ -638,3 +638,52 @@ describe('API function: deadline, faults and logs', () => {
     ]);
   });
 });
+
+describe('API function: the contact cache and shared lookups', () => {
+  it.each([
+    ['Cache-Control', 'no-cache'],
+    ['cache-control', 'No-Store'],
+    ['Pragma', 'no-cache'],
+  ])('asks for a fresh answer when the caller sends %s: %s', async (name, value) => {
+    // Prepare
+    const directory = directoryAnswering(found);
+    const event = apiEvent({
+      method: 'GET',
+      url: '/contacts/id:1',
+      headers: { [name]: value },
+      payloadVersion: '2.0',
+    });
+    // Act
+    await invoke(directory, event);
+    await invoke(directory, getEvent('1.0', 'id:1'));
+    // Assess
+    expect(directory.calls.map((call) => call.options.fresh)).toEqual([true, undefined]);
+  });
+
+  it.each([
+    ['cache', 0],
+    ['shared', 0],
+    ['request', 1],
+  ] as const)(
+    'logs whether the answer came from the cache (lookupSource %s)',
+    async (source, attempts) => {
+      // Prepare
+      const directory = directoryAnswering({ ...found, attempts, source });
+      // Act
+      const { result } = await invoke(directory, getEvent('2.0', 'id:1'));
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(answerLines()).toEqual([expect.objectContaining({ lookupSource: source, attempts })]);
+    },
+  );
+
+  it('logs no lookupSource when the identifier is rejected without a lookup', async () => {
+    // Prepare
+    const directory = directoryAnswering(found);
+    // Act
+    await invoke(directory, getEvent('2.0', 'id:not-digits'));
+    // Assess
+    expect(answerLines()).toHaveLength(1);
+    expect(answerLines()[0]).not.toHaveProperty('lookupSource');
+  });
+});

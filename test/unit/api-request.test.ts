@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
+  asksForFreshAnswer,
   describeRequest,
   GET_CONTACT_ROUTE,
   LOOKUP_ROUTE,
@@ -8,6 +9,42 @@ import {
   matchRoute,
 } from '../../functions/api/request.js';
 import { apiEvent } from '../support/api.js';
+
+describe('asksForFreshAnswer', () => {
+  it.each([
+    [{ 'cache-control': 'no-cache' }, true],
+    [{ 'cache-control': 'No-Cache' }, true],
+    [{ 'cache-control': 'max-age=0, NO-STORE' }, true],
+    [{ 'cache-control': 'no-cache="Set-Cookie"' }, true],
+    [{ pragma: 'no-cache' }, true],
+    [{ pragma: 'NO-CACHE' }, true],
+    [{ 'cache-control': 'max-age=60' }, false],
+    [{ 'cache-control': 'no-transform' }, false],
+    [{ 'cache-control': '' }, false],
+    [{ pragma: 'x-no-cache' }, false],
+    [{ 'x-cache-control': 'no-cache' }, false],
+    [{}, false],
+  ])('reads %j as fresh: %s', (headers, fresh) => {
+    // Act & Assess
+    expect(asksForFreshAnswer(headers)).toBe(fresh);
+  });
+
+  it('reads the header in any spelling of its name, in both payload versions', () => {
+    // Prepare
+    const events = (['1.0', '2.0'] as const).map((payloadVersion) =>
+      apiEvent({
+        method: 'GET',
+        url: '/contacts/id:1',
+        headers: { 'Cache-Control': 'NO-CACHE' },
+        payloadVersion,
+      }),
+    );
+    // Act
+    const fresh = events.map((event) => describeRequest(event).freshLookup);
+    // Assess
+    expect(fresh).toEqual([true, true]);
+  });
+});
 
 describe('describeRequest', () => {
   it('reads a payload 2.0 event', () => {
@@ -28,6 +65,7 @@ describe('describeRequest', () => {
       correlationId: 'r-2',
       headers: {},
       bodyBytes: 0,
+      freshLookup: false,
     });
   });
 
@@ -51,6 +89,7 @@ describe('describeRequest', () => {
       correlationId: 'r-1',
       headers: { 'content-type': 'application/json', 'x-thing': 'a' },
       bodyBytes: 21,
+      freshLookup: false,
     });
   });
 
