@@ -3,7 +3,8 @@
  * to the input queue, takes this run's result and dead-letter messages as they arrive (matched
  * by source message id; other senders' are left on the queues, see batch-collector.ts), writes
  * one output line per input row in input order, deletes this run's messages only then, and
- * prints the summary.
+ * prints the summary. Cache hits and shared requests are counted from the messages' LookupSource
+ * attribute (the rows themselves carry no such field).
  */
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -20,6 +21,12 @@ export interface BatchRunSummary {
   readonly notFound: number;
   readonly otherErrors: number;
   readonly deadLettered: number;
+  /** Rows answered from the function's contact cache (their LookupSource attribute). */
+  readonly cacheHits: number;
+  /** Rows answered by the request another row of the same identifier had in flight. */
+  readonly coalesced: number;
+  /** Rows whose messages told how they were answered (0 from a function that does not). */
+  readonly withLookupSource: number;
   /** Rows that could not be sent or were not accounted for before the timeout. */
   readonly missing: number;
   /** Messages of other senders seen on the results and dead-letter queues, left for them. */
@@ -45,6 +52,12 @@ interface DeadLetter {
   readonly statusCode: number | null;
   readonly reason: string | null;
   readonly body: string;
+  readonly lookupSource: string | null;
+}
+
+/** The LookupSource attribute the SQS function puts on result and dead-letter messages. */
+function lookupSourceOf(message: TakenMessage['message']): string | null {
+  return message.MessageAttributes?.LookupSource?.StringValue ?? null;
 }
 
 function deadLetterRecord(id: string, dead: DeadLetter): OutputRecord {
@@ -78,6 +91,7 @@ function deadLetterOf({ message }: TakenMessage): DeadLetter {
     statusCode: Number.isFinite(status) ? status : null,
     reason: attributes.Reason?.StringValue ?? null,
     body: message.Body ?? '',
+    lookupSource: lookupSourceOf(message),
   };
 }
 
@@ -133,6 +147,7 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
     holdSeconds: timeoutMs / 1000 + 60,
   });
   const results = new Map<string, OutputRecord>();
+  const resultSources = new Map<string, string | null>();
   const deadLetters = new Map<string, DeadLetter>();
   const accounted = () =>
     [...indexById.keys()].filter((id) => results.has(id) || deadLetters.has(id)).length;
@@ -148,6 +163,7 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
     for (const { message } of fromResults) {
       const body = JSON.parse(message.Body ?? '{}') as OutputRecord;
       results.set(String(body.SourceMessageId), body);
+      resultSources.set(String(body.SourceMessageId), lookupSourceOf(message));
     }
     for (const taken of fromDeadLetters)
       deadLetters.set(taken.sourceMessageId, deadLetterOf(taken));
@@ -165,6 +181,7 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
   let notFound = 0;
   let otherErrors = 0;
   let missing = sent.failed.length;
+  const sources = { cache: 0, shared: 0, known: 0 };
   for (const [id] of [...indexById.entries()].sort((a, b) => a[1] - b[1])) {
     const result = results.get(id);
     const dead = deadLetters.get(id);
@@ -176,6 +193,10 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
       ? { ...result, DeadLettered: dead !== undefined }
       : deadLetterRecord(id, dead as DeadLetter);
     records.push(record);
+    const source = resultSources.get(id) ?? dead?.lookupSource ?? null;
+    if (source !== null) sources.known += 1;
+    if (source === 'cache') sources.cache += 1;
+    if (source === 'shared') sources.shared += 1;
     if (record.StatusCode === 200) found += 1;
     else if (record.StatusCode === 404) notFound += 1;
     else otherErrors += 1;
@@ -190,6 +211,9 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
     notFound,
     otherErrors,
     deadLettered: deadLetters.size,
+    cacheHits: sources.cache,
+    coalesced: sources.shared,
+    withLookupSource: sources.known,
     missing,
     othersLeft: collector.released(),
     notDeleted,
@@ -208,6 +232,11 @@ function printSummary(summary: BatchRunSummary, print: (line: string) => void): 
   print(`not found     ${summary.notFound}`);
   print(`other errors  ${summary.otherErrors}`);
   print(`dead-lettered ${summary.deadLettered}`);
+  if (summary.withLookupSource > 0) {
+    // Rows answered without a request of their own: from the cache, or sharing another row's.
+    print(`cache hits    ${summary.cacheHits}`);
+    print(`shared        ${summary.coalesced} (answered by another row's request)`);
+  }
   if (summary.missing > 0) print(`missing       ${summary.missing} (not accounted for in time)`);
   if (summary.othersLeft > 0) {
     print(`left alone    ${summary.othersLeft} messages of other senders (made visible again)`);

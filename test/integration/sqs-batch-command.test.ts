@@ -108,6 +108,59 @@ describe('npm run batch', () => {
     ]);
   });
 
+  it('counts the rows answered from the cache or by a shared request, from the messages', async () => {
+    // Prepare: a pipeline whose function keeps a contact cache; six rows of one contact.
+    const cached = await startQueuePipeline({
+      port: 0,
+      failureVisibilityTimeoutSeconds: 0,
+      createHandler: (info) =>
+        createSqsFunction(
+          loadConfig({
+            RESPONDIO_BASE_URL: sim.url,
+            RESPONDIO_RATE_LIMIT_RPS: '50',
+            RESULTS_QUEUE_URL: info.queues.results,
+            DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
+            CONTACT_CACHE_TTL_SECONDS: '300',
+          }),
+          {
+            sqs: info.client,
+            tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
+            metrics: { publish() {} },
+            logger: new Proxy({}, { get: () => () => {} }) as never,
+          },
+        ),
+    });
+    const file = join(dir, 'repeats.jsonl');
+    await writeFile(
+      file,
+      `${['id:1', 'ID:1', ' id : 1 ']
+        .flatMap((id) => [id, id])
+        .map((id) => JSON.stringify({ Identifier: id }))
+        .join('\n')}\n`,
+    );
+    const lines: string[] = [];
+    sim.resetStats();
+    try {
+      // Act
+      const summary = await runBatch({
+        file,
+        sqsEndpoint: cached.sqsEndpoint,
+        progress: 'none',
+        print: (line) => lines.push(line),
+      });
+      // Assess
+      expect(summary).toMatchObject({ rows: 6, found: 6, missing: 0, withLookupSource: 6 });
+      expect(summary.cacheHits + summary.coalesced).toBe(5);
+      expect(sim.stats().requests).toBe(1);
+      expect(lines).toContain(`cache hits    ${summary.cacheHits}`);
+      expect(lines).toContain(
+        `shared        ${summary.coalesced} (answered by another row's request)`,
+      );
+    } finally {
+      await cached.stop();
+    }
+  });
+
   it('says clearly when no pipeline is running', async () => {
     // Prepare: a port nobody listens on.
     const probe = createServer();
