@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { apiLatency } from './sections/api-latency.js';
 import { coldStart } from './sections/cold-start.js';
 import { cpuPerRow } from './sections/cpu-per-row.js';
+import { repeats } from './sections/repeats.js';
 import { sharedBudget } from './sections/shared-budget.js';
 import { sqsThroughput } from './sections/sqs-throughput.js';
 import {
@@ -29,6 +30,7 @@ import {
 const sections: ReadonlyMap<string, BenchSection> = new Map([
   ['sqs-throughput', sqsThroughput],
   ['shared-budget', sharedBudget],
+  ['repeats', repeats],
   ['api-latency', apiLatency],
   ['cpu-per-row', cpuPerRow],
   ['cold-start', coldStart],

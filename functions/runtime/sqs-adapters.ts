@@ -42,6 +42,8 @@ export interface SqsAdapterOverrides {
   readonly deadLetters?: DeadLetterSink;
   /** Default: no tracing (the entry point loads it from the configuration). */
   readonly tracing?: Tracing;
+  /** Default true; false only for the benchmark's baseline (see ConnectorOverrides). */
+  readonly shareLookups?: boolean;
 }
 
 export interface SqsAdapters {
@@ -82,6 +84,7 @@ export function createSqsAdapters(
     ...(overrides.tokens ? { tokens: overrides.tokens } : {}),
     ...(cloudWatch ? { tokenMetrics: createPowertoolsTokenMetrics(cloudWatch) } : {}),
     ...(overrides.tracing ? { tracing: overrides.tracing } : {}),
+    ...(overrides.shareLookups === false ? { shareLookups: false } : {}),
   });
   const tracing = overrides.tracing ?? NO_TRACING;
   const sqs = overrides.sqs ?? tracing.captureAwsClient(new SQSClient({}));
