@@ -13,7 +13,7 @@
  * shorten it, but the cache run's target (within 10% of distinct identifiers ÷ limit) then has
  * to absorb the pipeline's fixed costs (sending, the first receive, the last request's latency:
  * about 0.7 s) in a shorter run. The issue's example, 5,000 rows at 50 requests/s, is
- * `BENCH_REPEATS_ROWS=5000` (about three and a half minutes).
+ * `BENCH_REPEATS_ROWS=5000` (about three minutes).
  */
 
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
