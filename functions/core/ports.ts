@@ -1,7 +1,10 @@
 /**
  * The ports the handlers depend on. Adapters implement them for respond.io, Secrets Manager,
- * SQS, CloudWatch, X-Ray and the logs; tests and the local run plug in the simulator and local
- * stand-ins instead. Every interface a handler or an adapter needs from another layer is here.
+ * SQS, CloudWatch, X-Ray, the logs, the contact cache and the timers; tests and the local run
+ * plug in the simulator and local stand-ins instead. Every interface a handler or an adapter
+ * needs from another layer is here.
+ * Longer than ~250 lines on purpose: the ports are kept together, so that one file shows every
+ * seam between the layers.
  */
 
 import type { ContactRow } from './contact-row.js';
