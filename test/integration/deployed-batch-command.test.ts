@@ -200,13 +200,19 @@ describe('npm run batch --stack', () => {
   });
 
   it('says clearly when the stack does not exist or is not the connector’s', async () => {
-    // Act
-    const missing = runBatch({ ...deployed(join(dir, 'x.jsonl')), stack: 'NoSuchStack' });
-    const foreign = runBatch({ ...deployed(join(dir, 'y.jsonl')), stack: 'SomethingElse' });
+    // Act: both settled before any assertion, so neither rejection is ever left unhandled.
+    const [missing, foreign] = await Promise.allSettled([
+      runBatch({ ...deployed(join(dir, 'x.jsonl')), stack: 'NoSuchStack' }),
+      runBatch({ ...deployed(join(dir, 'y.jsonl')), stack: 'SomethingElse' }),
+    ]);
     // Assess
-    await expect(missing).rejects.toThrow(StackQueuesError);
-    await expect(missing).rejects.toThrow(/No stack named "NoSuchStack"/);
-    await expect(foreign).rejects.toThrow(
+    expect(missing.status).toBe('rejected');
+    expect(foreign.status).toBe('rejected');
+    const missingError = (missing as PromiseRejectedResult).reason;
+    const foreignError = (foreign as PromiseRejectedResult).reason;
+    expect(missingError).toBeInstanceOf(StackQueuesError);
+    expect(String(missingError.message)).toMatch(/No stack named "NoSuchStack"/);
+    expect(String(foreignError.message)).toMatch(
       /has no output InputQueueUrl, ResultsQueueUrl, DeadLetterQueueUrl/,
     );
   });
