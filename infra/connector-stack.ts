@@ -1,7 +1,8 @@
 /**
  * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
  * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
- * the token secret (token-secret.ts), alarms (connector-alarms.ts) and outputs. Every setting
+ * the token secret (token-secret.ts), the shared budget's table (rate-budget-table.ts), alarms
+ * (connector-alarms.ts) and outputs. Every setting
  * comes from a validated `ConnectorConfig`.
  */
 
@@ -21,6 +22,7 @@ import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
 import { ConnectorFunction } from './connector-function.js';
 import { rateBudget } from './rate-budget.js';
+import { RateBudgetTable } from './rate-budget-table.js';
 import { tokenSecretFrom } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +48,8 @@ export class ConnectorStack extends Stack {
   readonly resultsQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly tokenSecret: ISecret;
+  /** The shared budget's table; null with rateBudget=static. */
+  readonly rateBudgetTable: RateBudgetTable | null;
   readonly alarms: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps) {
@@ -80,15 +84,26 @@ export class ConnectorStack extends Stack {
       retentionPeriod: Duration.days(4),
     });
 
+    // The shared organisation budget: one table every container of both functions claims its
+    // request slots from (rateBudget=shared; without it, the static split alone).
+    this.rateBudgetTable =
+      config.rateBudget === 'shared' ? new RateBudgetTable(this, 'RateBudget') : null;
+    const budgetTable: Record<string, string> =
+      this.rateBudgetTable === null
+        ? {}
+        : { RATE_BUDGET_TABLE: this.rateBudgetTable.table.tableName };
+
     // Functions: the variables passed through from context, plus the ones the stack computes.
     const apiEnvironment = {
       ...config.passedThrough.api,
+      ...budgetTable,
       RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.apiContainerShare),
       POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME,
     };
     const sqsEnvironment = {
       ...config.passedThrough.sqs,
+      ...budgetTable,
       RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.sqsContainerShare),
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
@@ -134,6 +149,8 @@ export class ConnectorStack extends Stack {
     secret.grantRead(this.sqsFunction.role);
     this.resultsQueue.grantSendMessages(this.sqsFunction.role);
     this.deadLetterQueue.grantSendMessages(this.sqsFunction.role);
+    this.rateBudgetTable?.grantClaims(this.apiFunction.role);
+    this.rateBudgetTable?.grantClaims(this.sqsFunction.role);
     this.sqsFunction.function.addEventSource(
       new SqsEventSource(this.inputQueue, {
         batchSize: config.batchSize,

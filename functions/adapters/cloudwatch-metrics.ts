@@ -1,14 +1,26 @@
 /**
  * Batch summaries as CloudWatch metrics: embedded metric format (EMF) log lines through
- * Powertools Metrics, one line for the batch and one per StatusCode. The namespace and service
+ * Powertools Metrics, one line for the batch (with the shared budget's metrics, budget-metrics.ts,
+ * when it is used) and one per StatusCode. The namespace and service
  * are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME through
  * the settings; the runtime builds it).
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BudgetStats } from '../core/budget-stats.js';
 import type { BatchMetrics } from '../core/ports.js';
+import { addBudgetMetrics } from './budget-metrics.js';
 
-export function createPowertoolsBatchMetrics(metrics: Metrics): BatchMetrics {
+/** With the shared budget: its statistics for the batch, and the organisation's requests/s. */
+export interface BatchBudgetMetrics {
+  readonly stats: BudgetStats;
+  readonly rps: number;
+}
+
+export function createPowertoolsBatchMetrics(
+  metrics: Metrics,
+  budget?: BatchBudgetMetrics,
+): BatchMetrics {
   return {
     publish(summary) {
       for (const [status, count] of Object.entries(summary.rowsByStatus)) {
@@ -30,6 +42,13 @@ export function createPowertoolsBatchMetrics(metrics: Metrics): BatchMetrics {
         metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latency);
       }
       metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, summary.durationMs);
+      if (budget !== undefined) {
+        addBudgetMetrics(metrics, budget.stats.take(), {
+          rps: budget.rps,
+          durationMs: summary.durationMs,
+          upstreamRequests: summary.upstream.requests,
+        });
+      }
       metrics.publishStoredMetrics();
     },
   };

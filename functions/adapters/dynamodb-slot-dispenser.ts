@@ -28,6 +28,11 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  BUDGET_ITEM_KEY,
+  BUDGET_PARTITION_KEY,
+  BUDGET_TTL_ATTRIBUTE,
+} from '../core/budget-table.js';
 import type {
   CoordinatorRequests,
   ResumeAnswer,
@@ -50,10 +55,6 @@ export interface DynamoDbSlotDispenserOptions {
   readonly now?: () => number;
 }
 
-export const BUDGET_ITEM_KEY = 'respondio-organisation-budget';
-/** The budget item's partition key attribute and its TTL attribute (the stack declares both). */
-export const BUDGET_PARTITION_KEY = 'pk';
-export const BUDGET_TTL_ATTRIBUTE = 'expiresAt';
 /** An item nobody wrote for this long may be deleted by DynamoDB's TTL. */
 const ITEM_LIFETIME_SECONDS = 86_400;
 

@@ -10,7 +10,7 @@
 
 import { loadConfig, loadLogSettings } from '../core/config.js';
 import { API_SERVICE_NAME } from '../core/settings.js';
-import { createConnector } from '../runtime/connector.js';
+import { createApiConnector } from '../runtime/api-connector.js';
 import { createLogger } from '../runtime/logger.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
@@ -20,7 +20,7 @@ const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));
 function buildHandler(): ApiHandler {
   try {
     const config = loadConfig(process.env);
-    const { directory } = createConnector(config, { logger });
+    const { directory } = createApiConnector(config, { logger });
     return createApiHandler({ directory, config, logger });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

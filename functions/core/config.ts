@@ -38,8 +38,16 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** POWERTOOLS_SERVICE_NAME; null: the function's own name (API_SERVICE_NAME, SQS_SERVICE_NAME). */
   readonly serviceName: string | null;
-  /** POWERTOOLS_METRICS_NAMESPACE (SQS function). */
+  /** POWERTOOLS_METRICS_NAMESPACE. */
   readonly metricsNamespace: string;
+  /** RATE_BUDGET_TABLE: the shared budget's DynamoDB table; null keeps the static share. */
+  readonly rateBudgetTable: string | null;
+  /** RATE_BUDGET_TIMEOUT_MS: timeout of one request to the budget table. */
+  readonly rateBudgetTimeoutMs: number;
+  /** RATE_BUDGET_CLOCK_SKEW_MS: the most two containers' clocks may differ. */
+  readonly rateBudgetClockSkewMs: number;
+  /** RATE_BUDGET_BATCH_MIN_SHARE: what an SQS container with rows waiting gets at least. */
+  readonly rateBudgetBatchMinShare: number;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +84,10 @@ export function loadConfig(env: Env): Config {
     logLevel: values.logLevel,
     serviceName: values.serviceName,
     metricsNamespace: values.metricsNamespace,
+    rateBudgetTable: values.rateBudgetTable,
+    rateBudgetTimeoutMs: values.rateBudgetTimeoutMs,
+    rateBudgetClockSkewMs: values.rateBudgetClockSkewMs,
+    rateBudgetBatchMinShare: values.rateBudgetBatchMinShare,
   };
 }
 
@@ -143,6 +155,16 @@ export function containerRateLimit(
 ): number {
   const rate = config.rateLimitRps * config.rateLimitShare;
   return rate >= 1 ? Math.floor(rate + 1e-9) : rate;
+}
+
+/**
+ * The most requests per second one container may reach: with the shared budget (a budget table)
+ * the whole budget, otherwise its static share. The SQS function sizes its rows in flight by it.
+ */
+export function containerCeilingRps(
+  config: Pick<Config, 'rateLimitRps' | 'rateLimitShare' | 'rateBudgetTable'>,
+): number {
+  return config.rateBudgetTable === null ? containerRateLimit(config) : config.rateLimitRps;
 }
 
 /** The most requests one container at `rate` can start within any one-second window. */

@@ -117,11 +117,12 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     for (const wake of toWake) wake();
   }
 
-  /** Sleeps until the earliest of `times` still ahead (at most MAX_NAP_MS), or until something changes. */
+  /**
+   * Sleeps until the earliest of `times` (at most MAX_NAP_MS), or until something changes. A time
+   * that has passed meanwhile wakes it at once (through a zero sleep, so the loop never spins).
+   */
   async function waitUntil(...times: number[]): Promise<void> {
-    const at = now();
-    const ahead = times.filter((time) => time > at);
-    const ms = Math.min(ahead.length > 0 ? Math.min(...ahead) - at : MAX_NAP_MS, MAX_NAP_MS);
+    const ms = Math.min(Math.max(Math.min(...times) - now(), 0), MAX_NAP_MS);
     const changed = new Promise<void>((resolve) => wakers.push(resolve));
     await Promise.race([sleep(ms), changed]);
   }
@@ -410,7 +411,9 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
           head.deadlineAt + 1,
           slot ?? Number.POSITIVE_INFINITY,
           !claimInFlight && waiters.length > slots.length ? nextClaimAt : Number.POSITIVE_INFINITY,
-          mode === 'suspect' ? failedSince + plan.fallbackDelayMs : Number.POSITIVE_INFINITY,
+          mode === 'suspect' && !claimInFlight && slots.length === 0
+            ? failedSince + plan.fallbackDelayMs
+            : Number.POSITIVE_INFINITY,
         );
       }
     } finally {

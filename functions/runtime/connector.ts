@@ -2,22 +2,84 @@
  * The composition root shared by both Lambdas: builds the respond.io directory (token source,
  * rate limiter, HTTP client) once per container from the configuration. Handlers receive the
  * result; tests and the local run build their own.
+ *
+ * The rate limiter: with RATE_BUDGET_TABLE, the shared organisation budget (core/shared-limiter
+ * drawing slots from the DynamoDB dispenser, in the lane of the function it serves), with the
+ * container's static share as its fallback; without it, the static share alone.
  */
 
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../adapters/clock.js';
+import { createDynamoDbSlotDispenser } from '../adapters/dynamodb-slot-dispenser.js';
 import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
+import { budgetPlan } from '../core/budget-plan.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
-import type { ContactDirectory, DirectoryObserver, Logger, TokenSource } from '../core/ports.js';
+import type {
+  BudgetLane,
+  BudgetObserver,
+  ContactDirectory,
+  DirectoryObserver,
+  Logger,
+  RateLimiter,
+  TokenSource,
+} from '../core/ports.js';
+import { createSharedLimiter } from '../core/shared-limiter.js';
 
 export interface Connector {
   readonly directory: ContactDirectory;
+  readonly limiter: RateLimiter;
 }
 
 export interface ConnectorOverrides {
   readonly tokens?: TokenSource;
   readonly observer?: DirectoryObserver;
   readonly logger?: Logger;
+  /** Which function this container serves (for the shared budget). Default 'api'. */
+  readonly lane?: BudgetLane;
+  /** Watches the shared budget (metrics). */
+  readonly budgetObserver?: BudgetObserver;
+  /** Default: a DynamoDB client with the SDK's defaults, built on first use. */
+  readonly dynamodb?: DynamoDBClient;
+  /** The shared budget's clock, epoch ms (benchmarks give containers skewed clocks). Default Date.now. */
+  readonly budgetClock?: () => number;
+  /** Replaces the rate limiter altogether (benchmarks measure another design with it). */
+  readonly limiter?: RateLimiter;
+}
+
+/** The container's rate limiter: the shared budget when a table is configured, else the static share. */
+export function createContainerLimiter(
+  config: Config,
+  overrides: Pick<
+    ConnectorOverrides,
+    'lane' | 'budgetObserver' | 'dynamodb' | 'budgetClock' | 'logger'
+  > = {},
+): RateLimiter {
+  const staticRps = containerRateLimit(config);
+  const now = overrides.budgetClock ?? Date.now;
+  const fallback = createRateLimiter({ requestsPerSecond: staticRps, now });
+  if (config.rateBudgetTable === null) return fallback;
+  return createSharedLimiter({
+    dispenser: createDynamoDbSlotDispenser({
+      tableName: config.rateBudgetTable,
+      timeoutMs: config.rateBudgetTimeoutMs,
+      ...(overrides.dynamodb ? { client: overrides.dynamodb } : {}),
+    }),
+    fallback,
+    fallbackRps: staticRps,
+    plan: budgetPlan({
+      rps: config.rateLimitRps,
+      clockSkewMs: config.rateBudgetClockSkewMs,
+      coordinatorTimeoutMs: config.rateBudgetTimeoutMs,
+      batchMinShare: config.rateBudgetBatchMinShare,
+    }),
+    lane: overrides.lane ?? 'api',
+    now,
+    sleep,
+    ...(overrides.logger ? { logger: overrides.logger } : {}),
+    ...(overrides.budgetObserver ? { observer: overrides.budgetObserver } : {}),
+  });
 }
 
 export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
@@ -34,7 +96,7 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
         ttlMs: config.tokenCacheTtlMs,
       });
     })();
-  const limiter = createRateLimiter({ requestsPerSecond: containerRateLimit(config) });
+  const limiter = overrides.limiter ?? createContainerLimiter(config, overrides);
   const directory = createRespondioDirectory({
     baseUrl: config.baseUrl,
     tokens,
@@ -45,5 +107,5 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
   });
-  return { directory };
+  return { directory, limiter };
 }

@@ -7,10 +7,8 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFaultyDynamoDb } from '../../bench/soak/faulty-dynamodb.js';
-import {
-  BUDGET_ITEM_KEY,
-  createDynamoDbSlotDispenser,
-} from '../../functions/adapters/dynamodb-slot-dispenser.js';
+import { createDynamoDbSlotDispenser } from '../../functions/adapters/dynamodb-slot-dispenser.js';
+import { BUDGET_ITEM_KEY } from '../../functions/core/budget-table.js';
 import type { SlotClaim } from '../../functions/core/ports.js';
 import {
   createBudgetTable,

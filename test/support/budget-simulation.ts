@@ -48,6 +48,8 @@ export interface SimulationOptions {
   readonly faults?: (dispenser: MemoryDispenser, startedAt: number) => void;
   /** A lookup gives up waiting for a slot after this long. */
   readonly deadlineMs?: number;
+  /** Each clock reading moves time on by this much (a real clock runs between two reads). */
+  readonly clockTickMs?: number;
 }
 
 export interface SimulatedStart {
@@ -72,7 +74,7 @@ export interface SimulationResult {
 }
 
 export async function simulateBudget(options: SimulationOptions): Promise<SimulationResult> {
-  const clock = new FakeClock();
+  const clock = new FakeClock(options.clockTickMs ?? 0);
   const startedAt = clock.now();
   const plan = budgetPlan({
     rps: 50,

@@ -8,7 +8,14 @@ export class FakeClock {
   time = 1_000_000;
   private timers: { at: number; resolve: () => void }[] = [];
 
-  readonly now = (): number => this.time;
+  /** `tickMs`: each reading moves the clock on a little, as a real one does between two reads. */
+  constructor(private readonly tickMs = 0) {}
+
+  readonly now = (): number => {
+    const time = this.time;
+    this.time += this.tickMs;
+    return time;
+  };
 
   readonly sleep = (ms: number): Promise<void> =>
     new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   ConfigError,
+  containerCeilingRps,
   containerRateLimit,
   DEFAULT_BASE_URL,
   loadConfig,
@@ -32,6 +33,10 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       serviceName: null,
       metricsNamespace: 'RespondioConnector',
+      rateBudgetTable: null,
+      rateBudgetTimeoutMs: 100,
+      rateBudgetClockSkewMs: 20,
+      rateBudgetBatchMinShare: 0.1,
     });
   });
 
@@ -53,9 +58,17 @@ describe('loadConfig', () => {
       POWERTOOLS_LOG_LEVEL: 'debug',
       POWERTOOLS_SERVICE_NAME: 'my-service',
       POWERTOOLS_METRICS_NAMESPACE: 'My/Namespace',
+      RATE_BUDGET_TABLE: 'connector-budget',
+      RATE_BUDGET_TIMEOUT_MS: '80',
+      RATE_BUDGET_CLOCK_SKEW_MS: '40',
+      RATE_BUDGET_BATCH_MIN_SHARE: '0.2',
     });
     // Assess
     expect(config).toMatchObject({
+      rateBudgetTable: 'connector-budget',
+      rateBudgetTimeoutMs: 80,
+      rateBudgetClockSkewMs: 40,
+      rateBudgetBatchMinShare: 0.2,
       baseUrl: 'http://127.0.0.1:4010/v2',
       tokenSecretId: 'prod/respondio',
       tokenCacheTtlMs: 60_000,
@@ -71,6 +84,9 @@ describe('loadConfig', () => {
       metricsNamespace: 'My/Namespace',
     });
     expect(containerRateLimit(config)).toBe(2);
+    // With a budget table one container may reach the whole budget; without, its share.
+    expect(containerCeilingRps(config)).toBe(10);
+    expect(containerCeilingRps({ ...config, rateBudgetTable: null })).toBe(2);
   });
 
   it('fails at start-up on an unknown error behavior, naming the accepted values', () => {
