@@ -127,6 +127,8 @@ export interface LocalRunSettings {
   readonly respondioToken: string | null;
   /** LOCAL_SQS_PORT */
   readonly localSqsPort: number;
+  /** LOCAL_RATE_BUDGET: run the local budget table (shared) or not (static). */
+  readonly localRateBudget: 'shared' | 'static';
 }
 
 export function loadLocalRunSettings(env: Env): LocalRunSettings {
@@ -139,8 +141,8 @@ export function loadLocalRunSettings(env: Env): LocalRunSettings {
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const { port, host, respondioToken, localSqsPort } = values;
-  return { port, host, respondioToken, localSqsPort };
+  const { port, host, respondioToken, localSqsPort, localRateBudget } = values;
+  return { port, host, respondioToken, localSqsPort, localRateBudget };
 }
 
 /**

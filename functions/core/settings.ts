@@ -426,6 +426,13 @@ export const SETTINGS = {
     default: 9324,
     doc: 'Port of the local SQS that `npm start` runs and `npm run batch` uses.',
   }),
+  localRateBudget: setting<'shared' | 'static'>({
+    env: 'LOCAL_RATE_BUDGET',
+    readBy: 'local',
+    read: oneOf(['shared', 'static']),
+    default: 'shared',
+    doc: '`shared`: `npm start` runs a local DynamoDB (dynalite, in memory) with the budget table, and both functions share one budget through it, as deployed. `static`: no table; each container keeps its static share.',
+  }),
 } satisfies SettingTable;
 
 export type SettingName = keyof typeof SETTINGS;

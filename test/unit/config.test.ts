@@ -214,6 +214,7 @@ describe('loadLocalRunSettings', () => {
       host: '127.0.0.1',
       respondioToken: null,
       localSqsPort: 9324,
+      localRateBudget: 'shared',
     });
     expect(
       loadLocalRunSettings({
@@ -221,8 +222,15 @@ describe('loadLocalRunSettings', () => {
         HOST: ' 0.0.0.0 ',
         RESPONDIO_TOKEN: 'tok',
         LOCAL_SQS_PORT: '9400',
+        LOCAL_RATE_BUDGET: 'static',
       }),
-    ).toEqual({ port: 0, host: '0.0.0.0', respondioToken: 'tok', localSqsPort: 9400 });
+    ).toEqual({
+      port: 0,
+      host: '0.0.0.0',
+      respondioToken: 'tok',
+      localSqsPort: 9400,
+      localRateBudget: 'static',
+    });
   });
 
   it('reports every bad port at once', () => {
