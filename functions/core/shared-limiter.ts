@@ -100,12 +100,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
   /** A suspect container that was cut off this long must announce before starting again. */
   let mustAnnounce = false;
   let holdUntil = Number.NEGATIVE_INFINITY;
-  /** Extra reach of the next batch claim after a refusal (one slot). */
-  let reachOut = 0;
   /** Round trips of the last claims, to claim just early enough (as late as possible). */
   const latencies: number[] = [];
-  /** Where this container's previous grant ended: slots between it and the next grant went to others. */
-  let previousGrantEnd = Number.NEGATIVE_INFINITY;
   /** The last grant, or when rows began to wait after a quiet spell (starvation is measured from it). */
   let progressAt = Number.NEGATIVE_INFINITY;
   let running = false;
@@ -164,7 +160,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
 
   function onClaimAnswer(answer: SlotAnswer, sentAt: number, aheadMs: number): void {
     const at = now();
-    if (answer.kind !== 'unreachable') {
+    if (answer.kind === 'granted' && answer.writes === 1) {
+      // One write's round trip: what the next claim must be ahead of its slot by.
       latencies.push(at - sentAt);
       if (latencies.length > LATENCY_SAMPLES) latencies.shift();
     }
@@ -196,10 +193,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     if (answer.kind === 'refused') {
       knownNext = Math.max(knownNext, answer.next ?? latestStartFor(sentAt, aheadMs));
       idleLast = false;
-      // A batch container that lost a slot to another reaches one slot further next time, so
-      // that two containers fall into turns (a clock behind the other's would otherwise lose
-      // every race to it).
-      reachOut = lane === 'batch' ? interval : 0;
+      // Batch containers race for the next free slot, each as late as its round trips allow; one
+      // that keeps losing (its clock behind the others') is caught by the starvation rule.
       nextClaimAt =
         knownNext < sentAt
           ? knownNext + idleGraceMs + 1 // just past: free for a claim from then on
@@ -218,19 +213,9 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
       slots.push(answer.firstSlotAt + index * interval);
     }
     progressAt = at;
-    reachOut = 0;
-    // Batch containers take turns: a container that saw another take a slot since its previous
-    // grant leaves the next one to it, and every claim goes out as late as the round trips
-    // allow, so alternating containers usually find their slot free (one write each).
-    const othersTook =
-      Number.isFinite(previousGrantEnd) &&
-      answer.firstSlotAt !== sentAt &&
-      answer.firstSlotAt - previousGrantEnd >= interval / 2
-        ? 1
-        : 0;
-    previousGrantEnd = answer.next;
-    nextClaimAt =
-      lane === 'batch' ? Math.max(at, answer.next + othersTook * interval - lead()) : at;
+    // The next claim goes out as late before the next free slot as the round trips allow: the
+    // batch takes its slots just in time, so a lookup finds at most one batch slot ahead of it.
+    nextClaimAt = lane === 'batch' ? Math.max(at, answer.next - lead()) : at;
   }
 
   function maybeClaim(at: number): void {
@@ -239,7 +224,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     if (demand <= 0) return;
     const shape = claimShape(plan, lane, demand, at - progressAt);
     claimInFlight = true;
-    const aheadMs = shape.aheadMs + reachOut;
+    const aheadMs = shape.aheadMs;
     const claim = {
       now: at,
       slots: shape.slots,
