@@ -192,7 +192,7 @@ export const coordinator: BenchSection = {
         'requests',
         '429s',
         'max req in 1 s',
-        'coord. req per request',
+        'coord. writes + reads per request',
         'rows lost',
         'target (dispenser)',
       ],
@@ -214,7 +214,9 @@ export const coordinator: BenchSection = {
           String(run.requests),
           String(run.throttled),
           String(run.maxInAnySecond),
-          run.design === 'static' ? '-' : fixed(result.coordinatorRequests / run.requests, 2),
+          run.design === 'static'
+            ? '-'
+            : `${fixed(result.coordinatorWrites / run.requests, 2)} + ${fixed(result.coordinatorReads / run.requests, 2)}`,
           String(result.rowsLost),
           run.design === 'dispenser'
             ? `${run.scenario.target}: ${met(run.scenario.met(run, limit) && result.rowsLost === 0)}`
@@ -222,9 +224,9 @@ export const coordinator: BenchSection = {
         ];
       }),
       notes: [
-        'answered/s ÷ limit: rows and lookups answered (200 or 404) per second of the run (first request to last answer) ÷ the limit; the shared budget spaces slots 1050 / 1000 apart, so 0.952 is its ceiling, the static split’s is the sum of the static rates',
+        'answered/s ÷ limit: rows and lookups answered (200 or 404) per second of the run, from the first request’s start to the last answer (a container’s first claim also opens its connection to the table) ÷ the limit; the shared budget spaces slots 1050 / 1000 apart, so 0.952 is its ceiling, the static split’s is the sum of the static rates',
         `API wait: the time a lookup waited for its slot (the limiter's acquire), p50 and p99; 2 slot intervals = ${fixed(2 * interval, 1)} ms; lookups refused: lookups that found no API container free within a second (API Gateway and Lambda would answer them 429), offered lookups = answered + refused`,
-        'coord. req per request: requests to the budget table (conditional writes and reads) per request to respond.io; dynalite does not return the item with a failed condition, so each refusal here costs a read that DynamoDB saves',
+        'coord. writes + reads per request: requests to the budget table per request to respond.io; dynalite does not return the item with a failed condition, so each refusal here costs a read that DynamoDB saves (the writes are what DynamoDB bills; see the README for the cost per million lookups)',
         'max req in 1 s: every request the simulator received in any sliding 1000 ms window, rejected ones included; rows lost: rows with neither a result row nor a dead-letter move at the end',
         'churn + skew: 6 SQS and 4 API containers, one replaced (fresh limiter, client and clock) every BENCH_COORD_CHURN_MS; each container’s clock is offset so that any two are at most BENCH_COORD_SKEW_MS apart; lookups at 0.3 × the limit on top of the backlog',
       ],
