@@ -154,9 +154,9 @@ export const SETTINGS = {
     readBy: 'functions',
     read: number(MIN_RATE_LIMIT_SHARE, 1),
     default: 1,
-    doc: "The fraction of that budget one container may use; the container's rate, RPS × SHARE, is rounded down to a whole number when at least 1.",
+    doc: "The container's static share of that budget: what it uses without a budget table, or on the fallback when the table cannot be reached. Its rate, RPS × SHARE, is rounded down to a whole number when at least 1.",
     stackSets:
-      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the rate budget split](#the-rate-budget-split))',
+      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the static split](#the-static-split-the-fallback))',
   }),
   rateBudget: setting<'shared' | 'static'>({
     context: 'rateBudget',
@@ -220,14 +220,14 @@ export const SETTINGS = {
     readBy: 'stack',
     read: integer(1, 1000),
     default: 1,
-    doc: 'Reserved concurrency of the API function (its share is split across this many). Every container counts toward the one-second check (see the rate budget split).',
+    doc: 'Reserved concurrency of the API function: at most this many lookups at once (see [sizing it](#sizing-apiconcurrency)); its static share is split across this many. Every container counts toward the one-second check (see the static split).',
   }),
   maxConcurrency: setting({
     context: 'maxConcurrency',
     readBy: 'stack',
     read: integer(2, 1000),
     default: 2,
-    doc: 'Maximum concurrency of the SQS event source mapping. Every container counts toward the one-second check (see the rate budget split).',
+    doc: 'Maximum concurrency of the SQS event source mapping. Every container counts toward the one-second check (see the static split).',
   }),
 
   // --- The queues and the SQS event source ---
