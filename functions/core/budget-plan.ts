@@ -21,6 +21,8 @@ export const ARRIVAL_JITTER_MS = 20;
 export const PROBE_PERIOD_MS = 1000;
 /** The batch lane claims a slot no earlier than this before it (so the claim's answer arrives in time). */
 export const MIN_BATCH_HORIZON_MS = 10;
+/** A busy batch container claims about this many times a second at most (more slots per claim above). */
+export const BATCH_CLAIMS_PER_SECOND = 50;
 /** No claim takes a first slot further ahead of its sender's clock than this (at least two slots). */
 export const MIN_REACH_MS = 1000;
 
@@ -42,7 +44,7 @@ export interface BudgetPlan extends BudgetSettings {
   readonly intervalMs: number;
   /** A batch claim is refused when the first free slot is further ahead than this. */
   readonly batchHorizonMs: number;
-  /** Slots a batch claim takes at most (more only when many slots fit into the horizon). */
+  /** Slots a batch claim takes at most: one up to 50 requests/s, then enough for ~50 claims/s. */
   readonly batchBlock: number;
   /** No claim's first slot is further ahead than this (API claims and starving batch claims). */
   readonly reachMs: number;
@@ -91,7 +93,9 @@ export function budgetPlan(settings: BudgetSettings): BudgetPlan {
   }
   const intervalMs = slotIntervalMs(rps, clockSkewMs);
   const batchHorizonMs = Math.max(intervalMs / 2, MIN_BATCH_HORIZON_MS);
-  const batchBlock = Math.max(1, Math.floor(batchHorizonMs / intervalMs));
+  // One slot per claim keeps an API lookup's wait short; above 50 requests/s a few slots per claim
+  // keep the claims (one write each) to about 50 a second per container.
+  const batchBlock = Math.max(1, Math.ceil(startsPerWindow(rps) / BATCH_CLAIMS_PER_SECOND));
   const reachMs = Math.max(MIN_REACH_MS, 2 * intervalMs);
   // The last coordinated start anyone can make after a claim sent at c is at
   // c + reach + (block − 1) × interval + lateness on its clock; with a full outage no claim sent

@@ -45,7 +45,7 @@ describe('budgetPlan', () => {
     expect(five.batchHorizonMs).toBe(105);
     expect(fifty.batchHorizonMs).toBe(10.5);
     expect(thousand.batchHorizonMs).toBe(10);
-    expect([five.batchBlock, fifty.batchBlock, thousand.batchBlock]).toEqual([1, 1, 9]);
+    expect([five.batchBlock, fifty.batchBlock, thousand.batchBlock]).toEqual([1, 1, 20]);
     expect(five.reachMs).toBe(1000);
     expect(budgetPlan({ ...DEFAULTS, rps: 0.5 }).reachMs).toBe(4100);
     expect(five.starvationMs).toBeCloseTo(2100);
@@ -111,7 +111,7 @@ describe('claimShape and slotUsable', () => {
     const plan = budgetPlan({ ...DEFAULTS, rps: 1000 });
     // Act + Assess
     expect(claimShape(plan, 'api', 5, 0)).toEqual({ slots: 1, aheadMs: plan.reachMs });
-    expect(claimShape(plan, 'batch', 50, 0)).toEqual({ slots: 9, aheadMs: 10 });
+    expect(claimShape(plan, 'batch', 50, 0)).toEqual({ slots: 20, aheadMs: 10 });
     expect(claimShape(plan, 'batch', 3, 0)).toEqual({ slots: 3, aheadMs: 10 });
     // A batch container that got nothing for the starvation time claims like the API.
     expect(claimShape(plan, 'batch', 50, plan.starvationMs)).toEqual({
