@@ -100,7 +100,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
   /** A suspect container that was cut off this long must announce before starting again. */
   let mustAnnounce = false;
   let holdUntil = Number.NEGATIVE_INFINITY;
-  /** Round trips of the last claims, to claim just early enough (as late as possible). */
+  /** Round trips of the last one-write grants, to claim just early enough (as late as possible). */
   const latencies: number[] = [];
   /** The last grant, or when rows began to wait after a quiet spell (starvation is measured from it). */
   let progressAt = Number.NEGATIVE_INFINITY;
@@ -150,8 +150,9 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
   }
 
   /**
-   * How long before its slot a batch claim goes out: as late as the recent round trips allow, so
-   * that containers whose clocks are behind have claimed the slots before it.
+   * How long before the next free slot a batch claim goes out: as late as the recent round trips
+   * allow (1.5 × the slowest of the last few, plus a millisecond), so the batch holds a slot as
+   * briefly as possible before it is due and a lookup usually finds the next one free.
    */
   function lead(): number {
     if (latencies.length === 0) return plan.batchHorizonMs / 2;
