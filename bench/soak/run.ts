@@ -37,6 +37,7 @@ import {
 import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
 import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
+import { slotIntervalMs } from '../../functions/core/budget-plan.js';
 import { loadConfig } from '../../functions/core/config.js';
 import type { BatchSummary } from '../../functions/core/ports.js';
 import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/sqs/handler.js';
@@ -83,6 +84,8 @@ export interface SoakRow {
   readonly body: string;
 }
 
+/** The functions' default RATE_BUDGET_CLOCK_SKEW_MS (the soak leaves it as deployed). */
+const SOAK_CLOCK_SKEW_MS = 20;
 /** Safety margin the SQS function keeps before the time limit (batch.ts's default). */
 const HANDLER_MARGIN_MS = 500;
 const SECRET_ID = 'respondio/soak-token';
@@ -230,10 +233,12 @@ export interface SoakOptions {
 
 const silentLogger = new Proxy({}, { get: () => () => {} }) as never;
 
-/** The invocation time limit that ends about 60% of the way through a full batch. */
+/**
+ * The invocation time limit that ends about 60% of the way through a full batch at the fastest
+ * a container can go: with the shared budget, every slot of the budget.
+ */
 export function shortFunctionTimeoutMs(settings: SoakSettings): number {
-  const perContainerRps = settings.limitRps / settings.containers;
-  const batchMs = (settings.batchSize / perContainerRps) * 1000;
+  const batchMs = settings.batchSize * slotIntervalMs(settings.limitRps, SOAK_CLOCK_SKEW_MS);
   // A row starts only while RESPONDIO_TIMEOUT_MS is left before the lookup deadline.
   const lookupWindowMs = Math.max(settings.requestTimeoutMs + 100, Math.round(batchMs * 0.6));
   return FLUSH_RESERVE_MS + HANDLER_MARGIN_MS + lookupWindowMs;
@@ -241,13 +246,15 @@ export function shortFunctionTimeoutMs(settings: SoakSettings): number {
 
 /**
  * Most rows an invocation with the short time limit can finish: a request slot must come at
- * least DEFAULT_MIN_ATTEMPT_MS before the lookup deadline, and slots come at the container's
- * share of the rate; two more for poison rows, which need no slot.
+ * least DEFAULT_MIN_ATTEMPT_MS before the lookup deadline, and a container gets at most every
+ * slot of the shared budget (one per slot interval, the first at once); two more for poison
+ * rows, which need no slot.
  */
 export function shortDeadlineCapacity(settings: SoakSettings): number {
   const lookupWindowMs = shortFunctionTimeoutMs(settings) - FLUSH_RESERVE_MS - HANDLER_MARGIN_MS;
   const slotWindowMs = lookupWindowMs - DEFAULT_MIN_ATTEMPT_MS;
-  return Math.ceil(((settings.limitRps / settings.containers) * slotWindowMs) / 1000) + 2;
+  const interval = slotIntervalMs(settings.limitRps, SOAK_CLOCK_SKEW_MS);
+  return Math.ceil(slotWindowMs / interval) + 1 + 2;
 }
 
 interface Accounting {

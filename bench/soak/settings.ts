@@ -63,18 +63,20 @@ export const DEFAULT_SOAK_SETTINGS: SoakSettings = {
   coordinatorOutageMs: 4000,
 };
 
-/** The short soak of `npm test`: every fault kind, a few hundred rows, about ten seconds. */
+/** The short soak of `npm test`: every fault kind, a few hundred rows, about twenty seconds. */
 export const SHORT_SOAK_SETTINGS: SoakSettings = {
   ...DEFAULT_SOAK_SETTINGS,
-  rows: 300,
+  rows: 400,
   limitRps: 100,
   batchSize: 40,
   latencyMs: 5,
-  requestTimeoutMs: 400,
+  // Short enough that a short time limit lets even a container with the whole budget finish
+  // fewer rows (32) than a batch holds (40), so such batches must hand rows back.
+  requestTimeoutMs: 300,
   faultScale: 3,
   stormMs: 800,
   rotationGapMs: 150,
-  shortTimeoutRate: 0.35,
+  shortTimeoutRate: 0.5,
   duplicateRate: 0.04,
   giveUpMs: 40_000,
   coordinatorOutageMs: 2500,
