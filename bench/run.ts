@@ -15,6 +15,7 @@ import { availableParallelism, cpus, platform, release, totalmem } from 'node:os
 import { parseArgs } from 'node:util';
 import { apiLatency } from './sections/api-latency.js';
 import { coldStart } from './sections/cold-start.js';
+import { coordinator } from './sections/coordinator.js';
 import { cpuPerRow } from './sections/cpu-per-row.js';
 import { repeats } from './sections/repeats.js';
 import { sharedBudget } from './sections/shared-budget.js';
@@ -31,6 +32,7 @@ const sections: ReadonlyMap<string, BenchSection> = new Map([
   ['sqs-throughput', sqsThroughput],
   ['shared-budget', sharedBudget],
   ['repeats', repeats],
+  ['coordinator', coordinator],
   ['api-latency', apiLatency],
   ['cpu-per-row', cpuPerRow],
   ['cold-start', coldStart],

@@ -1,6 +1,7 @@
 /**
  * The connector's alarms (to the alarm topic when one is configured): dead-letter queue depth,
- * the oldest input message's age, and errors and throttles of each function. Built in the
+ * the oldest input message's age, errors and throttles of each function, and, with the shared
+ * budget, requests started on the fallback by either function. Built in the
  * stack's own scope, so the alarms keep their logical ids.
  */
 
@@ -9,11 +10,13 @@ import {
   Alarm,
   ComparisonOperator,
   type IMetric,
+  Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.js';
 import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
 
@@ -51,8 +54,8 @@ export function createAlarms(
     return created;
   };
   const functions = [
-    ['Api', targets.apiFunction],
-    ['Sqs', targets.sqsFunction],
+    ['Api', targets.apiFunction, API_SERVICE_NAME],
+    ['Sqs', targets.sqsFunction, SQS_SERVICE_NAME],
   ] as const;
   return [
     alarm(
@@ -87,5 +90,23 @@ export function createAlarms(
         0,
       ),
     ]),
+    // The shared budget: containers starting requests on their static share (the fallback)
+    // because they cannot reach the budget table.
+    ...(config.rateBudget === 'shared'
+      ? functions.map(([name, , service]) =>
+          alarm(
+            `${name}BudgetFallbackAlarm`,
+            `${name} function containers run on the static share: the budget table is unreachable`,
+            new Metric({
+              namespace: config.metricsNamespace,
+              metricName: 'BudgetFallbackStarts',
+              dimensionsMap: { service },
+              period: fiveMinutes,
+              statistic: 'Sum',
+            }),
+            0,
+          ),
+        )
+      : []),
   ];
 }

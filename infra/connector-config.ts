@@ -8,7 +8,9 @@
  * Among those checks is the respond.io rate budget (infra/rate-budget.ts), whose arithmetic ties
  * the API function's reserved concurrency, the event source mapping's maximum concurrency and
  * the functions' RESPONDIO_RATE_LIMIT_SHARE together: `readConnectorConfig` refuses a split whose
- * containers could together start more than the budget within one second.
+ * containers could together start more than the budget within one second. With the shared budget
+ * that split is the fallback every container keeps for when the budget table cannot be reached,
+ * so the check stays.
  */
 
 import type { ErrorBehavior } from '../functions/core/error-behavior.js';
@@ -44,6 +46,8 @@ export interface ConnectorConfig {
   readonly errorBehavior: ErrorBehavior;
   /** The organisation's whole respond.io budget, requests per second. */
   readonly rateLimitRps: number;
+  /** `shared`: the budget table both functions draw from; `static`: the static split alone. */
+  readonly rateBudget: 'shared' | 'static';
   /** Fraction of the budget reserved for the API function (the rest goes to the SQS function). */
   readonly apiBudgetShare: number;
   /** Reserved concurrency of the API function. */
@@ -137,10 +141,14 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
   }
 
   // By default the stage lets through what the API containers can send together, so callers
-  // beyond it get a 429 from API Gateway instead of waiting inside the function.
+  // beyond it get a 429 from API Gateway instead of waiting inside the function: with the shared
+  // budget the whole budget, with the static split the API's part of it.
   const budget = rateBudget({ rateLimitRps, apiBudgetShare, apiConcurrency, maxConcurrency });
   const apiThrottleRateLimit =
-    values.apiThrottleRateLimit ?? Math.max(round(budget.apiContainerRps * apiConcurrency), 0.1);
+    values.apiThrottleRateLimit ??
+    (values.rateBudget === 'shared'
+      ? rateLimitRps
+      : Math.max(round(budget.apiContainerRps * apiConcurrency), 0.1));
   const apiThrottleBurstLimit = values.apiThrottleBurstLimit ?? apiConcurrency;
 
   // Relations between settings.
@@ -187,6 +195,7 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     respondioBaseUrl: values.respondioBaseUrl,
     errorBehavior: values.errorBehavior,
     rateLimitRps,
+    rateBudget: values.rateBudget,
     apiBudgetShare,
     apiConcurrency,
     batchSize,

@@ -1,10 +1,10 @@
 /**
  * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
  * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
- * the token secret (token-secret.ts), alarms (connector-alarms.ts), a dashboard
- * (connector-dashboard.ts) and outputs. Every setting
- * comes from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply
- * to this design are acknowledged on their constructs (rule-packs.ts).
+ * the token secret (token-secret.ts), the shared budget's table (rate-budget-table.ts), alarms
+ * (connector-alarms.ts), a dashboard (connector-dashboard.ts) and outputs. Every setting comes
+ * from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply to this
+ * design are acknowledged on their constructs (rule-packs.ts).
  */
 
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +25,7 @@ import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector
 import { ConnectorDashboard } from './connector-dashboard.js';
 import { ConnectorFunction } from './connector-function.js';
 import { rateBudget } from './rate-budget.js';
+import { RateBudgetTable } from './rate-budget-table.js';
 import { acknowledgeRuleFindings } from './rule-packs.js';
 import { tokenSecretFrom } from './token-secret.js';
 
@@ -51,6 +52,8 @@ export class ConnectorStack extends Stack {
   readonly resultsQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly tokenSecret: ISecret;
+  /** The shared budget's table; null with rateBudget=static. */
+  readonly rateBudgetTable: RateBudgetTable | null;
   readonly alarms: readonly Alarm[];
   readonly dashboard: ConnectorDashboard;
 
@@ -86,15 +89,26 @@ export class ConnectorStack extends Stack {
       retentionPeriod: Duration.days(4),
     });
 
+    // The shared organisation budget: one table every container of both functions claims its
+    // request slots from (rateBudget=shared; without it, the static split alone).
+    this.rateBudgetTable =
+      config.rateBudget === 'shared' ? new RateBudgetTable(this, 'RateBudget') : null;
+    const budgetTable: Record<string, string> =
+      this.rateBudgetTable === null
+        ? {}
+        : { RATE_BUDGET_TABLE: this.rateBudgetTable.table.tableName };
+
     // Functions: the variables passed through from context, plus the ones the stack computes.
     const apiEnvironment = {
       ...config.passedThrough.api,
+      ...budgetTable,
       RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.apiContainerShare),
       POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME,
     };
     const sqsEnvironment = {
       ...config.passedThrough.sqs,
+      ...budgetTable,
       RESPONDIO_TOKEN_SECRET_ID: secretId,
       RESPONDIO_RATE_LIMIT_SHARE: String(budget.sqsContainerShare),
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
@@ -142,6 +156,8 @@ export class ConnectorStack extends Stack {
     secret.grantRead(this.sqsFunction.role);
     this.resultsQueue.grantSendMessages(this.sqsFunction.role);
     this.deadLetterQueue.grantSendMessages(this.sqsFunction.role);
+    this.rateBudgetTable?.grantClaims(this.apiFunction.role);
+    this.rateBudgetTable?.grantClaims(this.sqsFunction.role);
     this.sqsFunction.function.addEventSource(
       new SqsEventSource(this.inputQueue, {
         batchSize: config.batchSize,

@@ -6,6 +6,9 @@
  * ports, the standard AWS SDK variables point at the stand-in, and only then is the real
  * functions/api/handler.ts imported, so it builds its container exactly as in Lambda.
  *
+ * Both functions share one rate budget through a local DynamoDB (dynalite) holding the budget
+ * table, as deployed (LOCAL_RATE_BUDGET=static: each keeps its static share instead).
+ *
  * With `RESPONDIO_TOKEN=<token> npm start` there is no simulator: the stand-in holds that token
  * and the handler calls RESPONDIO_BASE_URL (default: the real respond.io API). The token is never
  * printed and is removed from this process's environment once read.
@@ -20,6 +23,7 @@ import {
   type ProxyHandler,
   startApiGatewayServer,
 } from './api-gateway-server.js';
+import { LOCAL_BUDGET_TABLE, startDynamoDbStandIn } from './dynamodb-stand-in.js';
 import { localSqsFunction, startQueuePipeline } from './queue-pipeline.js';
 import { startSecretsManagerStandIn } from './secrets-manager-stand-in.js';
 import { DEMO_CONTACTS, DEMO_TOKEN, startSimulator } from './simulator/server.js';
@@ -45,6 +49,11 @@ export interface LocalRunOptions {
    * function); 0 picks a free port. Not given: no queue pipeline.
    */
   readonly sqsPort?: number;
+  /**
+   * `shared` (default): a local DynamoDB (dynalite) with the budget table, and both functions
+   * draw from one shared budget through it, as deployed. `static`: each keeps its static share.
+   */
+  readonly rateBudget?: 'shared' | 'static';
 }
 
 export interface LocalRun {
@@ -60,6 +69,8 @@ export interface LocalRun {
     readonly results: string;
     readonly deadLetter: string;
   } | null;
+  /** The local budget table both functions share, when the shared budget runs. */
+  readonly budgetTable: { readonly endpoint: string; readonly table: string } | null;
   /** Ready-to-paste curl commands. */
   readonly curlLines: readonly string[];
   close(): Promise<void>;
@@ -124,6 +135,21 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
+    // The shared budget: a local DynamoDB holding the budget table, reached through the SDK's
+    // own endpoint variable, as the functions reach DynamoDB when deployed.
+    let budgetTable: LocalRun['budgetTable'] = null;
+    if ((options.rateBudget ?? 'shared') === 'shared') {
+      const dynamodb = await startDynamoDbStandIn({ host: '127.0.0.1', port: 0 });
+      started.push(dynamodb);
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+        RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
+      });
+      budgetTable = { endpoint: dynamodb.url, table: LOCAL_BUDGET_TABLE };
+    } else {
+      delete process.env.RATE_BUDGET_TABLE;
+    }
+
     // The SQS function behind a local SQS (fauxqs) with event-source-mapping semantics.
     let queues: LocalRun['queues'] = null;
     if (options.sqsPort !== undefined) {
@@ -153,6 +179,7 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
       backend: realToken ? 'respond.io' : 'simulator',
       respondioBaseUrl: baseUrl,
       queues,
+      budgetTable,
       curlLines: curlLines(front.url),
       close: closeAll,
     };
@@ -175,6 +202,7 @@ async function main(): Promise<void> {
     // With a real token the handler calls RESPONDIO_BASE_URL (default: the real respond.io API).
     ...(realToken ? { realToken, baseUrl: functions.baseUrl } : {}),
     sqsPort: local.localSqsPort,
+    rateBudget: local.localRateBudget,
   });
 
   const backend =
@@ -189,6 +217,10 @@ async function main(): Promise<void> {
       '',
       'Try:',
       ...run.curlLines.map((line) => `  ${line}`),
+      '',
+      run.budgetTable
+        ? `Shared rate budget: table ${run.budgetTable.table} on a local DynamoDB (dynalite) at ${run.budgetTable.endpoint}; LOCAL_RATE_BUDGET=static turns it off`
+        : 'Static rate budget: each container keeps its share (LOCAL_RATE_BUDGET=static)',
       '',
       ...(run.queues
         ? [

@@ -13,11 +13,14 @@
  *
  * Two modes: as deployed (Lambda runs the functions with NODE_OPTIONS=--enable-source-maps) and
  * without source maps. Samples are interleaved (run by run, mode by mode, bundle by bundle).
- * Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15).
+ * Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15);
+ * BENCH_COLD_BASELINE_REF (a git ref, e.g. 13d39ad): also bundles both functions from that
+ * commit (its files from `git archive`, this checkout's node_modules, the same esbuild options)
+ * and measures them in the same interleaved runs, so a change's cost shows side by side.
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,12 +35,16 @@ const EMPTY_HANDLER = 'export const handler = async () => ({});\n';
 
 interface Target {
   readonly name: string;
-  /** A file under the project root, or null for the empty handler. */
+  /** A file under `root`, or null for the empty handler. */
   readonly entry: string | null;
   /** The first invocation: an event that needs no network. */
   readonly event: unknown;
   /** Variables on top of CHILD_ENV. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The tree the entry is bundled from. Default: this checkout. */
+  readonly root?: string;
+  /** For a baseline bundle: the target of this checkout it is compared with. */
+  readonly baselineOf?: Target;
 }
 
 /** What Lambda with active tracing sets, and what the stack sets when `tracing` is on. */
@@ -116,12 +123,13 @@ async function bundle(
 ): Promise<string> {
   const outfile = join(outDir, target.name.replace(/[^A-Za-z0-9]+/g, '-'), 'index.mjs');
   mkdirSync(join(outfile, '..'), { recursive: true });
+  const root = target.root ?? projectRoot;
   await build({
     ...(target.entry === null
-      ? { stdin: { contents: EMPTY_HANDLER, resolveDir: projectRoot, loader: 'ts' as const } }
-      : { entryPoints: [join(projectRoot, target.entry)] }),
+      ? { stdin: { contents: EMPTY_HANDLER, resolveDir: root, loader: 'ts' as const } }
+      : { entryPoints: [join(root, target.entry)] }),
     ...bundleOptions,
-    absWorkingDir: projectRoot,
+    absWorkingDir: root,
     mainFields: [...bundleOptions.mainFields],
     external: [],
     outfile,
@@ -164,6 +172,36 @@ function sample(file: string, target: Target, flags: readonly string[]): Sample 
   return { ...parsed, processMs };
 }
 
+/** The files of `ref` in a temporary directory, with this checkout's node_modules linked in. */
+function checkoutOf(ref: string, outDir: string): string {
+  const root = join(outDir, 'baseline-tree');
+  mkdirSync(root, { recursive: true });
+  const archive = spawnSync('git', ['archive', '--format=tar', ref], {
+    cwd: projectRoot,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (archive.status !== 0) {
+    throw new Error(`BENCH_COLD_BASELINE_REF=${ref}: git archive failed: ${archive.stderr}`);
+  }
+  const untar = spawnSync('tar', ['-x', '-C', root], { input: archive.stdout });
+  if (untar.status !== 0) throw new Error(`could not unpack ${ref}: ${untar.stderr}`);
+  symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+/** The targets, with both functions of `ref` as baselines when one is given. */
+function targetsWith(ref: string | undefined, outDir: string): readonly Target[] {
+  if (ref === undefined || ref.trim() === '') return TARGETS;
+  const root = checkoutOf(ref.trim(), outDir);
+  const baselines = TARGETS.filter((target) => target.entry !== null).map((target) => ({
+    ...target,
+    name: `${target.name.split(' (')[0]} at ${ref.trim()} (baseline)`,
+    root,
+    baselineOf: target,
+  }));
+  return [...TARGETS, ...baselines];
+}
+
 export const coldStart: BenchSection = {
   title: 'Cold start: bundle size and module initialisation',
   async run() {
@@ -172,16 +210,18 @@ export const coldStart: BenchSection = {
     // (~0.3 s), which the other sections do not need.
     const { LAMBDA_BUNDLE } = await import('../../infra/connector-function.js');
     const outDir = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
+    const baselineRef = process.env.BENCH_COLD_BASELINE_REF;
     try {
+      const targets = targetsWith(baselineRef, outDir);
       const files = new Map<Target, string>();
-      for (const target of TARGETS) files.set(target, await bundle(target, outDir, LAMBDA_BUNDLE));
+      for (const target of targets) files.set(target, await bundle(target, outDir, LAMBDA_BUNDLE));
       const samples = new Map<string, Sample[]>();
       const key = (mode: number, target: Target) => `${mode}:${target.name}`;
       // One untimed start of each, so that every timed one finds the files in the page cache.
-      for (const target of TARGETS) sample(files.get(target) as string, target, []);
+      for (const target of targets) sample(files.get(target) as string, target, []);
       for (let run = 0; run < runs; run += 1) {
         for (const [modeIndex, mode] of MODES.entries()) {
-          for (const target of TARGETS) {
+          for (const target of targets) {
             const list = samples.get(key(modeIndex, target)) ?? [];
             list.push(sample(files.get(target) as string, target, mode.flags));
             samples.set(key(modeIndex, target), list);
@@ -192,11 +232,33 @@ export const coldStart: BenchSection = {
       const emptyFile = files.get(TARGETS[0] as Target) as string;
       const emptyBytes = statSync(emptyFile).size;
       const rows: string[][] = [];
+      /** init − empty of one target in one mode, ms (median of import + first call). */
+      const overEmpty = (modeIndex: number, target: Target) => {
+        const empty = samples.get(key(modeIndex, TARGETS[0] as Target)) ?? [];
+        const list = samples.get(key(modeIndex, target)) ?? [];
+        return (
+          median(list.map((s) => s.importMs + s.firstCallMs)) -
+          median(empty.map((s) => s.importMs + s.firstCallMs))
+        );
+      };
+      const comparisons = targets
+        .filter((target) => target.baselineOf !== undefined)
+        .flatMap((baseline) =>
+          MODES.map((mode, modeIndex) => {
+            const current = baseline.baselineOf as Target;
+            const now = overEmpty(modeIndex, current);
+            const then = overEmpty(modeIndex, baseline);
+            const grown =
+              statSync(files.get(current) as string).size -
+              statSync(files.get(baseline) as string).size;
+            return `${current.name.split(' (')[0]}, ${mode.name}: init − empty ${fixed(now, 1)} ms here vs ${fixed(then, 1)} ms at ${baselineRef?.trim()} (${now - then >= 0 ? '+' : ''}${fixed(now - then, 1)} ms), bundle ${grown >= 0 ? '+' : ''}${fixed(grown / 1024, 1)} KB`;
+          }),
+        );
       for (const [modeIndex, mode] of MODES.entries()) {
         const empty = samples.get(key(modeIndex, TARGETS[0] as Target)) ?? [];
         const emptyInit = median(empty.map((s) => s.importMs + s.firstCallMs));
         const emptyProcess = median(empty.map((s) => s.processMs));
-        for (const target of TARGETS) {
+        for (const target of targets) {
           const file = files.get(target) as string;
           const list = samples.get(key(modeIndex, target)) ?? [];
           const imports = list.map((s) => s.importMs);
@@ -239,6 +301,7 @@ export const coldStart: BenchSection = {
         ],
         rows,
         notes: [
+          ...comparisons,
           "init − empty: median of (import() + first call) minus the empty bundle's, in the same mode: what the connector adds to a cold start on this machine",
           "process: spawn to exit of the whole node process as the parent sees it (node start-up, import, first call, exit), the closest local stand-in for a Lambda init; published hello-world inits of nodejs24.x take ~115-140 ms on Lambda, and the connector's share on top of such an init is about 'init − empty'",
           'Lambda runs the functions with NODE_OPTIONS=--enable-source-maps (infra/connector-function.ts), so the first mode is the deployed one',

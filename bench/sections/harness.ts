@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the benchmark sections: settings, a fixed token source, in-memory SQS sinks,
- * SQS records, and the respond.io simulator in a child process (so that its CPU and event loop are
- * not the measured process's).
+ * SQS records, and the respond.io simulator and the local DynamoDB in child processes (so that
+ * their CPU and event loops are not the measured process's).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -126,14 +126,24 @@ export interface SimulatorProcess {
   stop(): Promise<{ requests: number; byStatus: Record<string, number>; maxInAnySecond: number }>;
 }
 
+/** A loopback service running in a child process of its own. */
+export interface ServiceProcess {
+  readonly url: string;
+  /** Stops the child; resolves to the last JSON line it printed (its statistics), if any. */
+  stop(): Promise<string>;
+}
+
 /**
- * Starts `local/simulator/cli.ts` in a child Node process (through tsx) on a free loopback port
- * and resolves once it has printed its URL.
+ * Starts `script` (a file under the project root) in a child Node process (through tsx) and
+ * resolves once it has printed `listening at <url>`.
  */
-export async function startSimulatorProcess(args: readonly string[]): Promise<SimulatorProcess> {
+export async function startServiceProcess(
+  script: string,
+  args: readonly string[],
+): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(projectRoot, 'local/simulator/cli.ts'), '--port', '0', ...args],
+    ['--import', 'tsx', join(projectRoot, script), '--port', '0', ...args],
     { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -142,24 +152,21 @@ export async function startSimulatorProcess(args: readonly string[]): Promise<Si
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  let statsLine = '';
+  let jsonLine = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the simulator did not start in 30 s')),
-      30_000,
-    );
+    const timer = setTimeout(() => reject(new Error(`${script} did not start in 30 s`)), 30_000);
     lines.on('line', (line) => {
       const match = /listening at (http:\/\/\S+)/.exec(line);
       if (match) {
         clearTimeout(timer);
         resolve(match[1] as string);
       } else if (line.startsWith('{')) {
-        statsLine = line;
+        jsonLine = line;
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`the simulator exited (${code}) before starting: ${stderr}`));
+      reject(new Error(`${script} exited (${code}) before starting: ${stderr}`));
     });
   });
   return {
@@ -167,6 +174,21 @@ export async function startSimulatorProcess(args: readonly string[]): Promise<Si
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      return jsonLine;
+    },
+  };
+}
+
+/**
+ * Starts `local/simulator/cli.ts` in a child Node process (through tsx) on a free loopback port
+ * and resolves once it has printed its URL.
+ */
+export async function startSimulatorProcess(args: readonly string[]): Promise<SimulatorProcess> {
+  const service = await startServiceProcess('local/simulator/cli.ts', args);
+  return {
+    url: service.url,
+    async stop() {
+      const statsLine = await service.stop();
       try {
         return JSON.parse(statsLine);
       } catch {
@@ -174,4 +196,9 @@ export async function startSimulatorProcess(args: readonly string[]): Promise<Si
       }
     },
   };
+}
+
+/** The local DynamoDB stand-in with the budget table, in a child process (local/dynamodb-cli.ts). */
+export function startDynamoDbProcess(): Promise<ServiceProcess> {
+  return startServiceProcess('local/dynamodb-cli.ts', []);
 }

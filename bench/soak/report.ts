@@ -80,6 +80,15 @@ export function formatFaultTable(reports: readonly SoakReport[]): string {
     ['rows not started (time left too short)', (r) => r.faults.rowsNotStarted],
     ['duplicate deliveries injected', (r) => r.faults.duplicateDeliveries],
     ['whole invocations failed', (r) => r.faults.invocationErrors],
+    ['budget table: requests', (r) => r.faults.coordinator.requests],
+    ['budget table: throttled', (r) => r.faults.coordinator.throttled],
+    ['budget table: 500s', (r) => r.faults.coordinator.errors],
+    ['budget table: answers past the timeout', (r) => r.faults.coordinator.slow],
+    ['budget table: requests during the outage', (r) => r.faults.coordinator.duringOutage],
+    ['budget: calls that found it unreachable', (r) => r.faults.budget.unreachableCalls],
+    ['budget: switches onto the static share', (r) => r.faults.budget.fallbacks],
+    ['budget: switches back', (r) => r.faults.budget.recoveries],
+    ['budget: requests started on the static share', (r) => r.faults.budget.fallbackStarts],
   ];
   const header = [
     'fault (counted as it happened)',
@@ -107,6 +116,10 @@ export function formatOutcomeTable(reports: readonly SoakReport[]): string {
     ],
     ['output rows of unknown source', ...reports.map((report) => int(report.unknown))],
     ['requests to the simulator', ...reports.map((report) => int(report.requests))],
+    [
+      'budget table requests per respond.io request',
+      ...reports.map((report) => report.faults.budget.requestsPerRequest.toFixed(2)),
+    ],
   ];
   return render(['outcome', ...reports.map((r) => r.settings.errorBehavior)], lines).join('\n');
 }

@@ -17,7 +17,10 @@
  * - SendMessageBatch faults on the results and dead-letter queues (failed entries, failed calls,
  *   lost answers);
  * - invocations whose time limit ends mid-batch (rows handed back unfinished);
- * - duplicate deliveries (messages made visible again while being processed).
+ * - duplicate deliveries (messages made visible again while being processed);
+ * - the shared budget's table (dynalite behind a faulty front): throttling, 500s and answers
+ *   slower than the functions' timeout on some requests, and an outage of a few seconds in
+ *   which every request hangs (the containers fall back to their static shares and come back).
  *
  * Then it reads the results and dead-letter queues until every input row is accounted for and
  * the input queue is empty, and reports the accounting, de-duplicated by source message id.
@@ -25,6 +28,7 @@
  * timing, so two runs agree on the fault mix, not row by row.
  */
 
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DeleteMessageBatchCommand,
@@ -36,9 +40,15 @@ import {
 import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
 import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
+import { slotIntervalMs } from '../../functions/core/budget-plan.js';
 import { loadConfig } from '../../functions/core/config.js';
 import type { BatchSummary, TokenSource } from '../../functions/core/ports.js';
 import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/sqs/handler.js';
+import {
+  LOCAL_BUDGET_TABLE,
+  localDynamoDbClient,
+  startDynamoDbStandIn,
+} from '../../local/dynamodb-stand-in.js';
 import {
   type PipelineBatchEvent,
   type QueuePipeline,
@@ -48,8 +58,14 @@ import {
 import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in.js';
 import { seededRandom } from '../../local/seeded-random.js';
 import { demoContacts, startSimulator } from '../../local/simulator/server.js';
+import {
+  type CoordinatorFaultCounts,
+  type FaultyDynamoDb,
+  startFaultyDynamoDb,
+} from './faulty-dynamodb.js';
 import { injectSendBatchFaults, type SendBatchFaultCounts } from './faulty-sqs.js';
 import {
+  COORDINATOR_SLOW_MS,
   NOT_FOUND_SHARE,
   PHASES,
   POISON_SHARE,
@@ -59,6 +75,7 @@ import {
   type SoakSettings,
   STORM_429_RATE,
   STORM_LIMIT_FACTOR,
+  scaledCoordinatorFaults,
   scaledFaultRates,
   scaledSendBatchFaults,
   soakSeeds,
@@ -71,6 +88,8 @@ export interface SoakRow {
   readonly body: string;
 }
 
+/** The functions' default RATE_BUDGET_CLOCK_SKEW_MS (the soak leaves it as deployed). */
+const SOAK_CLOCK_SKEW_MS = 20;
 /** Safety margin the SQS function keeps before the time limit (batch.ts's default). */
 const HANDLER_MARGIN_MS = 500;
 const SECRET_ID = 'respondio/soak-token';
@@ -148,6 +167,22 @@ export interface SoakFaultCounts {
   readonly duplicateDeliveries: number;
   /** Whole invocations that failed (threw or ran past the time limit). */
   readonly invocationErrors: number;
+  /** The budget table's faults as its faulty front served them. */
+  readonly coordinator: CoordinatorFaultCounts;
+  /** What the shared budget did about them, over every container. */
+  readonly budget: SoakBudgetCounts;
+}
+
+export interface SoakBudgetCounts {
+  /** Calls to the budget table that found it unreachable (error, throttling, timeout). */
+  readonly unreachableCalls: number;
+  /** Switches onto the static share, and back. */
+  readonly fallbacks: number;
+  readonly recoveries: number;
+  /** Requests started on the static share. */
+  readonly fallbackStarts: number;
+  /** Requests to the budget table per request to respond.io. */
+  readonly requestsPerRequest: number;
 }
 
 /** What the results and dead-letter queues held for one input row. */
@@ -212,10 +247,12 @@ export interface SoakOptions {
 
 const silentLogger = new Proxy({}, { get: () => () => {} }) as never;
 
-/** The invocation time limit that ends about 60% of the way through a full batch. */
+/**
+ * The invocation time limit that ends about 60% of the way through a full batch at the fastest
+ * a container can go: with the shared budget, every slot of the budget.
+ */
 export function shortFunctionTimeoutMs(settings: SoakSettings): number {
-  const perContainerRps = settings.limitRps / settings.containers;
-  const batchMs = (settings.batchSize / perContainerRps) * 1000;
+  const batchMs = settings.batchSize * slotIntervalMs(settings.limitRps, SOAK_CLOCK_SKEW_MS);
   // A row starts only while RESPONDIO_TIMEOUT_MS is left before the lookup deadline.
   const lookupWindowMs = Math.max(settings.requestTimeoutMs + 100, Math.round(batchMs * 0.6));
   return FLUSH_RESERVE_MS + HANDLER_MARGIN_MS + lookupWindowMs;
@@ -223,13 +260,15 @@ export function shortFunctionTimeoutMs(settings: SoakSettings): number {
 
 /**
  * Most rows an invocation with the short time limit can finish: a request slot must come at
- * least DEFAULT_MIN_ATTEMPT_MS before the lookup deadline, and slots come at the container's
- * share of the rate; two more for poison rows, which need no slot.
+ * least DEFAULT_MIN_ATTEMPT_MS before the lookup deadline, and a container gets at most every
+ * slot of the shared budget (one per slot interval, the first at once); two more for poison
+ * rows, which need no slot.
  */
 export function shortDeadlineCapacity(settings: SoakSettings): number {
   const lookupWindowMs = shortFunctionTimeoutMs(settings) - FLUSH_RESERVE_MS - HANDLER_MARGIN_MS;
   const slotWindowMs = lookupWindowMs - DEFAULT_MIN_ATTEMPT_MS;
-  return Math.ceil(((settings.limitRps / settings.containers) * slotWindowMs) / 1000) + 2;
+  const interval = slotIntervalMs(settings.limitRps, SOAK_CLOCK_SKEW_MS);
+  return Math.ceil(slotWindowMs / interval) + 1 + 2;
 }
 
 interface Accounting {
@@ -271,6 +310,36 @@ export async function runSoak(
   const secrets = await startSecretsManagerStandIn({
     secrets: { [SECRET_ID]: JSON.stringify({ token: FIRST_TOKEN }) },
   });
+  // The shared budget's table, behind a front that throttles, fails and slows some requests.
+  const dynamodb = await startDynamoDbStandIn();
+  const coordinator: FaultyDynamoDb = await startFaultyDynamoDb({
+    upstream: dynamodb.url,
+    seed: seeds.coordinator,
+    rates: scaledCoordinatorFaults(settings.faultScale),
+    slowMs: COORDINATOR_SLOW_MS,
+    hangMs: 2000,
+  });
+  const budget = {
+    unreachableCalls: 0,
+    fallbacks: 0,
+    recoveries: 0,
+    fallbackStarts: 0,
+    coordinatorRequests: 0,
+  };
+  const budgetObserver = {
+    onStart: (event: { coordinated: boolean }) => {
+      if (!event.coordinated) budget.fallbackStarts += 1;
+    },
+    onCoordinatorCall: (event: { outcome: string; writes: number; reads: number }) => {
+      budget.coordinatorRequests += event.writes + event.reads;
+      if (event.outcome === 'unreachable') budget.unreachableCalls += 1;
+    },
+    onModeChange: (mode: 'coordinated' | 'fallback') => {
+      if (mode === 'fallback') budget.fallbacks += 1;
+      else budget.recoveries += 1;
+    },
+  };
+  const budgetClients: DynamoDBClient[] = [];
 
   // Secrets Manager failures: each failNext replaces the previous one; count what was served.
   const secretFailures: { count: number; requestsAt: number }[] = [];
@@ -341,9 +410,14 @@ export async function runSoak(
       RESULTS_QUEUE_URL: info.queues.results,
       DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
       MAX_RECEIVE_COUNT: String(info.maxReceiveCount),
+      RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
     });
+    const budgetClient = localDynamoDbClient(coordinator.url);
+    budgetClients.push(budgetClient);
     return createSqsFunction(config, {
       sqs: sinkClient,
+      dynamodb: budgetClient,
+      budgetObserver,
       tokens: countingRereads(
         createSecretsTokenSource({
           secretId: SECRET_ID,
@@ -410,7 +484,7 @@ export async function runSoak(
       },
     });
   } catch (error) {
-    await Promise.all([sim.close(), secrets.close()]);
+    await Promise.all([sim.close(), secrets.close(), coordinator.close(), dynamodb.close()]);
     throw error;
   }
 
@@ -434,6 +508,19 @@ export async function runSoak(
     outageEnded = resolve;
   });
   phases.push(
+    {
+      atShare: PHASES.coordinatorOutage,
+      run: () => {
+        coordinator.setOutage(true);
+        note(
+          `budget table outage: every request to it hangs for ${settings.coordinatorOutageMs} ms`,
+        );
+        later(settings.coordinatorOutageMs, () => {
+          coordinator.setOutage(false);
+          note('budget table outage ends');
+        });
+      },
+    },
     {
       atShare: PHASES.storm1,
       run: () => {
@@ -708,6 +795,14 @@ export async function runSoak(
       rowsNotStarted: summaries.reduce((sum, summary) => sum + summary.notStarted, 0),
       duplicateDeliveries: pipelineStats.redeliveredEarly,
       invocationErrors: pipelineStats.invocationErrors,
+      coordinator: coordinator.counts(),
+      budget: {
+        unreachableCalls: budget.unreachableCalls,
+        fallbacks: budget.fallbacks,
+        recoveries: budget.recoveries,
+        fallbackStarts: budget.fallbackStarts,
+        requestsPerRequest: stats.requests > 0 ? budget.coordinatorRequests / stats.requests : 0,
+      },
     };
     const maxInAnySecond = stats.maxInAnySecond;
     const finalUnauthorized = [...inputIds].filter(
@@ -749,6 +844,7 @@ export async function runSoak(
     await pipeline.stop();
     for (const sinkClient of sinkClients) sinkClient.destroy();
     for (const secretClient of secretClients) secretClient.destroy();
-    await Promise.all([sim.close(), secrets.close()]);
+    for (const budgetClient of budgetClients) budgetClient.destroy();
+    await Promise.all([sim.close(), secrets.close(), coordinator.close(), dynamodb.close()]);
   }
 }

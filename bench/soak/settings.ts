@@ -5,6 +5,7 @@
 
 import { type ErrorBehavior, parseErrorBehavior } from '../../functions/core/error-behavior.js';
 import type { FaultRates } from '../../local/simulator/server.js';
+import type { CoordinatorFaultRates } from './faulty-dynamodb.js';
 import type { SendBatchFaultRates } from './faulty-sqs.js';
 
 export interface SoakSettings {
@@ -42,6 +43,8 @@ export interface SoakSettings {
   readonly duplicateRate: number;
   /** Give up (and count what is missing as lost) after this long. SOAK_GIVE_UP_SECONDS */
   readonly giveUpMs: number;
+  /** Length of the budget table's outage (every request hangs). SOAK_COORDINATOR_OUTAGE_MS */
+  readonly coordinatorOutageMs: number;
 }
 
 /** `npm run soak`: 10,000 rows at 200 requests/s, a few minutes on two cores. */
@@ -63,24 +66,28 @@ export const DEFAULT_SOAK_SETTINGS: SoakSettings = {
   shortTimeoutRate: 0.1,
   duplicateRate: 0.02,
   giveUpMs: 900_000,
+  coordinatorOutageMs: 4000,
 };
 
-/** The short soak of `npm test`: every fault kind, a few hundred rows, about ten seconds. */
+/** The short soak of `npm test`: every fault kind, a few hundred rows, about twenty seconds. */
 export const SHORT_SOAK_SETTINGS: SoakSettings = {
   ...DEFAULT_SOAK_SETTINGS,
-  rows: 300,
+  rows: 400,
   limitRps: 100,
   batchSize: 40,
   latencyMs: 5,
-  requestTimeoutMs: 400,
+  // Short enough that a short time limit lets even a container with the whole budget finish
+  // fewer rows (32) than a batch holds (40), so such batches must hand rows back.
+  requestTimeoutMs: 300,
   faultScale: 3,
   stormMs: 800,
   rotationGapMs: 150,
   tokenTtlSeconds: 1,
   secretsOutageMs: 3000,
-  shortTimeoutRate: 0.35,
+  shortTimeoutRate: 0.5,
   duplicateRate: 0.04,
   giveUpMs: 40_000,
+  coordinatorOutageMs: 2500,
 };
 
 /** Per-request fault rates of the simulator at faultScale 1 (about 5.5% of requests fail). */
@@ -106,12 +113,27 @@ export const BASE_SEND_BATCH_FAULTS: SendBatchFaultRates = {
   answerLost: 0.02,
 };
 
+/**
+ * Budget table faults at faultScale 1, per request: throttling, 500s, answers slower than the
+ * functions' coordinator timeout (RATE_BUDGET_TIMEOUT_MS). Each makes one claim unreachable.
+ */
+export const BASE_COORDINATOR_FAULTS: CoordinatorFaultRates = {
+  throttle: 0.01,
+  error: 0.005,
+  slow: 0.005,
+};
+
+/** A slow answer from the budget table comes this late (the functions give up after 100 ms). */
+export const COORDINATOR_SLOW_MS = 300;
+
 /** The second storm: this share of requests answered 429 with Retry-After. */
 export const STORM_429_RATE = 0.5;
 /** The first storm: the simulator's limit drops to this fraction of the budget. */
 export const STORM_LIMIT_FACTOR = 0.25;
 /** Where the phases of the soak start, as shares of the rows done. */
 export const PHASES = {
+  /** The budget table hangs for coordinatorOutageMs: every container falls back, then recovers. */
+  coordinatorOutage: 0.1,
   storm1: 0.2,
   /** Early enough that rows are still flowing for several TTLs. */
   secretsOutage: 0.3,
@@ -141,6 +163,8 @@ export interface SoakSeeds {
   readonly deadlines: number;
   /** Input rows and contacts. */
   readonly rows: number;
+  /** Budget table faults. */
+  readonly coordinator: number;
   /** The respond.io client's retry jitter is Math.random (not seeded). */
 }
 
@@ -153,6 +177,7 @@ export function soakSeeds(seed: number): SoakSeeds {
     duplicates: seed + 4,
     deadlines: seed + 5,
     rows: seed + 6,
+    coordinator: seed + 7,
   };
 }
 
@@ -167,6 +192,14 @@ export function scaledFaultRates(scale: number): Required<FaultRates> {
   if (total > 0.9)
     throw new RangeError(`SOAK_FAULT_SCALE ${scale} makes ${total} of requests fail`);
   return scaled;
+}
+
+export function scaledCoordinatorFaults(scale: number): CoordinatorFaultRates {
+  return {
+    throttle: Math.min(0.3, BASE_COORDINATOR_FAULTS.throttle * scale),
+    error: Math.min(0.3, BASE_COORDINATOR_FAULTS.error * scale),
+    slow: Math.min(0.3, BASE_COORDINATOR_FAULTS.slow * scale),
+  };
 }
 
 export function scaledSendBatchFaults(scale: number): SendBatchFaultRates {
@@ -198,6 +231,7 @@ export const SOAK_ENV: Readonly<Record<keyof SoakSettings, string>> = {
   shortTimeoutRate: 'SOAK_SHORT_TIMEOUT_RATE',
   duplicateRate: 'SOAK_DUPLICATE_RATE',
   giveUpMs: 'SOAK_GIVE_UP_SECONDS',
+  coordinatorOutageMs: 'SOAK_COORDINATOR_OUTAGE_MS',
 };
 
 /** Reads SOAK_* overrides; throws one error naming every bad value. */
@@ -267,6 +301,7 @@ export function soakSettingsFromEnv(
             }
             return seconds * 1000;
           })(),
+    coordinatorOutageMs: number('coordinatorOutageMs', 0, 600_000, false),
   };
   try {
     scaledFaultRates(settings.faultScale);

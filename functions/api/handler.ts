@@ -12,7 +12,7 @@
 import { loadConfig, loadLogSettings } from '../core/config.js';
 import { API_SERVICE_NAME } from '../core/settings.js';
 import { API_TOKEN_REREAD_WAITS_MS } from '../core/token-rereads.js';
-import { createConnector } from '../runtime/connector.js';
+import { createApiConnector } from '../runtime/api-connector.js';
 import { createLogger } from '../runtime/logger.js';
 import { createTokenMetrics } from '../runtime/metrics.js';
 import { loadTracing } from '../runtime/tracing.js';
@@ -25,7 +25,7 @@ async function buildHandler(): Promise<ApiHandler> {
   try {
     const config = loadConfig(process.env);
     const tracing = await loadTracing(config, API_SERVICE_NAME);
-    const { directory, identifiers } = createConnector(config, {
+    const { directory, identifiers } = createApiConnector(config, {
       logger,
       tracing,
       tokenMetrics: createTokenMetrics(config, API_SERVICE_NAME),

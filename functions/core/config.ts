@@ -49,6 +49,14 @@ export interface Config {
   readonly tracing: boolean;
   /** CONTACT_CACHE_TTL_SECONDS, CONTACT_CACHE_NOT_FOUND_TTL_SECONDS, CONTACT_CACHE_MAX_ENTRIES. */
   readonly contactCache: CachePolicy;
+  /** RATE_BUDGET_TABLE: the shared budget's DynamoDB table; null keeps the static share. */
+  readonly rateBudgetTable: string | null;
+  /** RATE_BUDGET_TIMEOUT_MS: timeout of one request to the budget table. */
+  readonly rateBudgetTimeoutMs: number;
+  /** RATE_BUDGET_CLOCK_SKEW_MS: the most two containers' clocks may differ. */
+  readonly rateBudgetClockSkewMs: number;
+  /** RATE_BUDGET_BATCH_MIN_SHARE: what an SQS container with rows waiting gets at least. */
+  readonly rateBudgetBatchMinShare: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +101,10 @@ export function loadConfig(env: Env): Config {
       notFoundTtlMs: values.contactCacheNotFoundTtlSeconds * 1000,
       maxEntries: values.contactCacheMaxEntries,
     },
+    rateBudgetTable: values.rateBudgetTable,
+    rateBudgetTimeoutMs: values.rateBudgetTimeoutMs,
+    rateBudgetClockSkewMs: values.rateBudgetClockSkewMs,
+    rateBudgetBatchMinShare: values.rateBudgetBatchMinShare,
   };
 }
 
@@ -132,6 +144,8 @@ export interface LocalRunSettings {
   readonly respondioToken: string | null;
   /** LOCAL_SQS_PORT */
   readonly localSqsPort: number;
+  /** LOCAL_RATE_BUDGET: run the local budget table (shared) or not (static). */
+  readonly localRateBudget: 'shared' | 'static';
 }
 
 export function loadLocalRunSettings(env: Env): LocalRunSettings {
@@ -144,8 +158,8 @@ export function loadLocalRunSettings(env: Env): LocalRunSettings {
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const { port, host, respondioToken, localSqsPort } = values;
-  return { port, host, respondioToken, localSqsPort };
+  const { port, host, respondioToken, localSqsPort, localRateBudget } = values;
+  return { port, host, respondioToken, localSqsPort, localRateBudget };
 }
 
 /**
@@ -160,6 +174,16 @@ export function containerRateLimit(
 ): number {
   const rate = config.rateLimitRps * config.rateLimitShare;
   return rate >= 1 ? Math.floor(rate + 1e-9) : rate;
+}
+
+/**
+ * The most requests per second one container may reach: with the shared budget (a budget table)
+ * the whole budget, otherwise its static share. The SQS function sizes its rows in flight by it.
+ */
+export function containerCeilingRps(
+  config: Pick<Config, 'rateLimitRps' | 'rateLimitShare' | 'rateBudgetTable'>,
+): number {
+  return config.rateBudgetTable === null ? containerRateLimit(config) : config.rateLimitRps;
 }
 
 /** The most requests one container at `rate` can start within any one-second window. */

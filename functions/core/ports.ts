@@ -219,6 +219,96 @@ export interface RateLimiter {
   observe(remaining: number | null, limit: number | null, sentAt?: number): void;
 }
 
+/** Which function a container serves, as the shared budget sees it: API lookups go first. */
+export type BudgetLane = 'api' | 'batch';
+
+/**
+ * A claim for request slots of the organisation's budget (core/budget-plan.ts says how they are
+ * sized). Slots are absolute epoch ms on the shared timeline, `intervalMs` apart.
+ */
+export interface SlotClaim {
+  /** The claimer's clock, epoch ms. */
+  readonly now: number;
+  /** Slots wanted (at least 1), consecutive. */
+  readonly slots: number;
+  readonly intervalMs: number;
+  /** Refuse the claim when the first free slot is later than this (epoch ms). */
+  readonly latestStartAt: number;
+  /**
+   * Start afresh at `now` only when the next free slot is at least this long past (a container
+   * whose clock is behind may still be about to claim it); in between, the claim is refused.
+   */
+  readonly idleGraceMs: number;
+  /** The next free slot is known to be at or after `now` (so the dispenser is not idle). */
+  readonly knownBusy: boolean;
+  /** The dispenser was idle at this container's last claim: try that case first. */
+  readonly idleFirst: boolean;
+}
+
+/** Requests one call made to the coordinator (writes and reads are priced differently). */
+export interface CoordinatorRequests {
+  readonly writes: number;
+  readonly reads: number;
+}
+
+export type SlotAnswer =
+  | (CoordinatorRequests & {
+      readonly kind: 'granted';
+      /** The first granted slot; the others follow `intervalMs` apart. */
+      readonly firstSlotAt: number;
+      readonly slots: number;
+      /** The next free slot after this grant. */
+      readonly next: number;
+    })
+  | (CoordinatorRequests & {
+      readonly kind: 'refused';
+      /** The next free slot, when known: beyond `latestStartAt`. */
+      readonly next: number | null;
+    })
+  | (CoordinatorRequests & { readonly kind: 'unreachable'; readonly reason: string });
+
+export type ResumeAnswer =
+  | (CoordinatorRequests & {
+      readonly kind: 'resume';
+      /** Coordinated starts resume at this epoch ms (no slot is granted before it). */
+      readonly resumeAt: number;
+      /** True when this call set it; false when another container's announcement stands. */
+      readonly announced: boolean;
+    })
+  | (CoordinatorRequests & { readonly kind: 'unreachable'; readonly reason: string });
+
+/** The organisation budget's coordinator: one next-free-slot shared by every container. */
+export interface SlotDispenser {
+  /** Never throws: an error or a timeout is `unreachable`. */
+  claim(claim: SlotClaim): Promise<SlotAnswer>;
+  /**
+   * After running on the fallback: asks every container to resume coordinated starts at
+   * `resumeAt` (or learns the resume time another container already announced). Never throws.
+   */
+  announceResume(now: number, resumeAt: number): Promise<ResumeAnswer>;
+}
+
+/** What the shared budget reports, for metrics. */
+export interface BudgetObserver {
+  /** A request was allowed to start after waiting `waitMs`. */
+  onStart?(event: {
+    readonly lane: BudgetLane;
+    readonly waitMs: number;
+    readonly coordinated: boolean;
+  }): void;
+  /** One call to the coordinator (a claim or a resume announcement) and what it cost. */
+  onCoordinatorCall?(
+    event: CoordinatorRequests & {
+      readonly outcome: SlotAnswer['kind'] | 'resume';
+      readonly latencyMs: number;
+    },
+  ): void;
+  /** Granted slots given up (started too late, e.g. after a pause or a frozen container). */
+  onForfeit?(slots: number): void;
+  /** The container switched to (`fallback`) or back from (`coordinated`) the static share. */
+  onModeChange?(mode: 'coordinated' | 'fallback'): void;
+}
+
 /** One request to respond.io, as the directory reports it. */
 export interface DirectoryAttemptEvent {
   /** 1 for the first request of a lookup. */

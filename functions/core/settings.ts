@@ -205,9 +205,54 @@ export const SETTINGS = {
     readBy: 'functions',
     read: number(MIN_RATE_LIMIT_SHARE, 1),
     default: 1,
-    doc: "The fraction of that budget one container may use; the container's rate, RPS × SHARE, is rounded down to a whole number when at least 1.",
+    doc: "The container's static share of that budget: what it uses without a budget table, or on the fallback when the table cannot be reached. Its rate, RPS × SHARE, is rounded down to a whole number when at least 1.",
     stackSets:
-      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the rate budget split](#the-rate-budget-split))',
+      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the static split](#the-static-split-the-fallback))',
+  }),
+  rateBudget: setting<'shared' | 'static'>({
+    context: 'rateBudget',
+    readBy: 'stack',
+    read: oneOf(['shared', 'static']),
+    default: 'shared',
+    doc: '`shared`: one budget for every container of both functions, coordinated through a DynamoDB table (see [the shared budget](#the-shared-budget)). `static`: no table; each container keeps its static share of the split below.',
+  }),
+  rateBudgetTable: setting<string | null>({
+    env: 'RATE_BUDGET_TABLE',
+    readBy: 'functions',
+    read: text(),
+    default: null,
+    defaultText: 'unset (the static share)',
+    doc: 'DynamoDB table holding the shared budget (see [the shared budget](#the-shared-budget)). Unset: each container keeps its static share, `RESPONDIO_RATE_LIMIT_SHARE`.',
+    stackSets: 'to its budget table (not set with `rateBudget=static`)',
+  }),
+  rateBudgetTimeoutMs: setting({
+    env: 'RATE_BUDGET_TIMEOUT_MS',
+    context: 'rateBudgetTimeoutMs',
+    readBy: 'functions',
+    read: integer(10, 5000),
+    default: 100,
+    doc: 'Timeout of one request to the budget table, ms (the first request of a container, which opens the connection, may take 1 s). No SDK retries: a container that cannot reach the table falls back to its static share.',
+  }),
+  rateBudgetClockSkewMs: setting({
+    env: 'RATE_BUDGET_CLOCK_SKEW_MS',
+    context: 'rateBudgetClockSkewMs',
+    readBy: 'functions',
+    read: integer(0, 1000),
+    default: 20,
+    doc: "The most any two containers' clocks may differ, ms. The shared budget spaces its slots so that even then no second sees more than the budget; each ms costs 0.1% of the budget.",
+  }),
+  rateBudgetBatchMinShare: setting({
+    env: 'RATE_BUDGET_BATCH_MIN_SHARE',
+    context: 'rateBudgetBatchMinShare',
+    readBy: 'functions',
+    read: numberWhere(
+      number(0, 1),
+      (value) => value >= 0.01 && value <= 0.5,
+      (name) => `${name} must be from 0.01 to 0.5`,
+      'number 0.01–0.5',
+    ),
+    default: 0.1,
+    doc: 'The share of the shared budget an SQS container with rows waiting gets at least, however many API lookups want it (API lookups otherwise go first).',
   }),
   apiBudgetShare: setting({
     context: 'apiBudgetShare',
@@ -219,21 +264,21 @@ export const SETTINGS = {
       'number above 0 and below 1',
     ),
     default: 0.2,
-    doc: 'Fraction of the budget for the API function; the SQS function gets the rest.',
+    doc: 'Fraction of the budget for the API function in the static split (the fallback of the shared budget, or the whole rule with `rateBudget=static`); the SQS function gets the rest.',
   }),
   apiConcurrency: setting({
     context: 'apiConcurrency',
     readBy: 'stack',
     read: integer(1, 1000),
     default: 1,
-    doc: 'Reserved concurrency of the API function (its share is split across this many). Every container counts toward the one-second check (see the rate budget split).',
+    doc: 'Reserved concurrency of the API function: at most this many lookups at once (see [sizing it](#sizing-apiconcurrency)); its static share is split across this many. Every container counts toward the one-second check (see the static split).',
   }),
   maxConcurrency: setting({
     context: 'maxConcurrency',
     readBy: 'stack',
     read: integer(2, 1000),
     default: 2,
-    doc: 'Maximum concurrency of the SQS event source mapping. Every container counts toward the one-second check (see the rate budget split).',
+    doc: 'Maximum concurrency of the SQS event source mapping. Every container counts toward the one-second check (see the static split).',
   }),
 
   // --- The queues and the SQS event source ---
@@ -320,7 +365,7 @@ export const SETTINGS = {
     read: text(),
     default: null,
     defaultText: `\`${API_SERVICE_NAME}\` (API), \`${SQS_SERVICE_NAME}\` (SQS)`,
-    doc: "The `service` of every log line and of the SQS function's metrics.",
+    doc: 'The `service` of every log line and metric.',
     stackSets: "to the function's own name (the default)",
   }),
   metricsNamespace: setting({
@@ -333,7 +378,7 @@ export const SETTINGS = {
       'CloudWatch namespace',
     ),
     default: 'RespondioConnector',
-    doc: "CloudWatch namespace of the functions' metrics (the SQS function's batch metrics, both functions' `StaleToken`).",
+    doc: "CloudWatch namespace of both functions' metrics (the SQS function's batch metrics, the budget's and the token's metrics of both).",
   }),
   tracing: setting({
     env: 'POWERTOOLS_TRACE_ENABLED',
@@ -403,8 +448,9 @@ export const SETTINGS = {
     readBy: 'stack',
     read: number(0.1, 10_000),
     default: null,
-    defaultText: 'apiConcurrency × API container rate',
-    doc: 'API stage steady-state throttle, requests/s (callers beyond it get 429). The default is what the API containers can send together: apiConcurrency × (respondioRateLimitRps × apiBudgetShare / apiConcurrency, rounded down to a whole number when ≥ 1).',
+    defaultText:
+      'respondioRateLimitRps (shared budget); apiConcurrency × API container rate (static)',
+    doc: 'API stage steady-state throttle, requests/s (callers beyond it get 429). The default is what the API containers can send together: with the shared budget the whole budget; with `rateBudget=static`, apiConcurrency × (respondioRateLimitRps × apiBudgetShare / apiConcurrency, rounded down to a whole number when ≥ 1).',
   }),
   apiThrottleBurstLimit: setting<number | null>({
     context: 'apiThrottleBurstLimit',
@@ -444,6 +490,13 @@ export const SETTINGS = {
     read: port(),
     default: 9324,
     doc: 'Port of the local SQS that `npm start` runs and `npm run batch` uses.',
+  }),
+  localRateBudget: setting<'shared' | 'static'>({
+    env: 'LOCAL_RATE_BUDGET',
+    readBy: 'local',
+    read: oneOf(['shared', 'static']),
+    default: 'shared',
+    doc: '`shared`: `npm start` runs a local DynamoDB (dynalite, in memory) with the budget table, and both functions share one budget through it, as deployed. `static`: no table; each container keeps its static share.',
   }),
 } satisfies SettingTable;
 

@@ -5,21 +5,33 @@
  * tracing (runtime/tracing.ts), the directory's lookups and the Secrets Manager calls are traced.
  * Last, the shared lookups (runtime/shared-lookups.ts) wrap the directory: single flight and the
  * optional contact cache.
+ *
+ * The rate limiter: with RATE_BUDGET_TABLE, the shared organisation budget (core/shared-limiter
+ * drawing slots from the DynamoDB dispenser, in the lane of the function it serves), with the
+ * container's static share as its fallback; without it, the static share alone.
  */
 
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { sleep } from '../adapters/clock.js';
+import { createDynamoDbSlotDispenser } from '../adapters/dynamodb-slot-dispenser.js';
 import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
+import { budgetPlan } from '../core/budget-plan.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
 import type { IdentifierParser } from '../core/identifier.js';
 import type {
+  BudgetLane,
+  BudgetObserver,
   ContactDirectory,
   DirectoryObserver,
   Logger,
+  RateLimiter,
   TokenObserver,
   TokenSource,
 } from '../core/ports.js';
+import { createSharedLimiter } from '../core/shared-limiter.js';
 import { createIdentifiers } from './identifiers.js';
 import { withSharedLookups } from './shared-lookups.js';
 import { createTokenObserver } from './token-observer.js';
@@ -28,6 +40,7 @@ import type { Tracing } from './tracing.js';
 export interface Connector {
   readonly directory: ContactDirectory;
   readonly identifiers: IdentifierParser;
+  readonly limiter: RateLimiter;
 }
 
 export interface ConnectorOverrides {
@@ -45,6 +58,50 @@ export interface ConnectorOverrides {
    * false leaves the directory as it was before them (the benchmark's baseline).
    */
   readonly shareLookups?: boolean;
+  /** Which function this container serves (for the shared budget). Default 'api'. */
+  readonly lane?: BudgetLane;
+  /** Watches the shared budget (metrics). */
+  readonly budgetObserver?: BudgetObserver;
+  /** Default: a DynamoDB client with the SDK's defaults, built on first use. */
+  readonly dynamodb?: DynamoDBClient;
+  /** The shared budget's clock, epoch ms (benchmarks give containers skewed clocks). Default Date.now. */
+  readonly budgetClock?: () => number;
+  /** Replaces the rate limiter altogether (benchmarks measure another design with it). */
+  readonly limiter?: RateLimiter;
+}
+
+/** The container's rate limiter: the shared budget when a table is configured, else the static share. */
+export function createContainerLimiter(
+  config: Config,
+  overrides: Pick<
+    ConnectorOverrides,
+    'lane' | 'budgetObserver' | 'dynamodb' | 'budgetClock' | 'logger'
+  > = {},
+): RateLimiter {
+  const staticRps = containerRateLimit(config);
+  const now = overrides.budgetClock ?? Date.now;
+  const fallback = createRateLimiter({ requestsPerSecond: staticRps, now });
+  if (config.rateBudgetTable === null) return fallback;
+  return createSharedLimiter({
+    dispenser: createDynamoDbSlotDispenser({
+      tableName: config.rateBudgetTable,
+      timeoutMs: config.rateBudgetTimeoutMs,
+      ...(overrides.dynamodb ? { client: overrides.dynamodb } : {}),
+    }),
+    fallback,
+    fallbackRps: staticRps,
+    plan: budgetPlan({
+      rps: config.rateLimitRps,
+      clockSkewMs: config.rateBudgetClockSkewMs,
+      coordinatorTimeoutMs: config.rateBudgetTimeoutMs,
+      batchMinShare: config.rateBudgetBatchMinShare,
+    }),
+    lane: overrides.lane ?? 'api',
+    now,
+    sleep,
+    ...(overrides.logger ? { logger: overrides.logger } : {}),
+    ...(overrides.budgetObserver ? { observer: overrides.budgetObserver } : {}),
+  });
 }
 
 export function createConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
@@ -69,7 +126,7 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
           : {}),
       });
     })();
-  const limiter = createRateLimiter({ requestsPerSecond: containerRateLimit(config) });
+  const limiter = overrides.limiter ?? createContainerLimiter(config, overrides);
   const directory = createRespondioDirectory({
     baseUrl: config.baseUrl,
     tokens,
@@ -87,5 +144,5 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     overrides.shareLookups === false
       ? directory
       : withSharedLookups(directory, config, overrides.logger ? { logger: overrides.logger } : {});
-  return { directory: lookups, identifiers: createIdentifiers(config) };
+  return { directory: lookups, identifiers: createIdentifiers(config), limiter };
 }

@@ -8,7 +8,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   type Config,
   ConfigError,
-  containerRateLimit,
+  containerCeilingRps,
   loadConfig,
   loadLogSettings,
 } from '../core/config.js';
@@ -23,7 +23,8 @@ export const FLUSH_RESERVE_MS = 2000;
 
 /**
  * Rows in flight at once: enough to keep the rate budget busy while requests wait for
- * respond.io (two seconds' worth of requests), at least 2.
+ * respond.io (two seconds' worth of requests at the most the container may reach: the whole
+ * budget when it is shared, its static share otherwise), at least 2.
  */
 export function maxInFlightFor(requestsPerSecond: number): number {
   return Math.max(2, Math.ceil(requestsPerSecond * 2));
@@ -40,7 +41,7 @@ export function createSqsFunction(
     ...createSqsAdapters(config, overrides),
     errorBehavior: config.errorBehavior,
     maxReceiveCount: config.maxReceiveCount,
-    maxInFlight: maxInFlightFor(containerRateLimit(config)),
+    maxInFlight: maxInFlightFor(containerCeilingRps(config)),
     rowBudgetMs: config.requestTimeoutMs,
     flushReserveMs: FLUSH_RESERVE_MS,
   });

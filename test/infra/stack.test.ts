@@ -66,6 +66,15 @@ const isXrayUpload = (statement: Statement) =>
   statement.Effect === XRAY_UPLOAD.Effect &&
   statement.Resource === XRAY_UPLOAD.Resource &&
   JSON.stringify(asList(statement.Action)) === JSON.stringify(XRAY_UPLOAD.Action);
+/** The budget table's ARN as the template references it. */
+function budgetTableArn(synthesized: Synthesized) {
+  return {
+    'Fn::GetAtt': [
+      logicalId(synthesized, synthesized.stack.rateBudgetTable?.table as never),
+      'Arn',
+    ],
+  };
+}
 
 function policyOfRole(synthesized: Synthesized, role: object): Statement[] {
   const roleId = logicalId(synthesized, role as never);
@@ -113,7 +122,7 @@ describe('ConnectorStack with the default configuration', () => {
     };
     // Assess
     expect(stage.Properties.DefaultRouteSettings).toEqual({
-      ThrottlingRateLimit: 1, // apiConcurrency 1 × (5 requests/s × apiBudgetShare 0.2 / 1)
+      ThrottlingRateLimit: 5, // the shared budget: the API may use all of respondioRateLimitRps
       ThrottlingBurstLimit: 1, // apiConcurrency
     });
     expect(JSON.parse(access.Format)).toEqual(ACCESS_LOG_FIELDS);
@@ -166,6 +175,11 @@ describe('ConnectorStack with the default configuration', () => {
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         Resource: secretRef,
       },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        Resource: budgetTableArn(synthesized),
+      },
     ]);
   });
 
@@ -200,7 +214,12 @@ describe('ConnectorStack with the default configuration', () => {
       'secretsmanager:GetSecretValue',
     ]);
     expect(statements.filter(isXrayUpload)).toHaveLength(1);
-    expect(statements).toHaveLength(6); // logs, X-Ray, secret, results, dead letters, input
+    expect(byResource(budgetTableArn(synthesized))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // logs, X-Ray, secret, results, dead letters, input, budget table
+    expect(statements).toHaveLength(7);
   });
 
   it('encrypts every queue and denies every request that is not TLS', () => {
@@ -263,6 +282,13 @@ describe('ConnectorStack with the default configuration', () => {
     // Assess
     const shared = {
       RESPONDIO_TOKEN_SECRET_ID: stack.resolve(stack.tokenSecret.secretArn),
+      // Both functions publish metrics (the shared budget's, StaleToken; the SQS function also its
+      // batch metrics) and draw from one budget table.
+      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
+      RATE_BUDGET_TABLE: { Ref: logicalId(synthesized, stack.rateBudgetTable?.table as never) },
+      RATE_BUDGET_TIMEOUT_MS: '100',
+      RATE_BUDGET_CLOCK_SKEW_MS: '20',
+      RATE_BUDGET_BATCH_MIN_SHARE: '0.1',
       RESPONDIO_BASE_URL: 'https://api.respond.io/v2',
       ERROR_BEHAVIOR: 'FailAndReturnResponse',
       RESPONDIO_RATE_LIMIT_RPS: '5',
@@ -275,8 +301,6 @@ describe('ConnectorStack with the default configuration', () => {
       CONTACT_CACHE_NOT_FOUND_TTL_SECONDS: '0',
       CONTACT_CACHE_MAX_ENTRIES: '10000',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      // Both functions publish the StaleToken metric; the SQS function also its batch metrics.
-      POWERTOOLS_METRICS_NAMESPACE: 'RespondioConnector',
       POWERTOOLS_TRACE_ENABLED: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     };
@@ -381,7 +405,7 @@ describe('ConnectorStack with the default configuration', () => {
     expect(JSON.stringify(synthesized.outputs.ApiUrl?.Value)).toContain('.execute-api.');
   });
 
-  it('alarms on dead letters, oldest input age, and each function’s errors and throttles', () => {
+  it('alarms on dead letters, oldest input age, each function’s errors and throttles, and fallbacks', () => {
     // Act
     const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(
       ([, alarm]) => alarm.Properties,
@@ -398,6 +422,8 @@ describe('ConnectorStack with the default configuration', () => {
         'AWS/Lambda/Errors > 0',
         'AWS/Lambda/Throttles > 0',
         'AWS/Lambda/Throttles > 0',
+        'RespondioConnector/BudgetFallbackStarts > 0',
+        'RespondioConnector/BudgetFallbackStarts > 0',
       ].sort(),
     );
     for (const alarm of alarms) {
@@ -415,6 +441,103 @@ describe('ConnectorStack with the default configuration', () => {
         },
       ],
     });
+  });
+});
+
+describe('ConnectorStack’s shared budget', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize();
+  });
+
+  it('creates one on-demand table with only a partition key and a TTL, destroyed with the stack', () => {
+    // Act
+    const tables = resourcesOfType(synthesized, 'AWS::DynamoDB::Table');
+    const [[tableId, table]] = tables as [[string, Resource]];
+    // Assess
+    expect(tables).toHaveLength(1);
+    expect(table.Properties).toEqual({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    // Encryption at rest is DynamoDB's default (no SSESpecification to weaken it).
+    expect(synthesized.template.toJSON().Resources[tableId]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+  });
+
+  it('lets each function update and read that one table, nothing more', () => {
+    for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
+      // Act
+      const onTable = policyOfRole(synthesized, fn.role).filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith('dynamodb:')),
+      );
+      // Assess
+      expect(onTable).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+          Resource: budgetTableArn(synthesized),
+        },
+      ]);
+      expect(functionEnvironment(synthesized, fn).RATE_BUDGET_TABLE).toEqual({
+        Ref: logicalId(synthesized, synthesized.stack.rateBudgetTable?.table as never),
+      });
+    }
+  });
+
+  it('alarms when containers of either function start requests on the fallback', () => {
+    // Act
+    const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties)
+      .filter((alarm) => alarm.MetricName === 'BudgetFallbackStarts');
+    // Assess
+    expect(alarms.map((alarm) => alarm.Dimensions)).toEqual([
+      [{ Name: 'service', Value: API_SERVICE_NAME }],
+      [{ Name: 'service', Value: SQS_SERVICE_NAME }],
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        Namespace: 'RespondioConnector',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('is turned off with rateBudget=static: no table, no grant, no variable, no fallback alarm', () => {
+    // Act
+    const off = synthesize({ rateBudget: 'static' });
+    // Assess
+    expect(resourcesOfType(off, 'AWS::DynamoDB::Table')).toEqual([]);
+    expect(off.stack.rateBudgetTable).toBeNull();
+    for (const fn of [off.stack.apiFunction, off.stack.sqsFunction]) {
+      expect(functionEnvironment(off, fn).RATE_BUDGET_TABLE).toBeUndefined();
+      const actions = policyOfRole(off, fn.role).flatMap((statement) => asList(statement.Action));
+      expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+    }
+    const metrics = resourcesOfType(off, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => alarm.Properties.MetricName,
+    );
+    expect(metrics).not.toContain('BudgetFallbackStarts');
+    const [[, stage]] = resourcesOfType(off, 'AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    expect(stage.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 1, // the API's static part: 5 × 0.2
+      ThrottlingBurstLimit: 1,
+    });
+  });
+
+  it('keeps the one-second check of the static split, now the fallback every container keeps', () => {
+    // Act + Assess: two API containers at 0.5 requests/s each can still start one each.
+    expect(() => readConnectorConfig((key) => ({ apiConcurrency: 2 })[key])).toThrow(
+      /could start more requests in one second than the respond.io budget/,
+    );
   });
 });
 
@@ -524,7 +647,7 @@ describe('ConnectorStack settings from context', () => {
     const synthesized = synthesize({ alarmTopicArn: TOPIC_ARN });
     // Assess
     const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(8);
     synthesized.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [TOPIC_ARN],
       OKActions: [TOPIC_ARN],
@@ -630,6 +753,7 @@ describe('ConnectorStack settings from context', () => {
       maxAttempts: 2,
     });
     expect(loadConfig(text(api))).toMatchObject({
+      metricsNamespace: 'Team/Connector',
       logLevel: 'DEBUG',
       serviceName: API_SERVICE_NAME,
     });
@@ -721,8 +845,14 @@ describe('readConnectorConfig', () => {
       apiBudgetShare: 0.2,
       apiConcurrency: 1,
       maxConcurrency: 2,
-      apiThrottleRateLimit: 1,
+      rateBudget: 'shared',
+      apiThrottleRateLimit: 5, // the whole budget: the API draws from the shared one
       apiThrottleBurstLimit: 1,
+    });
+    // With the static split alone, the stage lets through the API's part of it.
+    expect(readConnectorConfig((key) => ({ rateBudget: 'static' })[key])).toMatchObject({
+      rateBudget: 'static',
+      apiThrottleRateLimit: 1, // apiConcurrency 1 × (5 requests/s × apiBudgetShare 0.2 / 1)
     });
     expect(budget).toEqual({
       apiContainerShare: 0.2,
@@ -745,8 +875,19 @@ describe('readConnectorConfig', () => {
     expect(budget).toMatchObject({ apiContainerRps: 2, sqsContainerRps: 11 });
     expect(budget.worstCaseInAnySecond).toBe(1 * 2 + 4 * 11);
     expect(budget.worstCaseRps).toBe(46);
-    // The stage lets through what the API container can send, not the unrounded 2.5.
-    expect(config.apiThrottleRateLimit).toBe(2);
+    // The shared budget lets the API through up to the whole budget...
+    expect(config.apiThrottleRateLimit).toBe(50);
+    // ...the static split what the API container can send, not the unrounded 2.5.
+    const staticSplit = readConnectorConfig(
+      (key) =>
+        ({
+          respondioRateLimitRps: '50',
+          maxConcurrency: '4',
+          apiBudgetShare: '0.05',
+          rateBudget: 'static',
+        })[key],
+    );
+    expect(staticSplit.apiThrottleRateLimit).toBe(2);
   });
 
   it('accepts a split exactly when all containers together stay within the budget in any second', () => {

@@ -9,9 +9,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BUDGET_ITEM_KEY } from '../../functions/core/budget-table.js';
 import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
 import { runBatch } from '../../local/batch.js';
+import { LOCAL_BUDGET_TABLE, localDynamoDbClient } from '../../local/dynamodb-stand-in.js';
 import { DEMO_TOKEN, startSimulator } from '../../local/simulator/server.js';
 import { type LocalRun, startLocal } from '../../local/start.js';
 import { captureOutput } from '../support/api.js';
@@ -112,6 +115,33 @@ describe('startLocal (in process)', () => {
     expect(results[0]).toMatchObject({ Identifier: 'id:1', StatusCode: 200, ID: 1 });
     expect(results.some((row) => row.StatusCode === 404)).toBe(true);
     expect(printed.join('\n')).toMatch(/found\s+\d+/);
+  });
+
+  it('lets both functions draw from one shared budget on the local DynamoDB', async () => {
+    // Prepare
+    if (run.budgetTable === null) throw new Error('the local budget table did not start');
+    const client = localDynamoDbClient(run.budgetTable.endpoint);
+    const read = async () => {
+      const answer = await client.send(
+        new GetItemCommand({
+          TableName: run.budgetTable?.table,
+          Key: { pk: { S: BUDGET_ITEM_KEY } },
+          ConsistentRead: true,
+        }),
+      );
+      return Number(answer.Item?.nxt?.N ?? Number.NaN);
+    };
+    // Act
+    const before = Date.now();
+    const response = await fetch(`${run.url}/contacts/id:3`);
+    await response.text();
+    const next = await read();
+    client.destroy();
+    // Assess: the lookup took a slot of the shared budget, 210 ms long at the default 5/s.
+    expect(response.status).toBe(200);
+    expect(run.budgetTable.table).toBe(LOCAL_BUDGET_TABLE);
+    expect(next).toBeGreaterThan(before);
+    expect(process.env.RATE_BUDGET_TABLE).toBe(LOCAL_BUDGET_TABLE);
   });
 
   it('logs one JSON line per request with the response correlation id, never the token', async () => {

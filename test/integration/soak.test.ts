@@ -119,6 +119,25 @@ describe('the short soak with faults (FailAndReturnResponse)', () => {
     expect(faults.duplicateDeliveries).toBeGreaterThan(0);
     expect(result.duplicatesSeen).toBeGreaterThan(0);
   }, 60_000);
+
+  it('rides out the budget table’s faults: throttling, errors, slow answers and an outage', async () => {
+    // Act
+    const { faults, ...result } = await soak();
+    // Assess: each fault kind was served by the faulty front in front of dynalite...
+    expect(faults.coordinator.throttled).toBeGreaterThan(0);
+    expect(faults.coordinator.errors).toBeGreaterThan(0);
+    expect(faults.coordinator.slow).toBeGreaterThan(0);
+    expect(faults.coordinator.duringOutage).toBeGreaterThan(0);
+    expect(faults.budget.unreachableCalls).toBeGreaterThan(0);
+    // ...the outage put the containers on their static shares, and they came back by themselves...
+    expect(faults.budget.fallbacks).toBeGreaterThanOrEqual(1);
+    expect(faults.budget.fallbackStarts).toBeGreaterThan(0);
+    expect(faults.budget.recoveries).toBe(faults.budget.fallbacks);
+    // ...without a row lost or a second over the limit.
+    expect(result.lost).toBe(0);
+    expect(result.maxInAnySecond).toBeLessThanOrEqual(result.settings.limitRps);
+    expect(faults.budget.requestsPerRequest).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe('soak settings', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   ConfigError,
+  containerCeilingRps,
   containerRateLimit,
   DEFAULT_BASE_URL,
   loadConfig,
@@ -36,6 +37,10 @@ describe('loadConfig', () => {
       defaultPhoneCountry: null,
       tracing: false, // the stack turns it on; nothing else loads the X-Ray SDK
       contactCache: { ttlMs: 0, notFoundTtlMs: 0, maxEntries: 10_000 }, // the cache is off
+      rateBudgetTable: null,
+      rateBudgetTimeoutMs: 100,
+      rateBudgetClockSkewMs: 20,
+      rateBudgetBatchMinShare: 0.1,
     });
   });
 
@@ -63,12 +68,20 @@ describe('loadConfig', () => {
       CONTACT_CACHE_TTL_SECONDS: '600',
       CONTACT_CACHE_NOT_FOUND_TTL_SECONDS: '30',
       CONTACT_CACHE_MAX_ENTRIES: '500',
+      RATE_BUDGET_TABLE: 'connector-budget',
+      RATE_BUDGET_TIMEOUT_MS: '80',
+      RATE_BUDGET_CLOCK_SKEW_MS: '40',
+      RATE_BUDGET_BATCH_MIN_SHARE: '0.2',
     });
     // Assess
     expect(config).toMatchObject({
       contactCache: { ttlMs: 600_000, notFoundTtlMs: 30_000, maxEntries: 500 },
       tokenStaleMaxMs: 0,
       defaultPhoneCountry: 'SG',
+      rateBudgetTable: 'connector-budget',
+      rateBudgetTimeoutMs: 80,
+      rateBudgetClockSkewMs: 40,
+      rateBudgetBatchMinShare: 0.2,
       baseUrl: 'http://127.0.0.1:4010/v2',
       tokenSecretId: 'prod/respondio',
       tokenCacheTtlMs: 60_000,
@@ -85,6 +98,9 @@ describe('loadConfig', () => {
       tracing: true,
     });
     expect(containerRateLimit(config)).toBe(2);
+    // With a budget table one container may reach the whole budget; without, its share.
+    expect(containerCeilingRps(config)).toBe(10);
+    expect(containerCeilingRps({ ...config, rateBudgetTable: null })).toBe(2);
   });
 
   it('fails at start-up on an unknown error behavior, naming the accepted values', () => {
@@ -224,6 +240,7 @@ describe('loadLocalRunSettings', () => {
       host: '127.0.0.1',
       respondioToken: null,
       localSqsPort: 9324,
+      localRateBudget: 'shared',
     });
     expect(
       loadLocalRunSettings({
@@ -231,8 +248,15 @@ describe('loadLocalRunSettings', () => {
         HOST: ' 0.0.0.0 ',
         RESPONDIO_TOKEN: 'tok',
         LOCAL_SQS_PORT: '9400',
+        LOCAL_RATE_BUDGET: 'static',
       }),
-    ).toEqual({ port: 0, host: '0.0.0.0', respondioToken: 'tok', localSqsPort: 9400 });
+    ).toEqual({
+      port: 0,
+      host: '0.0.0.0',
+      respondioToken: 'tok',
+      localSqsPort: 9400,
+      localRateBudget: 'static',
+    });
   });
 
   it('reports every bad port at once', () => {

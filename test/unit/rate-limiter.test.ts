@@ -4,51 +4,7 @@ import {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_GUARD,
 } from '../../functions/adapters/rate-limiter.js';
-
-/** A manual clock: `sleep` resolves only when `advance` moves time past its end. */
-class FakeClock {
-  time = 1_000_000;
-  private timers: { at: number; resolve: () => void }[] = [];
-
-  readonly now = (): number => this.time;
-
-  readonly sleep = (ms: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      this.timers.push({ at: this.time + ms, resolve });
-    });
-
-  /** Moves time forward by `ms`, firing due timers in order and settling promises after each. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    for (;;) {
-      await settle();
-      this.timers.sort((a, b) => a.at - b.at);
-      const due = this.timers[0];
-      if (due === undefined || due.at > end) break;
-      this.timers.shift();
-      this.time = Math.max(this.time, due.at);
-      due.resolve();
-    }
-    this.time = end;
-    await settle();
-  }
-}
-
-/** Lets every pending promise callback run (one macrotask turn; no time passes on the clock). */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let first = 0;
-  for (let last = 0; last < sorted.length; last += 1) {
-    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= windowMs) first += 1;
-    max = Math.max(max, last - first + 1);
-  }
-  return max;
-}
+import { FakeClock, maxInWindow, settle } from '../support/fake-clock.js';
 
 /** Starts `count` acquires at once and records when each was granted (or -1 when refused). */
 function acquireAll(

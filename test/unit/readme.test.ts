@@ -48,7 +48,13 @@ describe('README', () => {
     const local = declared.filter((entry) => entry.readBy === 'local').map((entry) => entry.env);
     const keys = declared.map((entry) => entry.context).filter((key) => key !== undefined);
     // Assess
-    expect(local).toEqual(['PORT', 'HOST', 'RESPONDIO_TOKEN', 'LOCAL_SQS_PORT']);
+    expect(local).toEqual([
+      'PORT',
+      'HOST',
+      'RESPONDIO_TOKEN',
+      'LOCAL_SQS_PORT',
+      'LOCAL_RATE_BUDGET',
+    ]);
     for (const variable of local) expect(block('environment')).toContain(`| \`${variable}\` |`);
     expect(keys.length).toBeGreaterThanOrEqual(27);
     for (const key of keys) expect(block('context')).toContain(`| \`${key}\` |`);

@@ -1,0 +1,174 @@
+/**
+ * Test support for the shared budget: several containers, each with its own shared limiter,
+ * static fallback limiter and skewed clock, drawing from one in-memory dispenser on one fake
+ * clock. API containers make one lookup at a time; batch containers keep a backlog of rows in
+ * flight. Every start is recorded in true time (plus a seeded arrival jitter), so tests can count
+ * the most starts any sliding second saw, and who waited how long.
+ */
+
+import { createRateLimiter } from '../../functions/adapters/rate-limiter.js';
+import {
+  type BudgetPlan,
+  type BudgetSettings,
+  budgetPlan,
+} from '../../functions/core/budget-plan.js';
+import type { BudgetLane, LogFields, Logger } from '../../functions/core/ports.js';
+import { createSharedLimiter, type SharedLimiter } from '../../functions/core/shared-limiter.js';
+import { seededRandom } from '../../local/seeded-random.js';
+import { FakeClock, maxInWindow } from './fake-clock.js';
+import { MemoryDispenser } from './memory-dispenser.js';
+
+export interface SimulatedContainer {
+  readonly id: string;
+  readonly lane: BudgetLane;
+  /** This container's clock minus the true time, ms. */
+  readonly clockOffsetMs: number;
+  /** The static share's rate (the fallback), requests/s. */
+  readonly staticRps: number;
+  /** API: pause between two lookups (0: back to back). Batch: rows in flight. */
+  readonly pauseMs?: number;
+  readonly inFlight?: number;
+  /** The container exists from/until these true times (ms after the start); churn. */
+  readonly fromMs?: number;
+  readonly untilMs?: number;
+}
+
+export interface SimulationOptions {
+  readonly settings?: Partial<BudgetSettings>;
+  readonly containers: readonly SimulatedContainer[];
+  readonly durationMs: number;
+  /** respond.io's answer time, ms. */
+  readonly requestMs?: number;
+  readonly seed?: number;
+  /** Timer lateness of every container, up to this many ms (seeded). */
+  readonly latenessMs?: number;
+  /** Arrival jitter added to each start before counting, up to this many ms (seeded). */
+  readonly arrivalJitterMs?: number;
+  /** Set up faults on the dispenser before the run. */
+  readonly faults?: (dispenser: MemoryDispenser, startedAt: number) => void;
+  /** A lookup gives up waiting for a slot after this long. */
+  readonly deadlineMs?: number;
+  /** Each clock reading moves time on by this much (a real clock runs between two reads). */
+  readonly clockTickMs?: number;
+}
+
+export interface SimulatedStart {
+  readonly container: string;
+  readonly lane: BudgetLane;
+  /** True time of the start, ms after the run began. */
+  readonly at: number;
+  /** Arrival at respond.io: `at` plus the jitter. */
+  readonly arrival: number;
+  readonly waitMs: number;
+  readonly coordinated: boolean;
+}
+
+export interface SimulationResult {
+  readonly plan: BudgetPlan;
+  readonly starts: readonly SimulatedStart[];
+  readonly refused: number;
+  readonly maxInAnySecond: number;
+  readonly dispenser: MemoryDispenser;
+  readonly warnings: readonly { container: string; message: string; fields: LogFields }[];
+  readonly limiters: ReadonlyMap<string, SharedLimiter>;
+}
+
+export async function simulateBudget(options: SimulationOptions): Promise<SimulationResult> {
+  const clock = new FakeClock(options.clockTickMs ?? 0);
+  const startedAt = clock.now();
+  const plan = budgetPlan({
+    rps: 50,
+    clockSkewMs: 20,
+    coordinatorTimeoutMs: 100,
+    batchMinShare: 0.1,
+    ...options.settings,
+  });
+  const random = seededRandom(options.seed ?? 7);
+  const dispenser = new MemoryDispenser(clock, 1, plan.coordinatorTimeoutMs);
+  options.faults?.(dispenser, startedAt);
+  const requestMs = options.requestMs ?? 100;
+  const endAt = startedAt + options.durationMs;
+  const starts: SimulatedStart[] = [];
+  const warnings: { container: string; message: string; fields: LogFields }[] = [];
+  const limiters = new Map<string, SharedLimiter>();
+  let refused = 0;
+  const lateness = options.latenessMs ?? 0;
+  const jitter = options.arrivalJitterMs ?? 0;
+
+  const runs = options.containers.map(async (container) => {
+    const from = startedAt + (container.fromMs ?? 0);
+    const until = Math.min(endAt, startedAt + (container.untilMs ?? options.durationMs));
+    if (from > clock.now()) await clock.sleep(from - clock.now());
+    const now = () => clock.now() + container.clockOffsetMs;
+    const sleep = (ms: number) => clock.sleep(ms + random() * lateness);
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (message, ...fields) =>
+        warnings.push({ container: container.id, message, fields: Object.assign({}, ...fields) }),
+      error() {},
+    };
+    const limiter = createSharedLimiter({
+      dispenser: dispenser.for(container.id),
+      fallback: createRateLimiter({ requestsPerSecond: container.staticRps, now, sleep }),
+      fallbackRps: container.staticRps,
+      plan,
+      lane: container.lane,
+      now,
+      sleep,
+      logger,
+    });
+    limiters.set(container.id, limiter);
+    const lookup = async () => {
+      const askedAt = clock.now();
+      const deadline = now() + (options.deadlineMs ?? 10_000);
+      const ok = await limiter.acquire(deadline);
+      if (!ok) {
+        refused += 1;
+        return;
+      }
+      const at = clock.now() - startedAt;
+      starts.push({
+        container: container.id,
+        lane: container.lane,
+        at,
+        arrival: at + random() * jitter,
+        waitMs: clock.now() - askedAt,
+        coordinated: limiter.mode() !== 'fallback',
+      });
+      await clock.sleep(requestMs);
+    };
+    const worker = async (pauseMs: number) => {
+      while (clock.now() < until) {
+        await lookup();
+        if (pauseMs > 0) await clock.sleep(pauseMs);
+      }
+    };
+    if (container.lane === 'api') await worker(container.pauseMs ?? 0);
+    else await Promise.all(Array.from({ length: container.inFlight ?? 8 }, () => worker(0)));
+  });
+  const done = Promise.all(runs);
+  await clock.advance(options.durationMs + 20_000);
+  await done;
+  return {
+    plan,
+    starts,
+    refused,
+    maxInAnySecond: maxInWindow(
+      starts.map((start) => start.arrival),
+      1000,
+    ),
+    dispenser,
+    warnings,
+    limiters,
+  };
+}
+
+/** The p-th percentile (nearest rank) of `values`. */
+export function percentileOf(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
+    Number.NaN
+  );
+}
