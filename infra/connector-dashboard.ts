@@ -26,11 +26,18 @@ import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
 
 /**
- * Metrics of the SQS function that say how long lookups waited for the shared rate budget.
- * None is published yet; once one is, name it here and the dashboard graphs it in place of the
- * stand-ins (rows not started for lack of time, batch duration).
+ * How long lookups of the SQS function waited for a slot of the shared rate budget (BudgetWait,
+ * one value per request: functions/adapters/budget-metrics.ts), as the percentiles the dashboard
+ * graphs. Published only with the shared budget (rateBudget=shared, the default).
  */
-export const BUDGET_WAIT_METRICS: readonly { readonly name: string; readonly label: string }[] = [];
+export const BUDGET_WAIT_METRICS: readonly {
+  readonly name: string;
+  readonly statistic: string;
+  readonly label: string;
+}[] = [
+  { name: 'BudgetWait', statistic: 'p50', label: 'wait p50 (ms)' },
+  { name: 'BudgetWait', statistic: 'p99', label: 'wait p99 (ms)' },
+];
 
 export interface ConnectorDashboardProps {
   readonly config: Pick<ConnectorConfig, 'metricsNamespace' | 'oldestMessageAlarmSeconds'>;
@@ -73,7 +80,14 @@ export class ConnectorDashboard extends Construct {
       BUDGET_WAIT_METRICS.length > 0
         ? graph(
             'Time waiting for the rate budget (ms)',
-            BUDGET_WAIT_METRICS.map((metric) => sqsMetric(metric.name, 'p90', metric.label)),
+            BUDGET_WAIT_METRICS.map((metric) =>
+              sqsMetric(metric.name, metric.statistic, metric.label),
+            ),
+            8,
+            [
+              sqsMetric('BudgetFallbackStarts', 'Sum', 'requests started on the fallback'),
+              sqsMetric('BudgetUtilisation', 'Average', 'budget used (%)'),
+            ],
           )
         : graph(
             'Time waiting for the rate budget: no metric yet (stand-ins)',
@@ -128,11 +142,19 @@ export class ConnectorDashboard extends Construct {
           ),
         ],
         [
-          graph('respond.io requests, retries and 429s', [
-            sqsMetric('UpstreamRequests', 'Sum', 'requests'),
-            sqsMetric('UpstreamRetries', 'Sum', 'retried'),
-            sqsMetric('Upstream429', 'Sum', '429'),
-          ]),
+          graph(
+            'respond.io requests, retries and 429s; rows that needed none',
+            [
+              sqsMetric('UpstreamRequests', 'Sum', 'requests'),
+              sqsMetric('UpstreamRetries', 'Sum', 'retried'),
+              sqsMetric('Upstream429', 'Sum', '429'),
+            ],
+            8,
+            [
+              sqsMetric('CacheHits', 'Sum', 'rows from the contact cache'),
+              sqsMetric('CoalescedRows', 'Sum', 'rows sharing a request'),
+            ],
+          ),
           graph(
             'respond.io latency (ms)',
             ['p50', 'p90', 'p99', 'Maximum'].map((statistic) =>

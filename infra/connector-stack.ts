@@ -185,6 +185,7 @@ export class ConnectorStack extends Stack {
         apiFunction: this.apiFunction,
         sqsFunction: this.sqsFunction,
         eventSourceMapping,
+        budgetTable: this.rateBudgetTable?.table ?? null,
       },
       config,
     );

@@ -117,6 +117,18 @@ export const RULE_DECISIONS = {
       'and `xray:PutTelemetryRecords`, which have no resource types in IAM, so `*` is their ' +
       'only resource. `test/infra/stack.test.ts` fails on any other wildcard.',
   },
+  budgetTableRecovery: {
+    pack: 'AwsSolutions',
+    rule: 'AwsSolutions-DDB3',
+    asks: 'point-in-time recovery for DynamoDB tables',
+    on: 'the shared budget table (rateBudget=shared)',
+    decision: 'acknowledged',
+    why:
+      'The table holds one item: the start time of the next free request slot, which is ' +
+      'worthless a second later. Nothing in it can be lost that matters, and a restored item ' +
+      'would only hold a stale slot time. Containers recreate the item on their next claim if it ' +
+      'is gone; point-in-time recovery would add cost and nothing to restore.',
+  },
   tracing: {
     pack: 'Serverless',
     rule: 'Serverless-LambdaTracing',

@@ -26,6 +26,8 @@ export interface RuleTargets {
   readonly apiFunction: { readonly function: IConstruct; readonly role: IConstruct };
   readonly sqsFunction: { readonly function: IConstruct; readonly role: IConstruct };
   readonly eventSourceMapping: IConstruct;
+  /** The shared budget's table; null with rateBudget=static (no table, no finding). */
+  readonly budgetTable: IConstruct | null;
 }
 
 function acknowledge(construct: IConstruct, decision: RuleDecision, reason = decision.why): void {
@@ -44,6 +46,7 @@ export function acknowledgeRuleFindings(targets: RuleTargets, config: ConnectorC
   acknowledge(targets.apiFunction.function, decisions.apiFunctionDeadLetters);
   acknowledge(targets.sqsFunction.function, decisions.sqsFunctionDeadLetters);
   acknowledge(targets.eventSourceMapping, decisions.eventSourceDestination);
+  if (targets.budgetTable !== null) acknowledge(targets.budgetTable, decisions.budgetTableRecovery);
   for (const fn of [targets.apiFunction, targets.sqsFunction]) {
     if (config.tracing) acknowledge(fn.role, decisions.xrayUpload);
     else acknowledge(fn.function, decisions.tracing, 'Turned off by the deployer: tracing=false');

@@ -7,6 +7,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createPowertoolsBatchMetrics } from '../../functions/adapters/cloudwatch-metrics.js';
+import { createBudgetStats } from '../../functions/core/budget-stats.js';
 import { SQS_SERVICE_NAME } from '../../functions/core/settings.js';
 import { BUDGET_WAIT_METRICS } from '../../infra/connector-dashboard.js';
 import { captureOutput } from '../support/api.js';
@@ -77,7 +78,7 @@ describe('the connector dashboard', () => {
       'Alarms',
       'Rows by status code (SQS function)',
       'API answers',
-      'respond.io requests, retries and 429s',
+      'respond.io requests, retries and 429s; rows that needed none',
       'respond.io latency (ms)',
       BUDGET_WAIT_METRICS.length > 0
         ? 'Time waiting for the rate budget (ms)'
@@ -111,12 +112,9 @@ describe('the connector dashboard', () => {
       `SEARCH('{RespondioConnector,service,StatusCode} MetricName="Rows" service="${SQS_SERVICE_NAME}"', 'Sum', 60)`,
     );
     expect(requests.map((row) => row.slice(0, 4))).toEqual(
-      ['UpstreamRequests', 'UpstreamRetries', 'Upstream429'].map((name) => [
-        'RespondioConnector',
-        name,
-        'service',
-        SQS_SERVICE_NAME,
-      ]),
+      ['UpstreamRequests', 'UpstreamRetries', 'Upstream429', 'CacheHits', 'CoalescedRows'].map(
+        (name) => ['RespondioConnector', name, 'service', SQS_SERVICE_NAME],
+      ),
     );
     expect(latency.map((row) => [row[1], (row[4] as { stat: string }).stat])).toEqual([
       ['UpstreamLatency', 'p50'],
@@ -177,7 +175,11 @@ describe('the connector dashboard', () => {
     // Assess: the budget-wait metrics once they exist, the stand-ins until then.
     expect(rows.map((row) => row[1])).toEqual(
       BUDGET_WAIT_METRICS.length > 0
-        ? BUDGET_WAIT_METRICS.map((metric) => metric.name)
+        ? [
+            ...BUDGET_WAIT_METRICS.map((metric) => metric.name),
+            'BudgetFallbackStarts',
+            'BudgetUtilisation',
+          ]
         : ['RowsNotStarted', 'BatchDuration'],
     );
   });
@@ -196,12 +198,15 @@ describe('the connector dashboard', () => {
   });
 
   it('reads only metrics the SQS function publishes', () => {
-    // Prepare: one batch summary through the real metrics adapter.
+    // Prepare: one batch summary through the real metrics adapter, with the shared budget's.
     delete process.env.POWERTOOLS_DEV;
+    const budget = createBudgetStats();
+    budget.observer.onStart?.({ lane: 'batch', waitMs: 12, coordinated: true });
     const output = captureOutput();
     try {
       createPowertoolsBatchMetrics(
         new Metrics({ namespace: 'RespondioConnector', serviceName: SQS_SERVICE_NAME }),
+        { stats: budget, rps: 5 },
       ).publish({
         rows: 1,
         rowsByStatus: { '200': 1 },
@@ -241,6 +246,8 @@ describe('the connector dashboard', () => {
     const custom = dashboardOf(synthesize({ metricsNamespace: 'Team/Connector' })).widgets;
     // Assess
     expect(graphMetrics(custom, 'respond.io requests').map((row) => row[0])).toEqual([
+      'Team/Connector',
+      'Team/Connector',
       'Team/Connector',
       'Team/Connector',
       'Team/Connector',

@@ -164,6 +164,7 @@ describe('AWS rule packs on the synthesized stack', () => {
     // Assess
     expect(acknowledged).toEqual(
       [
+        'AwsSolutions::AwsSolutions-DDB3 at Connector/RateBudget/Table/Resource',
         'AwsSolutions::AwsSolutions-SMG4 at Connector/TokenSecret/Resource',
         'AwsSolutions::AwsSolutions-SQS3 at Connector/ResultsQueue/Resource',
         'Serverless::Serverless-SQSRedrivePolicy at Connector/ResultsQueue/Resource',

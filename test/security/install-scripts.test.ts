@@ -40,13 +40,14 @@ describe('install scripts', () => {
     ).toEqual([]);
   });
 
-  it('approves exactly node, esbuild and @swc/core, and denies @parcel/watcher', () => {
+  it('approves exactly node, esbuild and @swc/core, and denies @parcel/watcher and classic-level', () => {
     // Assess: a change to the policy is a change to this list and to the README's reasons.
     expect(manifest.allowScripts).toEqual({
       node: true,
       esbuild: true,
       '@swc/core': true,
       '@parcel/watcher': false,
+      'classic-level': false,
     });
   });
 
