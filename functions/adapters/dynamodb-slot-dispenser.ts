@@ -86,6 +86,11 @@ function errorReason(error: unknown): string {
   return typeof name === 'string' ? name : 'Error';
 }
 
+/** The budget table's client: the SDK's defaults (AWS_ENDPOINT_URL_DYNAMODB works), one attempt. */
+export function createBudgetTableClient(): DynamoDBClient {
+  return new DynamoDBClient({ maxAttempts: 1 });
+}
+
 export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOptions): SlotDispenser {
   const { tableName, timeoutMs } = options;
   const firstCallTimeoutMs = options.firstCallTimeoutMs ?? Math.max(timeoutMs, 1000);
@@ -95,7 +100,7 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
   let calls = 0;
 
   function dynamo(): DynamoDBClient {
-    client ??= new DynamoDBClient({ maxAttempts: 1 });
+    client ??= createBudgetTableClient();
     return client;
   }
 

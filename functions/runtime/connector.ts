@@ -14,7 +14,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sleep } from '../adapters/clock.js';
-import { createDynamoDbSlotDispenser } from '../adapters/dynamodb-slot-dispenser.js';
+import {
+  createBudgetTableClient,
+  createDynamoDbSlotDispenser,
+} from '../adapters/dynamodb-slot-dispenser.js';
 import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createRespondioDirectory } from '../adapters/respondio/directory.js';
 import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
@@ -75,18 +78,22 @@ export function createContainerLimiter(
   config: Config,
   overrides: Pick<
     ConnectorOverrides,
-    'lane' | 'budgetObserver' | 'dynamodb' | 'budgetClock' | 'logger'
+    'lane' | 'budgetObserver' | 'dynamodb' | 'budgetClock' | 'logger' | 'tracing'
   > = {},
 ): RateLimiter {
   const staticRps = containerRateLimit(config);
   const now = overrides.budgetClock ?? Date.now;
   const fallback = createRateLimiter({ requestsPerSecond: staticRps, now });
   if (config.rateBudgetTable === null) return fallback;
+  // Traced, the budget table's calls are subsegments like the other AWS SDK calls.
+  const dynamodb =
+    overrides.dynamodb ??
+    (overrides.tracing ? overrides.tracing.captureAwsClient(createBudgetTableClient()) : undefined);
   return createSharedLimiter({
     dispenser: createDynamoDbSlotDispenser({
       tableName: config.rateBudgetTable,
       timeoutMs: config.rateBudgetTimeoutMs,
-      ...(overrides.dynamodb ? { client: overrides.dynamodb } : {}),
+      ...(dynamodb ? { client: dynamodb } : {}),
     }),
     fallback,
     fallbackRps: staticRps,

@@ -4,10 +4,11 @@
  * while they look contacts up at the respond.io simulator (real loopback HTTP).
  */
 
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
 import { loadConfig } from '../../functions/core/config.js';
-import type { LogFields } from '../../functions/core/ports.js';
+import { type LogFields, NO_TRACER } from '../../functions/core/ports.js';
 import { createConnector } from '../../functions/runtime/connector.js';
 import { createSqsFunction } from '../../functions/sqs/handler.js';
 import {
@@ -152,6 +153,38 @@ describe('the shared budget, wired from RATE_BUDGET_TABLE', () => {
     expect(warnings).toEqual([
       'Budget coordinator unreachable: requests start at the static share',
     ]);
+  });
+
+  it('hands the budget table’s client to tracing, so its calls are subsegments like the other AWS SDK calls', async () => {
+    // Prepare: a tracing double that records the clients it is given and answers with one
+    // that reaches the local table and counts its calls.
+    const local = localDynamoDbClient(dynamodb.url);
+    clients.push(local);
+    const captured: unknown[] = [];
+    let calls = 0;
+    const tracing = {
+      tracer: NO_TRACER,
+      captureAwsClient<C>(client: C): C {
+        captured.push(client);
+        return {
+          send: (...args: Parameters<typeof local.send>) => {
+            calls += 1;
+            return local.send(...args);
+          },
+        } as unknown as C;
+      },
+    };
+    const config = loadConfig(env(LOCAL_BUDGET_TABLE));
+    const { directory } = createConnector(config, { tokens, logger: logSink([]), tracing });
+    // Act
+    const answer = await directory.getContact(identifierOf('id:4'), {
+      deadlineAt: Date.now() + 5000,
+    });
+    // Assess: one captured client, the budget table's (the token source was given, not built).
+    expect(answer.ok).toBe(true);
+    expect(captured).toHaveLength(1);
+    expect(captured[0]).toBeInstanceOf(DynamoDBClient);
+    expect(calls).toBeGreaterThanOrEqual(1);
   });
 
   it('finds the table through the SDK’s own endpoint variable (AWS_ENDPOINT_URL_DYNAMODB)', async () => {
