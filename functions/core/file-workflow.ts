@@ -46,6 +46,11 @@ export function partsPrefixFor(runId: string): string {
   return `${FILE_PREFIXES.runs}${runId}/parts/`;
 }
 
+/** Where a batch that ran out of time keeps its done rows for its next attempt. */
+export function progressKeyFor(runId: string, firstIndex: number): string {
+  return partKeyFor(`${FILE_PREFIXES.runs}${runId}/progress/`, firstIndex);
+}
+
 /** Width of a part's first index in its key, so that keys sort in input order. */
 const INDEX_DIGITS = 10;
 
@@ -128,6 +133,24 @@ export function fileWorkflowPlan(settings: {
   };
 }
 
+/**
+ * Inside one batch invocation: how many rounds a row with a transient failure gets (each with
+ * the directory's own attempts), and the waits before the second and third.
+ */
+export const ROW_ROUNDS = 3;
+export const ROUND_WAITS_MS: readonly number[] = [1000, 5000];
+
+/** Time kept at the end of a batch invocation to write its part (or its progress). */
+export const PART_WRITE_RESERVE_MS = 3000;
+
+/**
+ * Rows of a batch in flight at once: two seconds' worth of requests at the whole budget (what
+ * the SQS function keeps too), at least 2, so the budget, not the pool, sets the pace.
+ */
+export function rowsInFlight(requestsPerSecond: number): number {
+  return Math.max(2, Math.ceil(requestsPerSecond * 2));
+}
+
 /** The error names the workflow's steps fail with (the Fail state's Error). */
 export const FILE_ERRORS = {
   /** The file cannot be processed (extension, size, rows, header, not UTF-8, not JSON...). */
@@ -136,6 +159,8 @@ export const FILE_ERRORS = {
   incomplete: 'ResultsIncomplete',
   /** A batch failed after its retries (the map failed). */
   batchFailed: 'BatchFailed',
+  /** A batch ran out of time with rows not started: it keeps its done rows and is retried. */
+  batchUnfinished: 'BatchUnfinished',
   /** Rows failed and the error behavior says a failed row fails the run. */
   rowsFailed: 'RowsFailed',
   /** A step of ours failed unexpectedly. */
