@@ -474,9 +474,9 @@ describe('the file workflow’s bucket, trigger and functions', () => {
   it('starts a run for every object created under input/, with the RunRequest, by a role that may start only it', () => {
     // Act
     const [[, rule]] = resourcesOfType(synthesized, 'AWS::Events::Rule') as [[string, Resource]];
-    const [target] = rule.Properties.Targets as Record<string, unknown>[];
+    const [target] = rule.Properties.Targets as [Record<string, unknown>];
     const machineRef = { Ref: logicalId(synthesized, workflow().stateMachine) };
-    const roleId = (target?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const roleId = (target.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     // Assess
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.s3'],
@@ -486,8 +486,8 @@ describe('the file workflow’s bucket, trigger and functions', () => {
         object: { key: [{ prefix: 'input/' }] },
       },
     });
-    expect(target?.Arn).toEqual(machineRef);
-    expect(target?.InputTransformer).toEqual({
+    expect(target.Arn).toEqual(machineRef);
+    expect(target.InputTransformer).toEqual({
       InputPathsMap: {
         'detail-bucket-name': '$.detail.bucket.name',
         'detail-object-key': '$.detail.object.key',
