@@ -15,19 +15,18 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../../functions/core/config.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
 import { runBatch, StackQueuesError } from '../../local/batch.js';
 import { sourceMessageIdOf } from '../../local/batch-collector.js';
-import { type QueuePipeline, startQueuePipeline } from '../../local/queue-pipeline.js';
+import type { QueuePipeline } from '../../local/queue-pipeline.js';
 import { parseJsonLines } from '../../local/rows-io.js';
-import { DEMO_TOKEN, type Simulator, startSimulator } from '../../local/simulator/server.js';
+import { type Simulator, startSimulator } from '../../local/simulator/server.js';
 import { QUEUE_OUTPUTS } from '../../local/stack-queues.js';
 import { synthesize } from '../infra/stack-template.js';
 import {
   type CloudFormationStandIn,
   startCloudFormationStandIn,
 } from '../support/cloudformation-stand-in.js';
+import { startDemoPipeline } from '../support/demo-pipeline.js';
 
 const SAMPLE = new URL('../../local/sample-rows.csv', import.meta.url);
 const STACK = 'RespondioGetContactConnector';
@@ -40,25 +39,7 @@ let dir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ rateLimitRps: 50 });
-  pipeline = await startQueuePipeline({
-    port: 0,
-    failureVisibilityTimeoutSeconds: 0,
-    createHandler: (info) =>
-      createSqsFunction(
-        loadConfig({
-          RESPONDIO_BASE_URL: sim.url,
-          RESPONDIO_RATE_LIMIT_RPS: '50',
-          RESULTS_QUEUE_URL: info.queues.results,
-          DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
-        }),
-        {
-          sqs: info.client,
-          tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
-          metrics: { publish() {} },
-          logger: new Proxy({}, { get: () => () => {} }) as never,
-        },
-      ),
-  });
+  pipeline = await startDemoPipeline(sim);
   cloudFormation = await startCloudFormationStandIn();
   cloudFormation.stacks.set(STACK, {
     ApiUrl: 'https://example.execute-api.us-east-1.amazonaws.com/',

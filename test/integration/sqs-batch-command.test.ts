@@ -3,12 +3,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../../functions/core/config.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
 import { NoPipelineError, runBatch } from '../../local/batch.js';
-import { type QueuePipeline, startQueuePipeline } from '../../local/queue-pipeline.js';
+import type { QueuePipeline } from '../../local/queue-pipeline.js';
 import { parseCsvRows } from '../../local/rows-io.js';
-import { DEMO_TOKEN, type Simulator, startSimulator } from '../../local/simulator/server.js';
+import { type Simulator, startSimulator } from '../../local/simulator/server.js';
+import { startDemoPipeline } from '../support/demo-pipeline.js';
 
 const SAMPLE = new URL('../../local/sample-rows.csv', import.meta.url);
 
@@ -18,25 +17,7 @@ let dir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ rateLimitRps: 50 });
-  pipeline = await startQueuePipeline({
-    port: 0,
-    failureVisibilityTimeoutSeconds: 0,
-    createHandler: (info) =>
-      createSqsFunction(
-        loadConfig({
-          RESPONDIO_BASE_URL: sim.url,
-          RESPONDIO_RATE_LIMIT_RPS: '50',
-          RESULTS_QUEUE_URL: info.queues.results,
-          DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
-        }),
-        {
-          sqs: info.client,
-          tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
-          metrics: { publish() {} },
-          logger: new Proxy({}, { get: () => () => {} }) as never,
-        },
-      ),
-  });
+  pipeline = await startDemoPipeline(sim);
   dir = await mkdtemp(join(tmpdir(), 'sqs-batch-'));
 });
 
@@ -110,26 +91,7 @@ describe('npm run batch', () => {
 
   it('counts the rows answered from the cache or by a shared request, from the messages', async () => {
     // Prepare: a pipeline whose function keeps a contact cache; six rows of one contact.
-    const cached = await startQueuePipeline({
-      port: 0,
-      failureVisibilityTimeoutSeconds: 0,
-      createHandler: (info) =>
-        createSqsFunction(
-          loadConfig({
-            RESPONDIO_BASE_URL: sim.url,
-            RESPONDIO_RATE_LIMIT_RPS: '50',
-            RESULTS_QUEUE_URL: info.queues.results,
-            DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
-            CONTACT_CACHE_TTL_SECONDS: '300',
-          }),
-          {
-            sqs: info.client,
-            tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
-            metrics: { publish() {} },
-            logger: new Proxy({}, { get: () => () => {} }) as never,
-          },
-        ),
-    });
+    const cached = await startDemoPipeline(sim, { CONTACT_CACHE_TTL_SECONDS: '300' });
     const file = join(dir, 'repeats.jsonl');
     await writeFile(
       file,

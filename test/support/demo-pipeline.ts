@@ -1,0 +1,36 @@
+/**
+ * Test support: the local SQS pipeline (fauxqs) in front of the real SQS function, against a
+ * simulator, with the demo token, silent logs and no metrics: what the batch command tests run.
+ */
+
+import { loadConfig } from '../../functions/core/config.js';
+import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { type QueuePipeline, startQueuePipeline } from '../../local/queue-pipeline.js';
+import { DEMO_TOKEN, type Simulator } from '../../local/simulator/server.js';
+
+/** A pipeline whose function calls `sim` at 50 requests/s; `env` adds settings (e.g. a cache). */
+export function startDemoPipeline(
+  sim: Simulator,
+  env: Readonly<Record<string, string>> = {},
+): Promise<QueuePipeline> {
+  return startQueuePipeline({
+    port: 0,
+    failureVisibilityTimeoutSeconds: 0,
+    createHandler: (info) =>
+      createSqsFunction(
+        loadConfig({
+          RESPONDIO_BASE_URL: sim.url,
+          RESPONDIO_RATE_LIMIT_RPS: '50',
+          RESULTS_QUEUE_URL: info.queues.results,
+          DEAD_LETTER_QUEUE_URL: info.queues.deadLetter,
+          ...env,
+        }),
+        {
+          sqs: info.client,
+          tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
+          metrics: { publish() {} },
+          logger: new Proxy({}, { get: () => () => {} }) as never,
+        },
+      ),
+  });
+}
