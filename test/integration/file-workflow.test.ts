@@ -27,6 +27,7 @@ import type { RunOutcome } from '../../local/file-runner.js';
 import { type LocalS3, startLocalS3 } from '../../local/local-s3.js';
 import { parseCsvRows, parseJsonLines, toCsv } from '../../local/rows-io.js';
 import { DEMO_TOKEN, type Simulator, startSimulator } from '../../local/simulator/server.js';
+import { SAMPLE_ROW_OUTCOMES } from '../support/demo-pipeline.js';
 
 const SAMPLE = new URL('../../local/sample-rows.csv', import.meta.url);
 const LIMIT_RPS = 100;
@@ -291,16 +292,9 @@ describe('npm run batch -- --via-files', () => {
     });
     expect(exitStatusOf(summary)).toBe(0);
     const written = parseCsvRows(await readFile(out, 'utf8'));
-    expect(written.map((row) => [row.Identifier, row.CustomerRef, row.StatusCode])).toEqual([
-      ['id:1', 'CUST-001', '200'],
-      ['email:jane.tan@example.com', 'CUST-002', '200'],
-      ['phone:+60121233112', 'CUST-003', '200'],
-      ['id:2', 'CUST-004', '200'],
-      ['id:3', 'CUST-005', '200'],
-      ['id:999999', 'CUST-006', '404'],
-      ['email:nobody@example.com', 'CUST-007', '404'],
-      ['id:1/message', 'CUST-008', '400'],
-    ]);
+    expect(written.map((row) => [row.Identifier, row.CustomerRef, row.StatusCode])).toEqual(
+      SAMPLE_ROW_OUTCOMES,
+    );
     expect(printed.some((line) => /^found\s+5$/.test(line))).toBe(true);
     expect(printed).toContain(`results       ${out}`);
     expect(
