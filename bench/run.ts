@@ -17,6 +17,7 @@ import { apiLatency } from './sections/api-latency.js';
 import { coldStart } from './sections/cold-start.js';
 import { coordinator } from './sections/coordinator.js';
 import { cpuPerRow } from './sections/cpu-per-row.js';
+import { files } from './sections/files.js';
 import { repeats } from './sections/repeats.js';
 import { sharedBudget } from './sections/shared-budget.js';
 import { sqsThroughput } from './sections/sqs-throughput.js';
@@ -36,6 +37,7 @@ const sections: ReadonlyMap<string, BenchSection> = new Map([
   ['api-latency', apiLatency],
   ['cpu-per-row', cpuPerRow],
   ['cold-start', coldStart],
+  ['files', files],
 ]);
 
 function setting(name: string, fallback: number): number {

@@ -1,8 +1,9 @@
 /**
  * The connector's alarms (to the alarm topic when one is configured): dead-letter queue depth,
  * the oldest input message's age, errors and throttles of each function, and, with the shared
- * budget, requests started on the fallback by either function. Built in the
- * stack's own scope, so the alarms keep their logical ids.
+ * budget, requests started on the fallback by either function; with the file workflow, runs that
+ * failed, timed out or were aborted, and uploads EventBridge could not start. Built in the stack's own scope, so the alarms keep their
+ * logical ids.
  */
 
 import { Duration, type Stack } from 'aws-cdk-lib';
@@ -19,6 +20,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.js';
 import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
+import type { FileWorkflow } from './file-workflow.js';
 
 /** What the alarms watch. */
 export interface AlarmTargets {
@@ -26,6 +28,8 @@ export interface AlarmTargets {
   readonly deadLetterQueue: Queue;
   readonly apiFunction: ConnectorFunction;
   readonly sqsFunction: ConnectorFunction;
+  /** The file workflow's state machine and trigger; null without it. */
+  readonly fileWorkflow: Pick<FileWorkflow, 'stateMachine' | 'trigger'> | null;
 }
 
 export function createAlarms(
@@ -108,5 +112,35 @@ export function createAlarms(
           ),
         )
       : []),
+    // File runs that ended without results, or never started: each is worth a look (the run's
+    // summary under output/ says why; an upload not started is still under input/).
+    ...fileWorkflowAlarms(targets.fileWorkflow, fiveMinutes).map(([id, description, metric]) =>
+      alarm(id, description, metric, 0),
+    ),
+  ];
+}
+
+function fileWorkflowAlarms(
+  workflow: AlarmTargets['fileWorkflow'],
+  period: Duration,
+): [string, string, IMetric][] {
+  if (workflow === null) return [];
+  const machine = workflow.stateMachine;
+  const options = { period, statistic: 'Sum' } as const;
+  const look = "see the run's summary under output/ and its execution in Step Functions";
+  return [
+    ['FileRunsFailedAlarm', `File runs failed: ${look}`, machine.metricFailed(options)],
+    ['FileRunsTimedOutAlarm', `File runs timed out: ${look}`, machine.metricTimedOut(options)],
+    ['FileRunsAbortedAlarm', 'File runs were stopped by hand', machine.metricAborted(options)],
+    [
+      'FileRunsNotStartedAlarm',
+      'Uploads under input/ whose run EventBridge could not start: upload them again',
+      new Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensionsMap: { RuleName: workflow.trigger.ruleName },
+        ...options,
+      }),
+    ],
   ];
 }

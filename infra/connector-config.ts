@@ -14,6 +14,7 @@
  */
 
 import type { ErrorBehavior } from '../functions/core/error-behavior.js';
+import { MAX_BATCHES_PER_RUN, PART_WRITE_RESERVE_MS } from '../functions/core/file-workflow.js';
 import { readSettings } from '../functions/core/setting-table.js';
 import {
   type LogLevel,
@@ -73,12 +74,30 @@ export interface ConnectorConfig {
   readonly oldestMessageAlarmSeconds: number;
   /** Lambda active tracing and the functions' X-Ray subsegments (POWERTOOLS_TRACE_ENABLED). */
   readonly tracing: boolean;
+  /** The bulk file workflow (infra/file-workflow.ts). */
+  readonly files: FileWorkflowConfig;
   /**
    * The variables each function gets straight from context (every setting with both a context
    * key and a variable that function reads, e.g. RESPONDIO_TIMEOUT_MS); the stack adds the ones
    * it computes (token secret, rate share, queue URLs, service name).
    */
-  readonly passedThrough: { readonly api: FunctionEnvironment; readonly sqs: FunctionEnvironment };
+  readonly passedThrough: {
+    readonly api: FunctionEnvironment;
+    readonly sqs: FunctionEnvironment;
+    /** The three functions of the file workflow. */
+    readonly files: FunctionEnvironment;
+  };
+}
+
+/** The file workflow's settings the stack reads itself (the functions get theirs as variables). */
+export interface FileWorkflowConfig {
+  /** The distributed map's MaxItemsPerBatch. */
+  readonly batchSize: number;
+  /** The distributed map's MaxConcurrency. */
+  readonly maxConcurrency: number;
+  readonly batchTimeoutSeconds: number;
+  readonly resultsExpireDays: number;
+  readonly partsExpireDays: number;
 }
 
 export class ConnectorConfigError extends Error {
@@ -187,6 +206,20 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     );
   }
 
+  // The file workflow: a run starts at most MAX_BATCHES_PER_RUN child executions, and a batch
+  // must have time for one respond.io request and the writing of its part.
+  const { fileBatchSize, fileMaxRows, fileBatchTimeoutSeconds } = values;
+  if (fileMaxRows > fileBatchSize * MAX_BATCHES_PER_RUN) {
+    problems.push(
+      `fileMaxRows (${fileMaxRows}) must be at most fileBatchSize × ${MAX_BATCHES_PER_RUN} (${fileBatchSize * MAX_BATCHES_PER_RUN}), the batches of one run`,
+    );
+  }
+  if (fileBatchTimeoutSeconds * 1000 <= respondioTimeoutMs + PART_WRITE_RESERVE_MS) {
+    problems.push(
+      `fileBatchTimeoutSeconds × 1000 (${fileBatchTimeoutSeconds * 1000}) must be above respondioTimeoutMs + ${PART_WRITE_RESERVE_MS} ms to write the part (${respondioTimeoutMs + PART_WRITE_RESERVE_MS})`,
+    );
+  }
+
   if (problems.length > 0) {
     throw new ConnectorConfigError(`Invalid connector configuration: ${problems.join('; ')}`);
   }
@@ -217,7 +250,18 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     metricsNamespace: values.metricsNamespace,
     oldestMessageAlarmSeconds: values.oldestMessageAlarmSeconds,
     tracing: values.tracing,
-    passedThrough: { api: passedThrough(values, 'api'), sqs: passedThrough(values, 'sqs') },
+    files: {
+      batchSize: fileBatchSize,
+      maxConcurrency: values.fileMaxConcurrency,
+      batchTimeoutSeconds: fileBatchTimeoutSeconds,
+      resultsExpireDays: values.fileResultsExpireDays,
+      partsExpireDays: values.filePartsExpireDays,
+    },
+    passedThrough: {
+      api: passedThrough(values, 'api'),
+      sqs: passedThrough(values, 'sqs'),
+      files: passedThrough(values, 'files'),
+    },
   };
 }
 
@@ -225,7 +269,7 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
  * The variables of `fn` whose settings have a context key: the context value, as text. A value
  * left unset (null, e.g. DEFAULT_PHONE_COUNTRY) sets no variable.
  */
-function passedThrough(values: SettingValues, fn: 'api' | 'sqs'): FunctionEnvironment {
+function passedThrough(values: SettingValues, fn: 'api' | 'sqs' | 'files'): FunctionEnvironment {
   const environment: Record<string, string> = {};
   for (const [key, declared] of Object.entries(SETTINGS)) {
     if (declared.env === undefined || declared.context === undefined) continue;

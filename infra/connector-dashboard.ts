@@ -3,7 +3,7 @@
  * states; rows by status code (SQS function) and API answers (API Gateway); respond.io requests,
  * retries, 429s and latency; the time lookups wait for the rate budget; the queues (dead-letter
  * depth, oldest input message); the functions' errors, throttles and durations; what batches
- * did. The SQS function's own metrics are read from its namespace and service, as
+ * did; with the file workflow, its runs (started, succeeded, failed). The SQS function's own metrics are read from its namespace and service, as
  * functions/adapters/cloudwatch-metrics.ts publishes them.
  */
 
@@ -20,6 +20,7 @@ import {
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SQS_SERVICE_NAME } from '../functions/core/settings.js';
 import type { ConnectorConfig } from './connector-config.js';
@@ -48,6 +49,8 @@ export interface ConnectorDashboardProps {
   readonly resultsQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly alarms: readonly Alarm[];
+  /** The file workflow's state machine; null without it. */
+  readonly fileStateMachine?: StateMachine | null;
 }
 
 const PERIOD = Duration.minutes(1);
@@ -238,7 +241,30 @@ export class ConnectorDashboard extends Construct {
             24,
           ),
         ],
+        ...fileRuns(props.fileStateMachine ?? null),
       ],
     });
   }
+}
+
+/** The file workflow's row: its runs, from the state machine's own metrics. */
+function fileRuns(machine: StateMachine | null): GraphWidget[][] {
+  if (machine === null) return [];
+  const options = { period: PERIOD, statistic: 'Sum' } as const;
+  return [
+    [
+      new GraphWidget({
+        title: 'File runs (state machine executions)',
+        left: [
+          machine.metricStarted({ ...options, label: 'started' }),
+          machine.metricSucceeded({ ...options, label: 'succeeded' }),
+          machine.metricFailed({ ...options, label: 'failed' }),
+          machine.metricTimedOut({ ...options, label: 'timed out' }),
+          machine.metricAborted({ ...options, label: 'aborted' }),
+        ],
+        width: 24,
+        height: 6,
+      }),
+    ],
+  ];
 }

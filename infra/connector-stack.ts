@@ -2,7 +2,8 @@
  * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
  * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
  * the token secret (token-secret.ts), the shared budget's table (rate-budget-table.ts), alarms
- * (connector-alarms.ts), a dashboard (connector-dashboard.ts) and outputs. Every setting comes
+ * (connector-alarms.ts), a dashboard (connector-dashboard.ts), the bulk file workflow
+ * (file-workflow.ts: bucket, state machine, trigger) and outputs. Every setting comes
  * from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply to this
  * design are acknowledged on their constructs (rule-packs.ts).
  */
@@ -24,9 +25,10 @@ import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
 import { ConnectorDashboard } from './connector-dashboard.js';
 import { ConnectorFunction } from './connector-function.js';
+import { FileWorkflow, type FileWorkflowEntries } from './file-workflow.js';
 import { rateBudget } from './rate-budget.js';
 import { RateBudgetTable } from './rate-budget-table.js';
-import { acknowledgeRuleFindings } from './rule-packs.js';
+import { acknowledgeFileWorkflowFindings, acknowledgeRuleFindings } from './rule-packs.js';
 import { tokenSecretFrom } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,12 +37,21 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const DEFAULT_ENTRIES = {
   api: join(PROJECT_ROOT, 'functions', 'api', 'handler.ts'),
   sqs: join(PROJECT_ROOT, 'functions', 'sqs', 'handler.ts'),
+  files: {
+    prepare: join(PROJECT_ROOT, 'functions', 'files', 'prepare-handler.ts'),
+    batch: join(PROJECT_ROOT, 'functions', 'files', 'batch-handler.ts'),
+    finish: join(PROJECT_ROOT, 'functions', 'files', 'finish-handler.ts'),
+  },
 } as const;
 
 export interface ConnectorStackProps extends StackProps {
   readonly config: ConnectorConfig;
   /** @default DEFAULT_ENTRIES */
-  readonly entries?: { readonly api: string; readonly sqs: string };
+  readonly entries?: {
+    readonly api: string;
+    readonly sqs: string;
+    readonly files: FileWorkflowEntries;
+  };
 }
 
 export class ConnectorStack extends Stack {
@@ -54,6 +65,8 @@ export class ConnectorStack extends Stack {
   readonly tokenSecret: ISecret;
   /** The shared budget's table; null with rateBudget=static. */
   readonly rateBudgetTable: RateBudgetTable | null;
+  /** The bulk file workflow; null with rateBudget=static (its batch function needs the table). */
+  readonly fileWorkflow: FileWorkflow | null;
   readonly alarms: readonly Alarm[];
   readonly dashboard: ConnectorDashboard;
 
@@ -190,13 +203,34 @@ export class ConnectorStack extends Stack {
       config,
     );
 
+    // Bulk files (S3 → EventBridge → a Step Functions distributed map → S3). Its batch function
+    // draws only on the shared budget, so the workflow exists with rateBudget=shared alone.
+    this.fileWorkflow =
+      this.rateBudgetTable === null
+        ? null
+        : new FileWorkflow(this, 'FileWorkflow', {
+            config,
+            entries: entries.files,
+            projectRoot: PROJECT_ROOT,
+            budgetTable: this.rateBudgetTable,
+            tokenSecret: secret,
+            tokenSecretId: secretId,
+          });
+    if (this.fileWorkflow !== null) acknowledgeFileWorkflowFindings(this.fileWorkflow, config);
+
     // The API.
     const { api, stage } = createHttpApi(this, config, this.apiFunction.function);
     this.api = api;
     this.stage = stage;
 
     // Alarms, the dashboard and outputs.
-    this.alarms = createAlarms(this, config, this);
+    this.alarms = createAlarms(this, config, {
+      inputQueue: this.inputQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      apiFunction: this.apiFunction,
+      sqsFunction: this.sqsFunction,
+      fileWorkflow: this.fileWorkflow,
+    });
     this.dashboard = new ConnectorDashboard(this, 'Dashboard', {
       config,
       api,
@@ -206,6 +240,7 @@ export class ConnectorStack extends Stack {
       resultsQueue: this.resultsQueue,
       deadLetterQueue: this.deadLetterQueue,
       alarms: this.alarms,
+      fileStateMachine: this.fileWorkflow?.stateMachine ?? null,
     });
     new CfnOutput(this, 'ApiUrl', {
       value: stage.url,
@@ -227,6 +262,18 @@ export class ConnectorStack extends Stack {
       value: this.dashboard.dashboard.dashboardName,
       description: 'The CloudWatch dashboard: rows by status, respond.io, queues, functions',
     });
+    if (this.fileWorkflow !== null) {
+      const machine = this.fileWorkflow.stateMachine;
+      new CfnOutput(this, 'FilesBucketName', {
+        value: this.fileWorkflow.bucket.bucket.bucketName,
+        description: 'Upload rows.csv or rows.jsonl under input/; results appear under output/',
+      });
+      new CfnOutput(this, 'FileStateMachineArn', { value: machine.stateMachineArn });
+      new CfnOutput(this, 'FileStateMachineUrl', {
+        value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${machine.stateMachineArn}`,
+        description: 'The file runs: open an execution, then its Map Run, to watch the batches',
+      });
+    }
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
     });

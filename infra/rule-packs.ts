@@ -6,10 +6,11 @@
  * infra/rule-decisions.ts. An unacknowledged error stops the synth.
  */
 
-import { type Stage, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, type Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { ConnectorConfig } from './connector-config.js';
+import type { FileWorkflow } from './file-workflow.js';
 import { acknowledgementId, RULE_DECISIONS, type RuleDecision } from './rule-decisions.js';
 
 /** Runs both packs on every stack of `app` when it synthesizes. */
@@ -50,5 +51,46 @@ export function acknowledgeRuleFindings(targets: RuleTargets, config: ConnectorC
   for (const fn of [targets.apiFunction, targets.sqsFunction]) {
     if (config.tracing) acknowledge(fn.role, decisions.xrayUpload);
     else acknowledge(fn.function, decisions.tracing, 'Turned off by the deployer: tracing=false');
+  }
+}
+
+/** Acknowledges, on its constructs, each finding of the file workflow that does not apply. */
+export function acknowledgeFileWorkflowFindings(
+  workflow: FileWorkflow,
+  config: Pick<ConnectorConfig, 'tracing'>,
+): void {
+  const decisions = RULE_DECISIONS;
+  const stack = Stack.of(workflow);
+  const logicalIdOf = (construct: IConstruct) =>
+    stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+  const names = {
+    filesBucket: logicalIdOf(workflow.bucket.bucket),
+    fileStateMachine: logicalIdOf(workflow.stateMachine),
+  };
+  const named = (construct: IConstruct, decision: RuleDecision) =>
+    Validations.of(construct).acknowledge({
+      id: acknowledgementId(decision, names),
+      reason: decision.why,
+    });
+  const steps = [workflow.prepareFunction, workflow.batchFunction, workflow.finishFunction];
+  const policy = workflow.stateMachinePolicy;
+
+  acknowledge(workflow.bucket.bucket, decisions.filesAccessLogs);
+  acknowledge(workflow.trigger, decisions.uploadRuleDeadLetters);
+  acknowledge(policy, decisions.fileStateMachineServiceActions);
+  named(policy, decisions.filesInputPrefix);
+  named(policy, decisions.fileChildExecutions);
+  named(workflow.prepareFunction.role, decisions.filesInputPrefix);
+  named(workflow.batchFunction.role, decisions.filesRunsPrefix);
+  named(workflow.finishFunction.role, decisions.filesRunsPrefix);
+  named(workflow.finishFunction.role, decisions.filesOutputPrefix);
+  for (const fn of steps) {
+    acknowledge(fn.function, decisions.fileFunctionsDeadLetters);
+    if (config.tracing) acknowledge(fn.role, decisions.xrayUpload);
+    else acknowledge(fn.function, decisions.tracing, 'Turned off by the deployer: tracing=false');
+  }
+  if (!config.tracing) {
+    acknowledge(workflow.stateMachine, decisions.stateMachineTracing);
+    acknowledge(workflow.stateMachine, decisions.stateMachineXray);
   }
 }

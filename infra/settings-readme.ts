@@ -25,7 +25,8 @@ const marker = (name: string, edge: 'begin' | 'end') =>
 const READ_BY: Readonly<Record<Part, string>> = {
   api: 'API function',
   sqs: 'SQS function',
-  functions: 'both functions',
+  files: 'file functions',
+  functions: 'all functions',
   stack: 'stack',
   local: 'local run',
 };

@@ -225,7 +225,8 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
   return summary;
 }
 
-function printSummary(summary: BatchRunSummary, print: (line: string) => void): void {
+/** The summary lines of a run (the queues' and the files' alike). */
+export function printSummary(summary: BatchRunSummary, print: (line: string) => void): void {
   print('');
   print(`rows          ${summary.rows}`);
   print(`found         ${summary.found}`);

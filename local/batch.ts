@@ -1,6 +1,7 @@
 /**
  * `npm run batch -- rows.csv [--out results.jsonl|results.csv] [--timeout 300]`
  * `npm run batch -- rows.csv --stack <name> [--region <region>] [...]`
+ * `npm run batch -- rows.csv --via-files [--out results.csv] [--timeout 300]`
  *
  * Sends the rows of a CSV or JSON Lines file through the connector's queues, waits until every
  * row is accounted for on the results queue or the dead-letter queue (matched by source message
@@ -12,6 +13,10 @@
  * with status 2. With `--stack`, a deployed stack's queues, named by its CloudFormation outputs
  * (local/stack-queues.ts), with the caller's AWS credentials; messages of other senders on its
  * results and dead-letter queues are left for them.
+ *
+ * With `--via-files`, the file goes through the bulk file workflow of `npm start` instead
+ * (local/batch-files.ts): uploaded to its local bucket under input/, run by its local runner,
+ * the results downloaded from output/; the exit status is 1 unless the run succeeded.
  */
 
 import { realpathSync } from 'node:fs';
@@ -19,13 +24,15 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadLocalRunSettings } from '../functions/core/config.js';
+import { NoFilesBucketError, runViaFiles, type ViaFilesSummary } from './batch-files.js';
 import { type BatchRunSummary, runThroughQueues } from './batch-run.js';
 import { DEFAULT_REGION, type PipelineQueues, QUEUE_NAMES } from './queue-pipeline.js';
 import { readRows } from './rows-io.js';
 import { StackQueuesError, type StackQueuesOptions, stackQueues } from './stack-queues.js';
 
+export type { ViaFilesSummary } from './batch-files.js';
 export type { BatchRunSummary } from './batch-run.js';
-export { StackQueuesError };
+export { NoFilesBucketError, StackQueuesError };
 
 export interface BatchRunOptions {
   readonly file: string;
@@ -46,6 +53,10 @@ export interface BatchRunOptions {
   readonly progress?: 'bar' | 'lines' | 'none';
   /** Where text goes. Default stdout. */
   readonly print?: (line: string) => void;
+  /** Through the local file workflow (the bucket of `npm start`) instead of the queues. */
+  readonly viaFiles?: boolean;
+  /** `viaFiles`: the local S3. Default the local SQS endpoint of `npm start` (it speaks S3 too). */
+  readonly s3Endpoint?: string;
 }
 
 export class NoPipelineError extends Error {
@@ -102,6 +113,7 @@ async function localQueues(
 
 export async function runBatch(options: BatchRunOptions): Promise<BatchRunSummary> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (options.viaFiles) return runBatchViaFiles(options, print);
   const rows = await readRows(options.file);
   const { client, queues } =
     options.stack === undefined
@@ -130,8 +142,26 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunSummar
   }
 }
 
+/** `--via-files`: through the file workflow of `npm start`. */
+function runBatchViaFiles(
+  options: BatchRunOptions,
+  print: (line: string) => void,
+): Promise<ViaFilesSummary> {
+  if (options.stack !== undefined) {
+    throw new Error('--via-files runs through the local bucket of `npm start`; drop --stack');
+  }
+  const port = loadLocalRunSettings(process.env).localSqsPort;
+  return runViaFiles({
+    file: options.file,
+    ...(options.out === undefined ? {} : { out: options.out }),
+    s3Endpoint: options.s3Endpoint ?? `http://127.0.0.1:${port}`,
+    timeoutMs: options.timeoutMs ?? 300_000,
+    print,
+  });
+}
+
 const USAGE =
-  'Usage: npm run batch -- <rows.csv|rows.jsonl> [--out results.jsonl|results.csv] [--timeout seconds] [--stack <name> [--region <region>]]';
+  'Usage: npm run batch -- <rows.csv|rows.jsonl> [--out results.jsonl|results.csv] [--timeout seconds] [--stack <name> [--region <region>] | --via-files]';
 
 function parseArgs(argv: readonly string[]): BatchRunOptions {
   let file: string | undefined;
@@ -139,6 +169,7 @@ function parseArgs(argv: readonly string[]): BatchRunOptions {
   let timeoutMs: number | undefined;
   let stack: string | undefined;
   let region: string | undefined;
+  let viaFiles = false;
   const valueAfter = (i: number, flag: string) => {
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
@@ -153,6 +184,7 @@ function parseArgs(argv: readonly string[]): BatchRunOptions {
     else if (arg.startsWith('--stack=')) stack = arg.slice(8);
     else if (arg === '--region') region = valueAfter(i++, arg);
     else if (arg.startsWith('--region=')) region = arg.slice(9);
+    else if (arg === '--via-files') viaFiles = true;
     else if (arg === '--help' || arg === '-h') file = undefined;
     else if (file === undefined) file = arg;
     else throw new Error(`Unexpected argument ${JSON.stringify(arg)}`);
@@ -167,16 +199,27 @@ function parseArgs(argv: readonly string[]): BatchRunOptions {
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(stack ? { stack } : {}),
     ...(region ? { region } : {}),
+    ...(viaFiles ? { viaFiles } : {}),
   };
+}
+
+/** 1 when rows are missing, or (via files) when the run did not succeed. */
+export function exitStatusOf(summary: BatchRunSummary | ViaFilesSummary): number {
+  if (summary.missing > 0) return 1;
+  if ('run' in summary && summary.run?.status !== 'succeeded') return 1;
+  return 0;
 }
 
 async function main(): Promise<void> {
   try {
     const summary = await runBatch(parseArgs(process.argv.slice(2)));
-    process.exitCode = summary.missing > 0 ? 1 : 0;
+    process.exitCode = exitStatusOf(summary);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    const noQueues = error instanceof NoPipelineError || error instanceof StackQueuesError;
+    const noQueues =
+      error instanceof NoPipelineError ||
+      error instanceof StackQueuesError ||
+      error instanceof NoFilesBucketError;
     process.exitCode = noQueues ? 2 : 1;
   }
 }

@@ -9,6 +9,10 @@
  * Both functions share one rate budget through a local DynamoDB (dynalite) holding the budget
  * table, as deployed (LOCAL_RATE_BUDGET=static: each keeps its static share instead).
  *
+ * With the queue pipeline and the shared budget it also runs the bulk file workflow: the files
+ * bucket on the same local S3 (fauxqs speaks SQS and S3 on one port), watched under input/ by
+ * the local runner of the state machine (local/file-pipeline.ts), results under output/.
+ *
  * With `RESPONDIO_TOKEN=<token> npm start` there is no simulator: the stand-in holds that token
  * and the handler calls RESPONDIO_BASE_URL (default: the real respond.io API). The token is never
  * printed and is removed from this process's environment once read.
@@ -24,6 +28,8 @@ import {
   startApiGatewayServer,
 } from './api-gateway-server.js';
 import { LOCAL_BUDGET_TABLE, startDynamoDbStandIn } from './dynamodb-stand-in.js';
+import { type FilePipeline, type RunEvent, startFilePipeline } from './file-pipeline.js';
+import { createLocalBucket, LOCAL_FILES_BUCKET, localS3Client } from './local-s3.js';
 import { localSqsFunction, startQueuePipeline } from './queue-pipeline.js';
 import { startSecretsManagerStandIn } from './secrets-manager-stand-in.js';
 import { DEMO_CONTACTS, DEMO_TOKEN, startSimulator } from './simulator/server.js';
@@ -54,6 +60,8 @@ export interface LocalRunOptions {
    * draw from one shared budget through it, as deployed. `static`: each keeps its static share.
    */
   readonly rateBudget?: 'shared' | 'static';
+  /** Told when a file run starts and ends (npm start prints a line). */
+  readonly onFileRun?: (event: RunEvent) => void;
 }
 
 export interface LocalRun {
@@ -71,6 +79,15 @@ export interface LocalRun {
   } | null;
   /** The local budget table both functions share, when the shared budget runs. */
   readonly budgetTable: { readonly endpoint: string; readonly table: string } | null;
+  /**
+   * The bulk file workflow, with the queue pipeline and the shared budget (its batch function
+   * draws only on the shared budget): the local S3 endpoint, its bucket, the map's plan.
+   */
+  readonly files: {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly plan: FilePipeline['plan'];
+  } | null;
   /** Ready-to-paste curl commands. */
   readonly curlLines: readonly string[];
   close(): Promise<void>;
@@ -161,6 +178,28 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
       queues = { endpoint: pipeline.sqsEndpoint, ...pipeline.queues };
     }
 
+    // The bulk file workflow on the same fauxqs server (it speaks S3 too), the real file steps
+    // run by the local runner of the state machine for each upload under input/.
+    let files: LocalRun['files'] = null;
+    if (queues !== null && budgetTable !== null) {
+      const client = localS3Client(queues.endpoint);
+      try {
+        await createLocalBucket(client, LOCAL_FILES_BUCKET);
+      } finally {
+        client.destroy();
+      }
+      const filePipeline = await startFilePipeline({
+        s3Endpoint: queues.endpoint,
+        bucket: LOCAL_FILES_BUCKET,
+        ...(options.onFileRun ? { onRun: options.onFileRun } : {}),
+        onWatchError: (error) => {
+          process.stderr.write(`file watcher: listing input/ failed: ${(error as Error)?.name}\n`);
+        },
+      });
+      started.push({ close: () => filePipeline.stop() });
+      files = { endpoint: queues.endpoint, bucket: LOCAL_FILES_BUCKET, plan: filePipeline.plan };
+    }
+
     // Imported only now, so the real handler builds its container from the variables above.
     const { handler } = await import('../functions/api/handler.js');
     const front = await startApiGatewayServer({
@@ -180,6 +219,7 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
       respondioBaseUrl: baseUrl,
       queues,
       budgetTable,
+      files,
       curlLines: curlLines(front.url),
       close: closeAll,
     };
@@ -203,6 +243,7 @@ async function main(): Promise<void> {
     ...(realToken ? { realToken, baseUrl: functions.baseUrl } : {}),
     sqsPort: local.localSqsPort,
     rateBudget: local.localRateBudget,
+    onFileRun: (event) => process.stdout.write(`${fileRunLine(event)}\n`),
   });
 
   const backend =
@@ -230,6 +271,10 @@ async function main(): Promise<void> {
             '',
           ]
         : []),
+      ...(run.files ? fileLines(run.files) : []),
+      ...(run.queues && !run.files
+        ? ['Bulk files need the shared budget (LOCAL_RATE_BUDGET=shared): not running', '']
+        : []),
       'Each request logs one JSON line below. Ctrl-C stops.',
       '',
     ].join('\n'),
@@ -252,6 +297,37 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** How to use the file workflow of `npm start`. */
+export function fileLines(files: NonNullable<LocalRun['files']>): string[] {
+  const { endpoint, bucket, plan } = files;
+  return [
+    `Local S3 on ${endpoint}, bucket ${bucket}: each upload under input/ starts a file run`,
+    `(the state machine's stand-in: batches of ${plan.batchSize} rows, ${plan.maxConcurrency} at once, through the SQS function's budget lane)`,
+    'Upload a CSV (an Identifier column) or JSON Lines file and fetch its results:',
+    '  npm run batch -- local/sample-rows.csv --via-files',
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region us-east-1 --endpoint-url ${endpoint} s3 cp rows.csv s3://${bucket}/input/rows.csv`,
+    `Results: s3://${bucket}/output/<name>.results.csv|jsonl, then output/<name>.summary.json`,
+    '',
+  ];
+}
+
+/** One line per file run's start and end. */
+export function fileRunLine(event: RunEvent): string {
+  if (event.phase === 'started') return `file run ${event.runId}: ${event.key} started`;
+  const { outcome } = event;
+  const assembled = outcome.assembled;
+  const counts = assembled
+    ? ` (${assembled.rows} rows: ${assembled.found} found, ${assembled.notFound} not found, ${assembled.otherErrors} other errors)`
+    : '';
+  const written = assembled?.results ?? outcome.reported?.summary;
+  const where = written === undefined ? '' : ` → ${written}`;
+  const status =
+    outcome.status === 'SUCCEEDED'
+      ? 'succeeded'
+      : `${outcome.status.toLowerCase()} ${outcome.error ?? ''}: ${outcome.cause ?? ''}`;
+  return `file run ${event.runId}: ${event.key} ${status}${where}${counts}`;
 }
 
 function isEntryPoint(): boolean {

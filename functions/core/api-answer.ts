@@ -17,8 +17,11 @@ export interface HttpAnswer {
   readonly body: ContactRow | { readonly StatusCode: number; readonly Message: string };
 }
 
-/** Short messages for FailWithoutResponse: no upstream detail, no data columns. */
-function shortMessage(statusCode: number): string {
+/**
+ * Short messages for FailWithoutResponse: no upstream detail, no data columns (the file
+ * workflow's error rows under that behavior carry the same).
+ */
+export function shortMessage(statusCode: number): string {
   if (statusCode === 400) return 'Bad request';
   if (statusCode === 404) return 'Not found';
   if (statusCode === 429) return 'Too many requests';

@@ -134,6 +134,32 @@ export function logSettingsOf(config: Config, serviceName: string): LogSettings 
   return { serviceName: config.serviceName ?? serviceName, logLevel: config.logLevel };
 }
 
+/** What only the file workflow's functions read (FILES_BUCKET, FILE_MAX_BYTES, FILE_MAX_ROWS). */
+export interface FileSettings {
+  readonly bucket: string;
+  readonly maxBytes: number;
+  readonly maxRows: number;
+}
+
+export function loadFileSettings(env: Env): FileSettings {
+  const { values, problems: found } = readSettings(
+    SETTINGS,
+    'environment',
+    (name) => env[name],
+    (declared) => declared.readBy === 'files',
+  );
+  const problems = [...found];
+  if (values.filesBucket === null) problems.push('FILES_BUCKET is required');
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return {
+    bucket: values.filesBucket as string,
+    maxBytes: values.fileMaxBytes,
+    maxRows: values.fileMaxRows,
+  };
+}
+
 /** The variables only the local run reads (npm start, npm run batch). */
 export interface LocalRunSettings {
   /** PORT */

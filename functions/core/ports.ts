@@ -1,8 +1,8 @@
 /**
  * The ports the handlers depend on. Adapters implement them for respond.io, Secrets Manager,
- * SQS, CloudWatch, X-Ray, the logs, the contact cache and the timers; tests and the local run
- * plug in the simulator and local stand-ins instead. Every interface a handler or an adapter
- * needs from another layer is here.
+ * SQS, CloudWatch, X-Ray, the logs, the contact cache, the timers and the files bucket (S3);
+ * tests and the local run plug in the simulator and local stand-ins instead. Every interface a
+ * handler or an adapter needs from another layer is here.
  * Longer than ~250 lines on purpose: the ports are kept together, so that one file shows every
  * seam between the layers.
  */
@@ -366,6 +366,60 @@ export interface BatchSummary {
 /** Where batch summaries go: CloudWatch metrics. */
 export interface BatchMetrics {
   publish(summary: BatchSummary): void;
+}
+
+// --- Bulk files (the files bucket; S3 behind it) ---
+
+/** An object of the files bucket, as HeadObject describes it. */
+export interface StoredObject {
+  readonly key: string;
+  readonly bytes: number;
+  /** The version (null when the bucket keeps none, e.g. the local S3). */
+  readonly versionId: string | null;
+  readonly etag: string | null;
+}
+
+/** Writes one object in pieces; it appears whole when `complete` resolves, never before. */
+export interface ObjectUpload {
+  write(text: string): Promise<void>;
+  complete(): Promise<void>;
+  /** Drops what was written; the object is not created. Never throws. */
+  abort(): Promise<void>;
+}
+
+/** Why a text object could not be read: gone, or not UTF-8 text. */
+export class FileReadError extends Error {
+  override readonly name = 'FileReadError';
+  constructor(
+    readonly reason: 'missing' | 'not-text',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The files bucket: uploads, per-run parts, results and summaries (S3 in production). */
+export interface FileStore {
+  readonly bucket: string;
+  /** The object (the version, when given), or null when there is none. */
+  describe(key: string, versionId?: string | null): Promise<StoredObject | null>;
+  /** The object's text in chunks, decoded as UTF-8. Throws FileReadError. */
+  readText(key: string, versionId?: string | null): AsyncIterable<string>;
+  /** A small object's whole text. Throws FileReadError. */
+  getText(key: string): Promise<string>;
+  /** Writes an object whole (one request). */
+  put(
+    key: string,
+    body: string,
+    options?: { readonly contentType?: string; readonly metadata?: Record<string, string> },
+  ): Promise<void>;
+  /** Every key under `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<string>;
+  /** Starts writing an object in pieces (a multipart upload for a large one). */
+  upload(
+    key: string,
+    options?: { readonly contentType?: string; readonly metadata?: Record<string, string> },
+  ): ObjectUpload;
 }
 
 // --- Tracing ---

@@ -8,8 +8,11 @@
 
 import type { ValueReader } from './setting-readers.js';
 
-/** Who reads a setting's environment variable; `stack` for a context key with no variable. */
-export type Part = 'api' | 'sqs' | 'functions' | 'stack' | 'local';
+/**
+ * Who reads a setting's environment variable; `stack` for a context key with no variable.
+ * `functions`: every function (the API, SQS and file functions); `files`: the file workflow's.
+ */
+export type Part = 'api' | 'sqs' | 'files' | 'functions' | 'stack' | 'local';
 
 export interface Setting<T> {
   /** The environment variable; absent for a key only the stack reads. */

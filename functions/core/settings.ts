@@ -31,6 +31,8 @@ import { type Part, type SettingTable, setting, type ValuesOf } from './setting-
 /** The service name of each function's logs and metrics: the stack sets the same. */
 export const API_SERVICE_NAME = 'respondio-get-contact-api';
 export const SQS_SERVICE_NAME = 'respondio-get-contact-sqs';
+/** The file workflow's functions (prepare, batch, assemble) share one service name. */
+export const FILES_SERVICE_NAME = 'respondio-get-contact-files';
 
 /** Log levels the functions accept (Powertools' names); SILENT is for tests and benchmarks. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
@@ -323,6 +325,71 @@ export const SETTINGS = {
     stackSets: 'to its dead-letter queue',
   }),
 
+  // --- Bulk files (issue 13): the files bucket and the state machine's distributed map ---
+  filesBucket: setting<string | null>({
+    env: 'FILES_BUCKET',
+    readBy: 'files',
+    read: text(),
+    default: null,
+    defaultText: '— (required by the file functions)',
+    doc: "The files bucket: uploads under `input/`, results and summaries under `output/`, the runs' parts under `runs/` (see [Bulk files](#bulk-files-through-s3)).",
+    stackSets: 'to its files bucket',
+  }),
+  fileMaxBytes: setting({
+    env: 'FILE_MAX_BYTES',
+    context: 'fileMaxBytes',
+    readBy: 'files',
+    read: integer(1, 10 * 1024 ** 3),
+    // 100 MiB: about a million rows of a CRM export with a few columns.
+    default: 100 * 1024 ** 2,
+    doc: 'The largest file a run takes, bytes; a larger upload ends its run with `FileRejected` before any lookup.',
+  }),
+  fileMaxRows: setting({
+    env: 'FILE_MAX_ROWS',
+    context: 'fileMaxRows',
+    readBy: 'files',
+    read: integer(1, 10_000_000),
+    // At the default 5 requests/s a million rows take about 2.3 days (a Standard workflow may run a year).
+    default: 1_000_000,
+    doc: 'The most rows a file may have; a file with more ends its run with `FileRejected` before any lookup. At most fileBatchSize × 10,000 (the child executions of one run).',
+  }),
+  fileBatchSize: setting({
+    context: 'fileBatchSize',
+    readBy: 'stack',
+    read: integer(1, 1000),
+    default: 100,
+    doc: 'Rows per child execution of the distributed map (ItemBatcher MaxItemsPerBatch; batches also stay under 200 KiB of rows).',
+  }),
+  fileMaxConcurrency: setting({
+    context: 'fileMaxConcurrency',
+    readBy: 'stack',
+    read: integer(1, 100),
+    // Two: one batch function alone can use the whole budget; a second covers the gap between batches.
+    default: 2,
+    doc: "The distributed map's MaxConcurrency: batches at once. Each can use the whole shared budget, so more only adds Lambda time waiting for it.",
+  }),
+  fileBatchTimeoutSeconds: setting({
+    context: 'fileBatchTimeoutSeconds',
+    readBy: 'stack',
+    read: integer(30, 900),
+    default: 300,
+    doc: 'Timeout of the file batch function. A batch that cannot finish in time keeps its done rows and is retried (the rest only).',
+  }),
+  fileResultsExpireDays: setting({
+    context: 'fileResultsExpireDays',
+    readBy: 'stack',
+    read: integer(1, 3650),
+    default: 30,
+    doc: 'Results and summaries under `output/` are deleted this many days after they were written (a lifecycle rule).',
+  }),
+  filePartsExpireDays: setting({
+    context: 'filePartsExpireDays',
+    readBy: 'stack',
+    read: integer(1, 365),
+    default: 7,
+    doc: "The runs' parts under `runs/`, and replaced versions of every object, are deleted after this many days. Longer than the longest run (a million rows at 5 requests/s: about 2.3 days).",
+  }),
+
   // --- The functions ---
   apiTimeoutSeconds: setting({
     context: 'apiTimeoutSeconds',
@@ -343,7 +410,7 @@ export const SETTINGS = {
     readBy: 'stack',
     read: integer(128, 10_240),
     default: 512,
-    doc: 'Memory of both functions, MB.',
+    doc: 'Memory of every function, MB.',
   }),
 
   // --- Logs, metrics and alarms ---
@@ -364,7 +431,7 @@ export const SETTINGS = {
     readBy: 'functions',
     read: text(),
     default: null,
-    defaultText: `\`${API_SERVICE_NAME}\` (API), \`${SQS_SERVICE_NAME}\` (SQS)`,
+    defaultText: `\`${API_SERVICE_NAME}\` (API), \`${SQS_SERVICE_NAME}\` (SQS), \`${FILES_SERVICE_NAME}\` (files)`,
     doc: 'The `service` of every log line and metric.',
     stackSets: "to the function's own name (the default)",
   }),
@@ -391,7 +458,7 @@ export const SETTINGS = {
     doc: 'AWS X-Ray tracing: the respond.io lookups and attempts and the AWS SDK calls as subsegments, with status codes and timings as annotations (never identifiers, contact data or the token). Off: the X-Ray SDK is not even loaded.',
     deployed: {
       default: true,
-      why: 'Deployed: on by default, with Lambda active tracing on both functions; `-c tracing=false` turns both off.',
+      why: "Deployed: on by default, with Lambda active tracing on every function (and X-Ray on the file workflow's state machine); `-c tracing=false` turns it all off.",
     },
   }),
   logRetentionDays: setting<LogRetentionDays>({
@@ -503,7 +570,7 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export type SettingValues = ValuesOf<typeof SETTINGS>;
 
-/** Whether the functions (`api`, `sqs`) read a setting read by `part`. */
-export function readByFunction(part: Part, fn: 'api' | 'sqs'): boolean {
+/** Whether the function `fn` (`api`, `sqs`, or the file batch function `files`) reads a setting read by `part`. */
+export function readByFunction(part: Part, fn: 'api' | 'sqs' | 'files'): boolean {
   return part === fn || part === 'functions';
 }

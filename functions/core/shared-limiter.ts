@@ -15,7 +15,9 @@
  *   granted slot left. Starts go through the static-share limiter, and none starts unless the
  *   coordinator was probed (announceResume) within PROBE_PERIOD_MS. The first probe that reaches
  *   it ends the fallback at once; coordinated starts resume at the announced time. One WARN line
- *   on the way in and one on the way out.
+ *   on the way in and one on the way out. A container with no static share (the file batch
+ *   function, `fallback: null`) starts nothing on the fallback: its waiters wait, up to their
+ *   deadlines, while it keeps probing.
  *
  * Longer than ~250 lines on purpose: one state machine, read top to bottom.
  */
@@ -42,8 +44,11 @@ export type BudgetMode = 'coordinated' | 'suspect' | 'fallback';
 
 export interface SharedLimiterOptions {
   readonly dispenser: SlotDispenser;
-  /** The container's static-share limiter, used while the dispenser is unreachable. */
-  readonly fallback: RateLimiter;
+  /**
+   * The container's static-share limiter, used while the dispenser is unreachable; null for a
+   * container with no static share, which then starts nothing until the dispenser answers.
+   */
+  readonly fallback: RateLimiter | null;
   /** The static share's rate, requests per second (for the log line). */
   readonly fallbackRps: number;
   readonly plan: BudgetPlan;
@@ -254,12 +259,17 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
 
   function enterFallback(at: number): void {
     mode = 'fallback';
-    logger?.warn('Budget coordinator unreachable: requests start at the static share', {
-      lane,
-      reason: failureReason,
-      unreachableForMs: Math.round(at - failedSince),
-      staticRps: options.fallbackRps,
-    });
+    logger?.warn(
+      fallback === null
+        ? 'Budget coordinator unreachable: no requests start until it answers (no static share)'
+        : 'Budget coordinator unreachable: requests start at the static share',
+      {
+        lane,
+        reason: failureReason,
+        unreachableForMs: Math.round(at - failedSince),
+        staticRps: options.fallbackRps,
+      },
+    );
     observer?.onModeChange?.('fallback');
   }
 
@@ -327,6 +337,11 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     }
     if (now() - lastProbeAt >= PROBE_PERIOD_MS) {
       startProbe(now());
+      return;
+    }
+    if (fallback === null) {
+      // No static share: wait for the next probe (or the head's deadline), start nothing.
+      await waitUntil(lastProbeAt + PROBE_PERIOD_MS, head.deadlineAt + 1);
       return;
     }
     const granted = await fallback.acquire(head.deadlineAt);
@@ -424,13 +439,13 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     pause(ms) {
       if (!Number.isFinite(ms) || ms <= 0) return;
       holdUntil = Math.max(holdUntil, now() + ms);
-      fallback.pause(ms);
+      fallback?.pause(ms);
       notify();
     },
 
     observe(remaining, limit, sentAt) {
       // The coordinator accounts for every container; the static limiter keeps its own view.
-      fallback.observe(remaining, limit, sentAt);
+      fallback?.observe(remaining, limit, sentAt);
     },
   };
 }

@@ -8,7 +8,9 @@
  *
  * The rate limiter: with RATE_BUDGET_TABLE, the shared organisation budget (core/shared-limiter
  * drawing slots from the DynamoDB dispenser, in the lane of the function it serves), with the
- * container's static share as its fallback; without it, the static share alone.
+ * container's static share as its fallback; without it, the static share alone. A container
+ * with no static share (the file batch function, `noStaticShare`) needs the table and starts
+ * nothing while it cannot be reached.
  */
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -71,6 +73,12 @@ export interface ConnectorOverrides {
   readonly budgetClock?: () => number;
   /** Replaces the rate limiter altogether (benchmarks measure another design with it). */
   readonly limiter?: RateLimiter;
+  /**
+   * The container has no static share of the budget (the file batch function: the static split
+   * of the API and SQS functions has no room for it). It then needs RATE_BUDGET_TABLE, and
+   * while the table cannot be reached it starts no request at all. Default false.
+   */
+  readonly noStaticShare?: boolean;
 }
 
 /** The container's rate limiter: the shared budget when a table is configured, else the static share. */
@@ -78,13 +86,21 @@ export function createContainerLimiter(
   config: Config,
   overrides: Pick<
     ConnectorOverrides,
-    'lane' | 'budgetObserver' | 'dynamodb' | 'budgetClock' | 'logger' | 'tracing'
+    'lane' | 'budgetObserver' | 'dynamodb' | 'budgetClock' | 'logger' | 'tracing' | 'noStaticShare'
   > = {},
 ): RateLimiter {
-  const staticRps = containerRateLimit(config);
+  const noStaticShare = overrides.noStaticShare === true;
+  const staticRps = noStaticShare ? 0 : containerRateLimit(config);
   const now = overrides.budgetClock ?? Date.now;
-  const fallback = createRateLimiter({ requestsPerSecond: staticRps, now });
-  if (config.rateBudgetTable === null) return fallback;
+  const fallback = noStaticShare ? null : createRateLimiter({ requestsPerSecond: staticRps, now });
+  if (config.rateBudgetTable === null) {
+    if (fallback === null) {
+      throw new ConfigError(
+        'Invalid configuration: RATE_BUDGET_TABLE is required (this function draws only on the shared budget)',
+      );
+    }
+    return fallback;
+  }
   // Traced, the budget table's calls are subsegments like the other AWS SDK calls.
   const dynamodb =
     overrides.dynamodb ??

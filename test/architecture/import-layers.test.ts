@@ -32,6 +32,15 @@ const PROBES: Record<string, string> = {
   'functions/sqs/imports-adapter.ts': '../adapters/sqs-sinks.js',
   'functions/sqs/imports-api.ts': '../api/app.js',
   'functions/sqs/imports-core.ts': '../core/ports.js',
+  'functions/sqs/imports-files.ts': '../files/batch.js',
+  'functions/files/imports-adapter.ts': '../adapters/s3-file-store.js',
+  'functions/files/imports-sqs.ts': '../sqs/batch.js',
+  'functions/files/imports-runtime.ts': '../runtime/file-adapters.js',
+  'functions/files/imports-core.ts': '../core/file-rows.js',
+  'functions/runtime/imports-files.ts': '../files/batch.js',
+  'functions/adapters/imports-files.ts': '../files/batch.js',
+  'functions/api/imports-files.ts': '../files/batch.js',
+  'infra/imports-files.ts': '../functions/files/batch.js',
   'infra/imports-runtime.ts': '../functions/runtime/connector.js',
   'infra/imports-core.ts': '../functions/core/config.js',
 };
@@ -47,6 +56,13 @@ const WRONG = [
   'functions/api/imports-sqs.ts',
   'functions/sqs/imports-adapter.ts',
   'functions/sqs/imports-api.ts',
+  'functions/sqs/imports-files.ts',
+  'functions/files/imports-adapter.ts',
+  'functions/files/imports-sqs.ts',
+  'functions/runtime/imports-files.ts',
+  'functions/adapters/imports-files.ts',
+  'functions/api/imports-files.ts',
+  'infra/imports-files.ts',
   'infra/imports-runtime.ts',
 ];
 
@@ -92,6 +108,16 @@ describe('the import layers (biome.json noRestrictedImports)', () => {
       .map((diagnostic) => diagnostic.location.path)
       .sort();
     expect(restricted).toEqual([...WRONG].sort());
+  });
+
+  it('catches the file functions importing an adapter, and says where adapters come from', () => {
+    // Assess
+    const caught = diagnostics.find(
+      (diagnostic) => diagnostic.location.path === 'functions/files/imports-adapter.ts',
+    );
+    expect(caught?.message).toContain(
+      'functions/files uses functions/core and functions/runtime only',
+    );
   });
 
   it('catches an adapter importing from functions/sqs, and says what to do instead', () => {

@@ -69,7 +69,7 @@ describe('the connector dashboard', () => {
     widgets = dashboardOf(synthesized).widgets;
   });
 
-  it('reads top to bottom: alarms, rows, respond.io, the budget, queues, functions, batches', () => {
+  it('reads top to bottom: alarms, rows, respond.io, the budget, queues, functions, batches, file runs', () => {
     // Act
     const titles = widgets.map((widget) => widget.properties.title ?? widget.type);
     // Assess
@@ -90,6 +90,7 @@ describe('the connector dashboard', () => {
       'Function throttles',
       'Function duration p99 (ms)',
       'SQS batches: what became of the rows',
+      'File runs (state machine executions)',
     ]);
   });
 

@@ -17,6 +17,13 @@ export const STAND_IN_ENTRY = join(
   'handler.ts',
 );
 
+/** Every function of the stack built from the stand-in. */
+export const STAND_IN_ENTRIES = {
+  api: STAND_IN_ENTRY,
+  sqs: STAND_IN_ENTRY,
+  files: { prepare: STAND_IN_ENTRY, batch: STAND_IN_ENTRY, finish: STAND_IN_ENTRY },
+} as const;
+
 export interface Resource {
   readonly Type: string;
   readonly Properties: Record<string, unknown>;
@@ -37,7 +44,7 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
   const config = readConnectorConfig((key) => context[key]);
   const stack = new ConnectorStack(app, 'Connector', {
     config,
-    entries: { api: STAND_IN_ENTRY, sqs: STAND_IN_ENTRY },
+    entries: STAND_IN_ENTRIES,
   });
   const template = Template.fromStack(stack);
   const json = template.toJSON() as {

@@ -76,6 +76,25 @@ function budgetTableArn(synthesized: Synthesized) {
   };
 }
 
+/**
+ * The wildcards the file workflow is decided to have (infra/rule-decisions.ts): the files
+ * bucket's prefixes (`<bucket>/input/*`, `runs/*`, `output/*`) as whole statements' resources,
+ * and the state machine's own policy (its statements are asserted one by one elsewhere).
+ */
+function fileWorkflowWildcards(synthesized: Synthesized) {
+  const workflow = synthesized.stack.fileWorkflow;
+  if (workflow === null) throw new Error('no file workflow');
+  const prefixes = (['input', 'runs', 'output'] as const).map((prefix) =>
+    JSON.stringify(synthesized.stack.resolve(workflow.bucket.objectsUnder(prefix))),
+  );
+  return {
+    stateMachinePolicyId: logicalId(synthesized, workflow.stateMachinePolicy),
+    isPrefixStatement: (statement: Statement) =>
+      asList(statement.Action).every((action) => action.startsWith('s3:')) &&
+      asList(statement.Resource).every((resource) => prefixes.includes(JSON.stringify(resource))),
+  };
+}
+
 function policyOfRole(synthesized: Synthesized, role: object): Statement[] {
   const roleId = logicalId(synthesized, role as never);
   const policies = resourcesOfType(synthesized, 'AWS::IAM::Policy').filter(([, policy]) =>
@@ -90,11 +109,16 @@ describe('ConnectorStack with the default configuration', () => {
     synthesized = synthesize();
   });
 
-  it('builds the functions from the two handler entry points', () => {
+  it('builds the functions from the five handler entry points (API, SQS, three file steps)', () => {
     // Assess
     expect(DEFAULT_ENTRIES).toEqual({
       api: `${PROJECT_ROOT}/functions/api/handler.ts`,
       sqs: `${PROJECT_ROOT}/functions/sqs/handler.ts`,
+      files: {
+        prepare: `${PROJECT_ROOT}/functions/files/prepare-handler.ts`,
+        batch: `${PROJECT_ROOT}/functions/files/batch-handler.ts`,
+        finish: `${PROJECT_ROOT}/functions/files/finish-handler.ts`,
+      },
     });
   });
 
@@ -136,16 +160,21 @@ describe('ConnectorStack with the default configuration', () => {
     });
   });
 
-  it('grants no wildcard actions or resources but X-Ray trace upload, and attaches no managed policies', () => {
+  it('grants no wildcard actions or resources but X-Ray trace upload and the file prefixes, and attaches no managed policies', () => {
     // Act
     const policies = resourcesOfType(synthesized, 'AWS::IAM::Policy');
     const roles = resourcesOfType(synthesized, 'AWS::IAM::Role');
+    const decided = fileWorkflowWildcards(synthesized);
     // Assess
     expect(policies.length).toBeGreaterThanOrEqual(2);
     const xrayUploads = policies.flatMap(([, policy]) => statementsOf(policy).filter(isXrayUpload));
-    expect(xrayUploads).toHaveLength(2); // one per function role, exactly as XRAY_UPLOAD
-    for (const [, policy] of policies) {
-      for (const statement of statementsOf(policy).filter((each) => !isXrayUpload(each))) {
+    expect(xrayUploads).toHaveLength(5); // one per function role, exactly as XRAY_UPLOAD
+    for (const [policyId, policy] of policies) {
+      // The state machine's policy: asserted statement by statement in file-workflow.test.ts.
+      if (policyId === decided.stateMachinePolicyId) continue;
+      for (const statement of statementsOf(policy).filter(
+        (each) => !isXrayUpload(each) && !decided.isPrefixStatement(each),
+      )) {
         expect(statement.Effect).toBe('Allow');
         for (const action of asList(statement.Action)) expect(action).not.toContain('*');
         for (const text of literals(statement.Resource)) expect(text).not.toContain('*');
@@ -259,7 +288,8 @@ describe('ConnectorStack with the default configuration', () => {
       expect(functionEnvironment(synthesized, fn).NODE_OPTIONS).toBe('--enable-source-maps');
       expect(synthesized.resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
     }
-    synthesized.template.resourceCountIs('AWS::Logs::LogGroup', 3); // two functions, access log
+    // Five functions, the access log, the file workflow's state machine.
+    synthesized.template.resourceCountIs('AWS::Logs::LogGroup', 7);
     synthesized.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -405,7 +435,7 @@ describe('ConnectorStack with the default configuration', () => {
     expect(JSON.stringify(synthesized.outputs.ApiUrl?.Value)).toContain('.execute-api.');
   });
 
-  it('alarms on dead letters, oldest input age, each function’s errors and throttles, and fallbacks', () => {
+  it('alarms on dead letters, oldest input age, each function’s errors and throttles, fallbacks and file runs', () => {
     // Act
     const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(
       ([, alarm]) => alarm.Properties,
@@ -424,6 +454,11 @@ describe('ConnectorStack with the default configuration', () => {
         'AWS/Lambda/Throttles > 0',
         'RespondioConnector/BudgetFallbackStarts > 0',
         'RespondioConnector/BudgetFallbackStarts > 0',
+        // The file workflow (file-workflow.test.ts asserts their dimensions).
+        'AWS/States/ExecutionsFailed > 0',
+        'AWS/States/ExecutionsTimedOut > 0',
+        'AWS/States/ExecutionsAborted > 0',
+        'AWS/Events/FailedInvocations > 0',
       ].sort(),
     );
     for (const alarm of alarms) {
@@ -551,8 +586,12 @@ describe('ConnectorStack settings from context', () => {
       expect(resource.Properties.TracingConfig).toBeUndefined();
       expect(functionEnvironment(synthesized, fn).POWERTOOLS_TRACE_ENABLED).toBe('false');
     }
-    for (const [, policy] of resourcesOfType(synthesized, 'AWS::IAM::Policy')) {
-      for (const statement of statementsOf(policy)) {
+    const decided = fileWorkflowWildcards(synthesized);
+    for (const [policyId, policy] of resourcesOfType(synthesized, 'AWS::IAM::Policy')) {
+      if (policyId === decided.stateMachinePolicyId) continue; // file-workflow.test.ts
+      for (const statement of statementsOf(policy).filter(
+        (each) => !decided.isPrefixStatement(each),
+      )) {
         for (const action of asList(statement.Action)) expect(action).not.toContain('*');
         for (const text of literals(statement.Resource)) expect(text).not.toContain('*');
       }
@@ -647,7 +686,7 @@ describe('ConnectorStack settings from context', () => {
     const synthesized = synthesize({ alarmTopicArn: TOPIC_ARN });
     // Assess
     const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(12);
     synthesized.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [TOPIC_ARN],
       OKActions: [TOPIC_ARN],

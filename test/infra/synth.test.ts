@@ -17,9 +17,14 @@ describe('cdk synth with bundling', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'connector-synth-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('bundles both handlers into minified ESM with source maps', () => {
+  it('bundles all five handlers (API, SQS, the three file steps) into minified ESM with source maps', () => {
     // Prepare
-    for (const entry of Object.values(DEFAULT_ENTRIES)) {
+    const entries = [
+      DEFAULT_ENTRIES.api,
+      DEFAULT_ENTRIES.sqs,
+      ...Object.values(DEFAULT_ENTRIES.files),
+    ];
+    for (const entry of entries) {
       expect([entry, existsSync(entry)]).toEqual([entry, true]);
     }
     const app = new App({ outdir });
@@ -30,9 +35,9 @@ describe('cdk synth with bundling', () => {
     const template = Template.fromStack(stack);
     app.synth();
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Lambda::Function', entries.length);
     const assetDirs = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-    expect(assetDirs).toHaveLength(2);
+    expect(assetDirs).toHaveLength(entries.length);
     for (const dir of assetDirs) {
       const files = readdirSync(join(outdir, dir)).sort();
       expect(files).toEqual(['index.mjs', 'index.mjs.map']);

@@ -13,7 +13,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BUDGET_ITEM_KEY } from '../../functions/core/budget-table.js';
 import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
-import { runBatch } from '../../local/batch.js';
+import { exitStatusOf, runBatch, type ViaFilesSummary } from '../../local/batch.js';
 import { LOCAL_BUDGET_TABLE, localDynamoDbClient } from '../../local/dynamodb-stand-in.js';
 import { DEMO_TOKEN, startSimulator } from '../../local/simulator/server.js';
 import { type LocalRun, startLocal } from '../../local/start.js';
@@ -115,6 +115,28 @@ describe('startLocal (in process)', () => {
     expect(results[0]).toMatchObject({ Identifier: 'id:1', StatusCode: 200, ID: 1 });
     expect(results.some((row) => row.StatusCode === 404)).toBe(true);
     expect(printed.join('\n')).toMatch(/found\s+\d+/);
+  });
+
+  it('runs the sample CSV through the local file workflow: every row, the run failed for its 404s', async () => {
+    // Prepare
+    const out = join(await mkdtemp(join(tmpdir(), 'local-run-')), 'results.csv');
+    const printed: string[] = [];
+    if (run.files === null) throw new Error('the file workflow did not start');
+    // Act
+    const summary = (await runBatch({
+      file: join(ROOT, 'local/sample-rows.csv'),
+      out,
+      viaFiles: true,
+      s3Endpoint: run.files.endpoint,
+      timeoutMs: 20_000,
+      print: (line) => printed.push(line),
+    })) as ViaFilesSummary;
+    // Assess: FailAndReturnResponse (the default) fails the run for its not-found and bad rows.
+    expect(summary).toMatchObject({ rows: 8, found: 5, notFound: 2, otherErrors: 1, missing: 0 });
+    expect(summary.run).toMatchObject({ status: 'rows-failed', error: 'RowsFailed' });
+    expect(exitStatusOf(summary)).toBe(1);
+    expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(9);
+    expect(run.files.plan).toMatchObject({ batchSize: 100, maxConcurrency: 2 });
   });
 
   it('lets both functions draw from one shared budget on the local DynamoDB', async () => {
@@ -224,6 +246,7 @@ describe('npm start (the CLI, as a child process)', () => {
     expect(response.status).toBe(200);
     expect(body.StatusCode).toBe(200);
     expect(child.stdout()).toContain(`curl -s ${url}/contacts/id:1`);
+    expect(child.stdout()).toContain('npm run batch -- local/sample-rows.csv --via-files');
     expect(child.stdout()).toContain('SIGTERM: stopping');
     expect(code).toBe(0);
   });

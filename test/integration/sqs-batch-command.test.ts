@@ -7,7 +7,7 @@ import { NoPipelineError, runBatch } from '../../local/batch.js';
 import type { QueuePipeline } from '../../local/queue-pipeline.js';
 import { parseCsvRows } from '../../local/rows-io.js';
 import { type Simulator, startSimulator } from '../../local/simulator/server.js';
-import { startDemoPipeline } from '../support/demo-pipeline.js';
+import { SAMPLE_ROW_OUTCOMES, startDemoPipeline } from '../support/demo-pipeline.js';
 
 const SAMPLE = new URL('../../local/sample-rows.csv', import.meta.url);
 
@@ -50,16 +50,9 @@ describe('npm run batch', () => {
       missing: 0,
     });
     const written = parseCsvRows(await readFile(out, 'utf8'));
-    expect(written.map((row) => [row.Identifier, row.CustomerRef, row.StatusCode])).toEqual([
-      ['id:1', 'CUST-001', '200'],
-      ['email:jane.tan@example.com', 'CUST-002', '200'],
-      ['phone:+60121233112', 'CUST-003', '200'],
-      ['id:2', 'CUST-004', '200'],
-      ['id:3', 'CUST-005', '200'],
-      ['id:999999', 'CUST-006', '404'],
-      ['email:nobody@example.com', 'CUST-007', '404'],
-      ['id:1/message', 'CUST-008', '400'],
-    ]);
+    expect(written.map((row) => [row.Identifier, row.CustomerRef, row.StatusCode])).toEqual(
+      SAMPLE_ROW_OUTCOMES,
+    );
     expect(written[0]?.FirstName).toBe('Jane');
     expect(written[5]?.DeadLettered).toBe('true');
     expect(lines).toContain('progress: 8/8 rows (100%)');

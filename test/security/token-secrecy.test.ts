@@ -298,3 +298,32 @@ describe('security: configuration errors at start-up', () => {
     expect(secretLeak(output.text(), TOKEN)).toBeNull();
   });
 });
+
+describe('security: the file batch function at start-up', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+
+  it('refuses its batch without echoing a token pasted into the base URL', async () => {
+    // Prepare
+    process.env.RESPONDIO_BASE_URL = `https://${TOKEN}@api.respond.io/v2?t=${TOKEN}`;
+    process.env.RESPONDIO_TOKEN_SECRET_ID = SECRET_ID;
+    delete process.env.FILES_BUCKET;
+    const { handler } = await import('../../functions/files/batch-handler.js');
+    // Act
+    const error = await handler(
+      { Items: [], BatchInput: { runId: 'r', format: 'csv', columns: [], partsPrefix: '' } },
+      { getRemainingTimeInMillis: () => 1000 },
+    ).then(
+      () => null,
+      (thrown: Error) => thrown,
+    );
+    // Assess
+    expect(error?.name).toBe('ConfigError');
+    expect(secretLeak(String(error?.message), TOKEN)).toBeNull();
+    expect(output.text()).toMatch(/The file batch function cannot start/);
+    expect(secretLeak(output.text(), TOKEN)).toBeNull();
+  });
+});

@@ -34,3 +34,15 @@ export function startDemoPipeline(
       ),
   });
 }
+
+/** local/sample-rows.csv as a results file holds it: Identifier, CustomerRef, StatusCode. */
+export const SAMPLE_ROW_OUTCOMES: readonly (readonly [string, string, string])[] = [
+  ['id:1', 'CUST-001', '200'],
+  ['email:jane.tan@example.com', 'CUST-002', '200'],
+  ['phone:+60121233112', 'CUST-003', '200'],
+  ['id:2', 'CUST-004', '200'],
+  ['id:3', 'CUST-005', '200'],
+  ['id:999999', 'CUST-006', '404'],
+  ['email:nobody@example.com', 'CUST-007', '404'],
+  ['id:1/message', 'CUST-008', '400'],
+];

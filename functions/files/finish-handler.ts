@@ -1,0 +1,66 @@
+/**
+ * Entry point of the file workflow's finishing steps (one Lambda function, two tasks of the state
+ * machine): `assemble` merges a run's parts into its results file and summary (assemble.ts);
+ * `fail` writes the error summary of a run that ended early (failure-report.ts). Both need the
+ * same access (read the parts, write under the output prefix), hence one function. Thin: the
+ * runtime builds the files bucket once per container.
+ */
+
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  loadFileSettings,
+  loadLogSettings,
+  logSettingsOf,
+} from '../core/config.js';
+import type { Assembled, AssembleEvent, FailEvent, Reported } from '../core/file-steps.js';
+import type { FileStore } from '../core/ports.js';
+import { FILES_SERVICE_NAME } from '../core/settings.js';
+import { createFileStore } from '../runtime/file-adapters.js';
+import { createLogger } from '../runtime/logger.js';
+import { loadTracing } from '../runtime/tracing.js';
+import { createAssembleHandler } from './assemble.js';
+import { createFailureReportHandler } from './failure-report.js';
+
+export type FinishEvent = AssembleEvent | FailEvent;
+export type FinishHandler = {
+  (event: AssembleEvent): Promise<Assembled>;
+  (event: FailEvent): Promise<Reported>;
+  (event: FinishEvent): Promise<Assembled | Reported>;
+};
+
+/** Both steps from the configuration (the local runner and the tests give their own store). */
+export function createFinishFunction(config: Config, store: FileStore): FinishHandler {
+  const logger = createLogger(logSettingsOf(config, FILES_SERVICE_NAME));
+  const assemble = createAssembleHandler({ store, errorBehavior: config.errorBehavior, logger });
+  const report = createFailureReportHandler({ store, logger });
+  return ((event: FinishEvent) => {
+    if (event?.step === 'assemble') return assemble(event);
+    if (event?.step === 'fail') return report(event);
+    return Promise.reject(new Error('The finish event names no step (assemble or fail)'));
+  }) as FinishHandler;
+}
+
+let finish: FinishHandler | undefined;
+
+export async function handler(event: FinishEvent): Promise<Assembled | Reported> {
+  if (finish === undefined) {
+    try {
+      const config = loadConfig(process.env);
+      const settings = loadFileSettings(process.env);
+      const tracing = await loadTracing(config, FILES_SERVICE_NAME);
+      finish = createFinishFunction(config, createFileStore(settings, { tracing }));
+    } catch (error) {
+      createLogger(loadLogSettings(process.env, FILES_SERVICE_NAME)).error(
+        'The finishing steps cannot start',
+        {
+          errorName: error instanceof Error ? error.name : typeof error,
+          errorMessage: error instanceof ConfigError ? error.message : undefined,
+        },
+      );
+      throw error;
+    }
+  }
+  return finish(event);
+}
