@@ -7,12 +7,10 @@
 
 import {
   type Config,
-  ConfigError,
   containerCeilingRps,
   type FileSettings,
   loadConfig,
   loadFileSettings,
-  loadLogSettings,
 } from '../core/config.js';
 import type { BatchDone, BatchEvent } from '../core/file-steps.js';
 import { rowsInFlight } from '../core/file-workflow.js';
@@ -21,7 +19,7 @@ import {
   createFileBatchAdapters,
   type FileBatchAdapterOverrides,
 } from '../runtime/file-adapters.js';
-import { createLogger } from '../runtime/logger.js';
+import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
 import { loadTracing } from '../runtime/tracing.js';
 import { type BatchContext, createFileBatchHandler, type FileBatchHandler } from './batch.js';
 
@@ -46,27 +44,14 @@ export function createFileBatchFunction(
   });
 }
 
-let batchHandler: FileBatchHandler | undefined;
-
-export async function handler(event: BatchEvent, context: BatchContext): Promise<BatchDone> {
-  if (batchHandler === undefined) {
-    try {
-      const config = loadConfig(process.env);
-      const settings = loadFileSettings(process.env);
-      batchHandler = createFileBatchFunction(config, settings, {
-        tracing: await loadTracing(config, FILES_SERVICE_NAME),
-      });
-    } catch (error) {
-      // The whole batch is impossible: the state machine retries it, then fails the run.
-      createLogger(loadLogSettings(process.env, FILES_SERVICE_NAME)).error(
-        'The file batch function cannot start',
-        {
-          errorName: error instanceof Error ? error.name : typeof error,
-          errorMessage: error instanceof ConfigError ? error.message : undefined,
-        },
-      );
-      throw error;
-    }
-  }
-  return batchHandler(event, context);
-}
+/** Built on the first batch; if it cannot be, the state machine retries the batch, then fails the run. */
+export const handler: EventHandler<BatchEvent, BatchContext, BatchDone> = builtOnFirstEvent(
+  'The file batch function',
+  FILES_SERVICE_NAME,
+  async () => {
+    const config = loadConfig(process.env);
+    return createFileBatchFunction(config, loadFileSettings(process.env), {
+      tracing: await loadTracing(config, FILES_SERVICE_NAME),
+    });
+  },
+);

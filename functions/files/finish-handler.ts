@@ -6,18 +6,12 @@
  * runtime builds the files bucket once per container.
  */
 
-import {
-  type Config,
-  ConfigError,
-  loadConfig,
-  loadFileSettings,
-  loadLogSettings,
-  logSettingsOf,
-} from '../core/config.js';
+import { type Config, loadConfig, loadFileSettings, logSettingsOf } from '../core/config.js';
 import type { Assembled, AssembleEvent, FailEvent, Reported } from '../core/file-steps.js';
 import type { FileStore } from '../core/ports.js';
 import { FILES_SERVICE_NAME } from '../core/settings.js';
 import { createFileStore } from '../runtime/file-adapters.js';
+import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
 import { createLogger } from '../runtime/logger.js';
 import { loadTracing } from '../runtime/tracing.js';
 import { createAssembleHandler } from './assemble.js';
@@ -42,25 +36,14 @@ export function createFinishFunction(config: Config, store: FileStore): FinishHa
   }) as FinishHandler;
 }
 
-let finish: FinishHandler | undefined;
-
-export async function handler(event: FinishEvent): Promise<Assembled | Reported> {
-  if (finish === undefined) {
-    try {
-      const config = loadConfig(process.env);
-      const settings = loadFileSettings(process.env);
-      const tracing = await loadTracing(config, FILES_SERVICE_NAME);
-      finish = createFinishFunction(config, createFileStore(settings, { tracing }));
-    } catch (error) {
-      createLogger(loadLogSettings(process.env, FILES_SERVICE_NAME)).error(
-        'The finishing steps cannot start',
-        {
-          errorName: error instanceof Error ? error.name : typeof error,
-          errorMessage: error instanceof ConfigError ? error.message : undefined,
-        },
-      );
-      throw error;
-    }
-  }
-  return finish(event);
-}
+export const handler: EventHandler<FinishEvent, unknown, Assembled | Reported> = builtOnFirstEvent(
+  'The finishing steps',
+  FILES_SERVICE_NAME,
+  async () => {
+    const config = loadConfig(process.env);
+    const settings = loadFileSettings(process.env);
+    const tracing = await loadTracing(config, FILES_SERVICE_NAME);
+    const finish = createFinishFunction(config, createFileStore(settings, { tracing }));
+    return (event: FinishEvent) => finish(event);
+  },
+);

@@ -6,17 +6,16 @@
 
 import {
   type Config,
-  ConfigError,
   type FileSettings,
   loadConfig,
   loadFileSettings,
-  loadLogSettings,
   logSettingsOf,
 } from '../core/config.js';
 import type { Prepared, PrepareEvent } from '../core/file-steps.js';
 import type { FileStore } from '../core/ports.js';
 import { FILES_SERVICE_NAME } from '../core/settings.js';
 import { createFileStore } from '../runtime/file-adapters.js';
+import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
 import { createLogger } from '../runtime/logger.js';
 import { loadTracing } from '../runtime/tracing.js';
 import { createPrepareHandler, type PrepareHandler } from './prepare.js';
@@ -34,25 +33,13 @@ export function createPrepareFunction(
   });
 }
 
-let prepare: PrepareHandler | undefined;
-
-export async function handler(event: PrepareEvent): Promise<Prepared> {
-  if (prepare === undefined) {
-    try {
-      const config = loadConfig(process.env);
-      const settings = loadFileSettings(process.env);
-      const tracing = await loadTracing(config, FILES_SERVICE_NAME);
-      prepare = createPrepareFunction(config, settings, createFileStore(settings, { tracing }));
-    } catch (error) {
-      createLogger(loadLogSettings(process.env, FILES_SERVICE_NAME)).error(
-        'The prepare step cannot start',
-        {
-          errorName: error instanceof Error ? error.name : typeof error,
-          errorMessage: error instanceof ConfigError ? error.message : undefined,
-        },
-      );
-      throw error;
-    }
-  }
-  return prepare(event);
-}
+export const handler: EventHandler<PrepareEvent, unknown, Prepared> = builtOnFirstEvent(
+  'The prepare step',
+  FILES_SERVICE_NAME,
+  async () => {
+    const config = loadConfig(process.env);
+    const settings = loadFileSettings(process.env);
+    const tracing = await loadTracing(config, FILES_SERVICE_NAME);
+    return createPrepareFunction(config, settings, createFileStore(settings, { tracing }));
+  },
+);

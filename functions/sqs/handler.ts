@@ -5,15 +5,9 @@
  */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import {
-  type Config,
-  ConfigError,
-  containerCeilingRps,
-  loadConfig,
-  loadLogSettings,
-} from '../core/config.js';
+import { type Config, containerCeilingRps, loadConfig } from '../core/config.js';
 import { SQS_SERVICE_NAME } from '../core/settings.js';
-import { createLogger } from '../runtime/logger.js';
+import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
 import { createSqsAdapters, type SqsAdapterOverrides } from '../runtime/sqs-adapters.js';
 import { loadTracing } from '../runtime/tracing.js';
 import { type BatchContext, createBatchHandler, type SqsBatchHandler } from './batch.js';
@@ -47,26 +41,12 @@ export function createSqsFunction(
   });
 }
 
-let batchHandler: SqsBatchHandler | undefined;
-
-export async function handler(event: SQSEvent, context: BatchContext): Promise<SQSBatchResponse> {
-  if (batchHandler === undefined) {
-    try {
-      const config = loadConfig(process.env);
-      batchHandler = createSqsFunction(config, {
-        tracing: await loadTracing(config, SQS_SERVICE_NAME),
-      });
-    } catch (error) {
-      // The whole batch is impossible: throwing makes SQS deliver every record again.
-      createLogger(loadLogSettings(process.env, SQS_SERVICE_NAME)).error(
-        'The SQS function cannot start',
-        {
-          errorName: error instanceof Error ? error.name : typeof error,
-          errorMessage: error instanceof ConfigError ? error.message : undefined,
-        },
-      );
-      throw error;
-    }
-  }
-  return batchHandler(event, context);
-}
+/** Built on the first batch; if it cannot be, throwing makes SQS deliver every record again. */
+export const handler: EventHandler<SQSEvent, BatchContext, SQSBatchResponse> = builtOnFirstEvent(
+  'The SQS function',
+  SQS_SERVICE_NAME,
+  async () => {
+    const config = loadConfig(process.env);
+    return createSqsFunction(config, { tracing: await loadTracing(config, SQS_SERVICE_NAME) });
+  },
+);

@@ -80,7 +80,7 @@ function path(definition: Definition, from: string, choose: (state: State) => st
   return names;
 }
 
-function statementsOfPolicy(synthesized: Synthesized, policy: Resource): Statement[] {
+function statementsOfPolicy(policy: Resource): Statement[] {
   return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
 }
 
@@ -90,7 +90,7 @@ function statementsOfRole(synthesized: Synthesized, role: object): Statement[] {
     .filter(([, policy]) =>
       (policy.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === roleId),
     )
-    .flatMap(([, policy]) => statementsOfPolicy(synthesized, policy));
+    .flatMap(([, policy]) => statementsOfPolicy(policy));
 }
 
 describe('the file workflow’s state machine', () => {
@@ -443,7 +443,7 @@ describe('the file workflow’s bucket, trigger and functions', () => {
         Status: 'Enabled',
       },
     ]);
-    expect(statementsOfPolicy(synthesized, policy)).toContainEqual({
+    expect(statementsOfPolicy(policy)).toContainEqual({
       Effect: 'Deny',
       Action: 's3:*',
       Principal: { AWS: '*' },
