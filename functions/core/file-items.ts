@@ -39,6 +39,16 @@ export interface CsvRecordReader {
 
 const BOM = '\uFEFF';
 
+/** Hands chunks of a text on, without the byte order mark its first chunk may start with. */
+function bomDropper(): (chunk: string) => string {
+  let atStart = true;
+  return (chunk) => {
+    if (!atStart || chunk.length === 0) return chunk;
+    atStart = false;
+    return chunk.startsWith(BOM) ? chunk.slice(1) : chunk;
+  };
+}
+
 export function createCsvRecordReader(): CsvRecordReader {
   let fields: string[] = [];
   let field = '';
@@ -52,7 +62,7 @@ export function createCsvRecordReader(): CsvRecordReader {
   let carriageReturn = false;
   let line = 1;
   let recordLine = 1;
-  let atStart = true;
+  const dropBom = bomDropper();
   let done: CsvRecord[] = [];
 
   const endField = () => {
@@ -140,11 +150,7 @@ export function createCsvRecordReader(): CsvRecordReader {
 
   return {
     push(text) {
-      let chunk = text;
-      if (atStart && chunk.length > 0) {
-        atStart = false;
-        if (chunk.startsWith(BOM)) chunk = chunk.slice(1);
-      }
+      const chunk = dropBom(text);
       for (const char of chunk) read(char);
       const out = done;
       done = [];
@@ -192,7 +198,7 @@ export interface LineReader {
 export function createLineReader(): LineReader {
   let pending = '';
   let line = 1;
-  let atStart = true;
+  const dropBom = bomDropper();
   const take = (text: string): TextLine => {
     const entry = { text: text.endsWith('\r') ? text.slice(0, -1) : text, line };
     line += 1;
@@ -200,11 +206,7 @@ export function createLineReader(): LineReader {
   };
   return {
     push(text) {
-      let chunk = text;
-      if (atStart && chunk.length > 0) {
-        atStart = false;
-        if (chunk.startsWith(BOM)) chunk = chunk.slice(1);
-      }
+      const chunk = dropBom(text);
       const parts = (pending + chunk).split('\n');
       pending = parts.pop() ?? '';
       return parts.map(take);
