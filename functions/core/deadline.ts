@@ -19,3 +19,9 @@ export function deadlineFrom(
   const reserveMs = options.reserveMs ?? 0;
   return now + Math.max(remainingMs - marginMs - reserveMs, 0);
 }
+
+/** The part of the Lambda context a batch function reads: its remaining time (and request id). */
+export interface BatchContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId?: string;
+}

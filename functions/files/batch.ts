@@ -12,7 +12,8 @@
  * answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
-import { deadlineFrom } from '../core/deadline.js';
+import { runBounded } from '../core/bounded-pool.js';
+import { type BatchContext, deadlineFrom } from '../core/deadline.js';
 import type { ErrorBehavior } from '../core/error-behavior.js';
 import { errorName } from '../core/errors.js';
 import { type PartLine, partText, readPartText } from '../core/file-parts.js';
@@ -69,10 +70,7 @@ export interface FileBatchDeps {
   readonly now?: () => number;
 }
 
-export interface BatchContext {
-  getRemainingTimeInMillis(): number;
-  readonly awsRequestId?: string;
-}
+export type { BatchContext };
 
 export type FileBatchHandler = (event: BatchEvent, context: BatchContext) => Promise<BatchDone>;
 
@@ -210,15 +208,10 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
         retried += pending.length;
       }
       const answers: RowAnswer[] = new Array(pending.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < pending.length) {
-          const at = next;
-          next += 1;
-          answers[at] = await answerRow(pending[at] as BatchItem);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(maxInFlight, pending.length) }, worker));
+      const inRound = pending;
+      await runBounded(inRound.length, maxInFlight, async (at) => {
+        answers[at] = await answerRow(inRound[at] as BatchItem);
+      });
       const again: BatchItem[] = [];
       pending.forEach((item, at) => {
         const answer = answers[at] as RowAnswer;

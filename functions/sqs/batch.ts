@@ -15,8 +15,9 @@ import {
   settleBatch,
   writesRow,
 } from '../core/batch-settlement.js';
+import { runBounded } from '../core/bounded-pool.js';
 import { ConfigError } from '../core/config.js';
-import { deadlineFrom } from '../core/deadline.js';
+import { type BatchContext, deadlineFrom } from '../core/deadline.js';
 import type { ErrorBehavior } from '../core/error-behavior.js';
 import { errorName } from '../core/errors.js';
 import { type IdentifierParser, loggableMessage } from '../core/identifier.js';
@@ -69,11 +70,7 @@ export interface BatchHandlerDeps {
   readonly now?: () => number;
 }
 
-/** The part of the Lambda context the handler reads. */
-export interface BatchContext {
-  getRemainingTimeInMillis(): number;
-  readonly awsRequestId?: string;
-}
+export type { BatchContext };
 
 export type SqsBatchHandler = (event: SQSEvent, context: BatchContext) => Promise<SQSBatchResponse>;
 
@@ -181,31 +178,25 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     const results = streamingResults(deps.results);
 
     // Lookups: at most maxInFlight rows at once; none starts once the deadline is too close.
-    let next = 0;
-    const worker = async () => {
-      while (next < records.length) {
-        const index = next;
-        next += 1;
-        const record = records[index] as SQSRecord;
-        const { input, facts } = readInputRecord(record);
-        const { outcome, source } =
-          deadlineAt - now() >= deps.rowBudgetMs
-            ? await lookupOutcome(record, input, deadlineAt)
-            : { outcome: notStarted(), source: null };
-        const entry = batchRecord(facts, outcome, policy, source);
-        settled[index] = entry;
-        if (writesRow(entry)) {
-          results.add({
-            sourceMessageId: entry.messageId,
-            identifier: entry.identifier,
-            row: outcome.row,
-            input: input.ok ? input.extras : {},
-            ...(source ? { lookupSource: source } : {}),
-          });
-        }
+    await runBounded(records.length, maxInFlight, async (index) => {
+      const record = records[index] as SQSRecord;
+      const { input, facts } = readInputRecord(record);
+      const { outcome, source } =
+        deadlineAt - now() >= deps.rowBudgetMs
+          ? await lookupOutcome(record, input, deadlineAt)
+          : { outcome: notStarted(), source: null };
+      const entry = batchRecord(facts, outcome, policy, source);
+      settled[index] = entry;
+      if (writesRow(entry)) {
+        results.add({
+          sourceMessageId: entry.messageId,
+          identifier: entry.identifier,
+          row: outcome.row,
+          input: input.ok ? input.extras : {},
+          ...(source ? { lookupSource: source } : {}),
+        });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(maxInFlight, records.length) }, worker));
+    });
     const failedResults = await results.failed();
     // Dead-letter moves, only once the row (if any) is on the results queue.
     const failedMoves = await moveToDeadLetters(deadLetterMoves(settled, failedResults));
