@@ -214,7 +214,12 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
         }
         waiters.shift();
         lastStart = now();
-        observer?.onStart?.({ lane, waitMs: lastStart - head.enqueuedAt, coordinated: true });
+        observer?.onStart?.({
+          lane,
+          at: lastStart,
+          waitMs: lastStart - head.enqueuedAt,
+          coordinated: true,
+        });
         head.resolve(true);
       }
     } finally {

@@ -30,6 +30,8 @@ export interface RateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Extra spacing as a fraction of the interval, against network jitter. Default 0.03. */
   guard?: number;
+  /** Told each start's time on `now` (tests count starts in any second: the guarantee's subject). */
+  onStart?: (at: number) => void;
 }
 
 interface Waiter {
@@ -79,6 +81,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function takeSlot(at: number): void {
+    options.onStart?.(at);
     const onTime = Number.isFinite(nextSlotAt) && at - nextSlotAt <= latenessToleranceMs;
     nextSlotAt = (onTime ? Math.min(at, nextSlotAt) : at) + intervalMs;
     recentStarts.push(at);

@@ -293,6 +293,8 @@ export interface BudgetObserver {
   /** A request was allowed to start after waiting `waitMs`. */
   onStart?(event: {
     readonly lane: BudgetLane;
+    /** When it started, on the limiter's clock (epoch ms): what the budget's guarantee counts. */
+    readonly at: number;
     readonly waitMs: number;
     readonly coordinated: boolean;
   }): void;

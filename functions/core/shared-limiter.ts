@@ -150,7 +150,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
   }
 
   function start(waiter: Waiter, at: number, coordinated: boolean): void {
-    observer?.onStart?.({ lane, waitMs: Math.max(0, at - waiter.enqueuedAt), coordinated });
+    observer?.onStart?.({ lane, at, waitMs: Math.max(0, at - waiter.enqueuedAt), coordinated });
     waiter.resolve(true);
   }
 

@@ -86,3 +86,15 @@ export class RateLimit {
     return Math.max(0, this.rps - this.accepted.count(now));
   }
 }
+
+/** The most of `times` inside any window of `windowMs` (a time exactly `windowMs` later is outside). */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last += 1) {
+    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= windowMs) first += 1;
+    max = Math.max(max, last - first + 1);
+  }
+  return max;
+}

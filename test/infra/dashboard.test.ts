@@ -202,7 +202,7 @@ describe('the connector dashboard', () => {
     // Prepare: one batch summary through the real metrics adapter, with the shared budget's.
     delete process.env.POWERTOOLS_DEV;
     const budget = createBudgetStats();
-    budget.observer.onStart?.({ lane: 'batch', waitMs: 12, coordinated: true });
+    budget.observer.onStart?.({ lane: 'batch', at: 0, waitMs: 12, coordinated: true });
     const output = captureOutput();
     try {
       createPowertoolsBatchMetrics(

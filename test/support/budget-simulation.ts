@@ -15,7 +15,8 @@ import {
 import type { BudgetLane, LogFields, Logger } from '../../functions/core/ports.js';
 import { createSharedLimiter, type SharedLimiter } from '../../functions/core/shared-limiter.js';
 import { seededRandom } from '../../local/seeded-random.js';
-import { FakeClock, maxInWindow } from './fake-clock.js';
+import { maxInWindow } from '../../local/simulator/rate-window.js';
+import { FakeClock } from './fake-clock.js';
 import { MemoryDispenser } from './memory-dispenser.js';
 
 export interface SimulatedContainer {

@@ -1,6 +1,6 @@
 /**
  * Test support for anything that waits: a manual clock whose `sleep` resolves only when `advance`
- * moves time past its end, and the sliding-window count the budget tests assert on.
+ * moves time past its end.
  */
 
 /** A manual clock: `sleep` resolves only when `advance` moves time past its end. */
@@ -42,16 +42,4 @@ export class FakeClock {
 /** Lets every pending promise callback run (one macrotask turn; no time passes on the clock). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** The most of `times` inside any window of `windowMs` (a start exactly `windowMs` later is outside). */
-export function maxInWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let first = 0;
-  for (let last = 0; last < sorted.length; last += 1) {
-    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= windowMs) first += 1;
-    max = Math.max(max, last - first + 1);
-  }
-  return max;
 }

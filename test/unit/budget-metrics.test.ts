@@ -45,8 +45,8 @@ describe('the shared budget’s metrics', () => {
       { stats, rps: 5 },
     );
     for (const waitMs of [10, 20, 30])
-      stats.observer.onStart({ lane: 'batch', waitMs, coordinated: true });
-    stats.observer.onStart({ lane: 'batch', waitMs: 40, coordinated: false });
+      stats.observer.onStart({ lane: 'batch', at: 0, waitMs, coordinated: true });
+    stats.observer.onStart({ lane: 'batch', at: 0, waitMs: 40, coordinated: false });
     stats.observer.onCoordinatorCall({ writes: 4, reads: 1, outcome: 'granted', latencyMs: 6 });
     stats.observer.onCoordinatorCall({
       writes: 1,
@@ -88,7 +88,7 @@ describe('the shared budget’s metrics', () => {
       now: () => now,
     });
     const start = (waitMs: number) =>
-      observer.onStart?.({ lane: 'api', waitMs, coordinated: true });
+      observer.onStart?.({ lane: 'api', at: 0, waitMs, coordinated: true });
     // Act
     start(5);
     now = 30_000;
@@ -114,7 +114,7 @@ describe('the shared budget’s metrics', () => {
     const other = createBudgetStats();
     const both = composeBudgetObservers(one.observer, undefined, other.observer);
     // Act
-    both.onStart?.({ lane: 'api', waitMs: 3, coordinated: true });
+    both.onStart?.({ lane: 'api', at: 0, waitMs: 3, coordinated: true });
     both.onForfeit?.(2);
     // Assess
     expect(one.take()).toMatchObject({ starts: 1, forfeited: 2 });

@@ -10,7 +10,7 @@ import {
   startsPerWindow,
   WINDOW_MS,
 } from '../../functions/core/budget-plan.js';
-import { maxInWindow } from '../support/fake-clock.js';
+import { maxInWindow } from '../../local/simulator/rate-window.js';
 
 /** A number in [min, max], the two ends drawn often (the worst cases live there). */
 function edgeOr(min: number, max: number) {

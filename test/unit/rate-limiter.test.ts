@@ -4,7 +4,8 @@ import {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_GUARD,
 } from '../../functions/adapters/rate-limiter.js';
-import { FakeClock, maxInWindow, settle } from '../support/fake-clock.js';
+import { maxInWindow } from '../../local/simulator/rate-window.js';
+import { FakeClock, settle } from '../support/fake-clock.js';
 
 /** Starts `count` acquires at once and records when each was granted (or -1 when refused). */
 function acquireAll(
@@ -43,6 +44,26 @@ describe('createRateLimiter', () => {
     }
     expect(run.grants[0]).toBe(1_000_000);
     expect(maxInWindow(run.grants, 1000)).toBe(5);
+  });
+
+  it('tells onStart the time of every start, on its own clock, and nothing for a refusal', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const told: number[] = [];
+    const limiter = createRateLimiter({
+      requestsPerSecond: 5,
+      now: clock.now,
+      sleep: clock.sleep,
+      onStart: (at) => told.push(at),
+    });
+    // Act: three granted starts, then one whose deadline comes before its turn.
+    const run = acquireAll(limiter, clock, 3);
+    const refused = limiter.acquire(clock.time + 1);
+    await clock.advance(2000);
+    await run.done;
+    // Assess
+    expect(await refused).toBe(false);
+    expect(told).toEqual(run.grants);
   });
 
   it('reaches at least 95% of the limit in steady state', async () => {

@@ -3,12 +3,13 @@ import fc from 'fast-check';
 import { budgetPlan, PROBE_PERIOD_MS, SLOT_LATENESS_MS } from '../../functions/core/budget-plan.js';
 import type { RateLimiter } from '../../functions/core/ports.js';
 import { createSharedLimiter } from '../../functions/core/shared-limiter.js';
+import { maxInWindow } from '../../local/simulator/rate-window.js';
 import {
   percentileOf,
   type SimulatedContainer,
   simulateBudget,
 } from '../support/budget-simulation.js';
-import { FakeClock, maxInWindow } from '../support/fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { MemoryDispenser } from '../support/memory-dispenser.js';
 
 const NEVER: RateLimiter = {
@@ -63,7 +64,17 @@ describe('createSharedLimiter, coordinated', () => {
   it('starts one container’s requests at its slots, one interval apart, first in first out', async () => {
     // Prepare
     const clock = new FakeClock();
-    const limiter = limiterOn(clock, new MemoryDispenser(clock), 'batch');
+    const told: number[] = [];
+    const limiter = createSharedLimiter({
+      dispenser: new MemoryDispenser(clock).for('a'),
+      fallback: NEVER,
+      fallbackRps: 1,
+      plan: PLAN_5,
+      lane: 'batch',
+      now: clock.now,
+      sleep: clock.sleep,
+      observer: { onStart: (event) => told.push(event.at) },
+    });
     const grants: number[] = [];
     const order: number[] = [];
     // Act
@@ -83,6 +94,7 @@ describe('createSharedLimiter, coordinated', () => {
     for (const gap of gaps)
       expect(gap).toBeGreaterThanOrEqual(PLAN_5.intervalMs - SLOT_LATENESS_MS);
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(PLAN_5.intervalMs);
+    expect(told).toEqual(grants);
     expect(limiter.mode()).toBe('coordinated');
   });
 
