@@ -28,7 +28,8 @@ export function formatSoakTable(reports: readonly SoakReport[]): string {
     '429s',
     'retries',
     'redeliveries',
-    'max req in 1 s',
+    'max starts in 1 s',
+    'max arrivals in 1 s',
     'limit',
     'elapsed s',
   ];
@@ -43,6 +44,7 @@ export function formatSoakTable(reports: readonly SoakReport[]): string {
     int(report.throttled),
     int(report.retries),
     int(report.redeliveries),
+    int(report.maxStartsInAnySecond),
     int(report.maxInAnySecond),
     int(report.settings.limitRps),
     (report.elapsedMs / 1000).toFixed(1),
@@ -160,9 +162,9 @@ export function formatSoakReport(reports: readonly SoakReport[]): string {
       ...(report.lost > 0 ? [`${report.lost} rows lost`] : []),
       ...(report.finalUnauthorized > 0 ? [`${report.finalUnauthorized} final 401 rows`] : []),
       ...(report.unknown > 0 ? [`${report.unknown} output rows of unknown source`] : []),
-      ...(report.maxInAnySecond > report.settings.limitRps
+      ...(report.maxStartsInAnySecond > report.settings.limitRps
         ? [
-            `${report.maxInAnySecond} requests in one second, above the limit ${report.settings.limitRps}`,
+            `${report.maxStartsInAnySecond} request starts in one second, above the limit ${report.settings.limitRps}`,
           ]
         : []),
     ];

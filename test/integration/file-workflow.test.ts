@@ -26,6 +26,7 @@ import { type FilePipeline, startFilePipeline } from '../../local/file-pipeline.
 import type { RunOutcome } from '../../local/file-runner.js';
 import { type LocalS3, startLocalS3 } from '../../local/local-s3.js';
 import { parseCsvRows, parseJsonLines, toCsv } from '../../local/rows-io.js';
+import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { DEMO_TOKEN, type Simulator, startSimulator } from '../../local/simulator/server.js';
 import { SAMPLE_ROW_OUTCOMES } from '../support/demo-pipeline.js';
 
@@ -39,6 +40,8 @@ let s3: LocalS3;
 let pipeline: FilePipeline;
 let dir: string;
 const dynamodbClient = { current: null as ReturnType<typeof localDynamoDbClient> | null };
+/** Every request start the shared budget allowed, on the limiter's clock (epoch ms). */
+const starts: number[] = [];
 /** First indexes of the batches whose next invocation crashes (a whole-batch fault). */
 const crashAt = new Set<number>();
 
@@ -67,8 +70,9 @@ beforeAll(async () => {
       RESPONDIO_BASE_URL: sim.url,
       RESPONDIO_RATE_LIMIT_RPS: String(LIMIT_RPS),
       RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
-      // dynalite shares this busy process with the test; a slow answer is not what is tested.
-      RATE_BUDGET_TIMEOUT_MS: '1000',
+      // dynalite shares this (possibly busy) process with the test; a slow answer is not what is
+      // tested, so the timeout is far beyond any stall.
+      RATE_BUDGET_TIMEOUT_MS: '5000',
       ERROR_BEHAVIOR: 'DoNotFailAndReturnResponse',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       FILE_MAX_BYTES: String(MAX_BYTES),
@@ -78,6 +82,7 @@ beforeAll(async () => {
       dynamodb: dynamodbClient.current,
       logger: silent,
       roundWaitsMs: [20, 50],
+      budgetObserver: { onStart: ({ at }) => starts.push(at) },
     },
     wrapBatch: crashing,
     // Small batches, so that a few hundred rows make several, two at once.
@@ -125,6 +130,7 @@ describe('the local file workflow', () => {
       return `${identifierAt(index).id},REF-${index},${note}`;
     });
     sim.resetStats();
+    starts.length = 0;
     // Act
     const outcome = await uploadAndRun(
       'input/customers.csv',
@@ -163,11 +169,13 @@ describe('the local file workflow', () => {
       failedRows: 0,
       results: 'output/customers.results.csv',
     });
-    // The faults happened and were retried away; the limit held.
+    // The faults happened and were retried away; the limit held where the design guarantees it:
+    // slots (1000 + 50) / 100 ms apart, started at most 10 ms late, so any 101 starts span at
+    // least 1040 ms (arrivals at the simulator share this busy event loop; see arrival-jitter).
     const stats = sim.stats();
     expect(Object.values(stats.injected).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
-    expect(stats.rateLimited).toBe(0);
-    expect(stats.maxInAnySecond).toBeLessThanOrEqual(LIMIT_RPS);
+    expect(starts.length).toBeGreaterThanOrEqual(counts.found + counts.notFound);
+    expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(LIMIT_RPS);
   });
 
   it('turns JSON Lines into JSON Lines: blank lines are no rows, lines that are no rows are 400 rows', async () => {
