@@ -161,6 +161,9 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
       Object.assign(process.env, {
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
         RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
+        // The local DynamoDB answers in this process's event loop, next to everything else: a
+        // busy laptop must not look like a table outage (deployed, DynamoDB answers in ms).
+        RATE_BUDGET_TIMEOUT_MS: process.env.RATE_BUDGET_TIMEOUT_MS ?? '1000',
       });
       budgetTable = { endpoint: dynamodb.url, table: LOCAL_BUDGET_TABLE };
     } else {

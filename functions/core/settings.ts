@@ -563,7 +563,7 @@ export const SETTINGS = {
     readBy: 'local',
     read: oneOf(['shared', 'static']),
     default: 'shared',
-    doc: '`shared`: `npm start` runs a local DynamoDB (dynalite, in memory) with the budget table, and both functions share one budget through it, as deployed. `static`: no table; each container keeps its static share.',
+    doc: '`shared`: `npm start` runs a local DynamoDB (dynalite, in memory) with the budget table, and both functions share one budget through it, as deployed (with `RATE_BUDGET_TIMEOUT_MS` 1000 unless set: the local DynamoDB answers in the same busy process). `static`: no table; each container keeps its static share.',
   }),
 } satisfies SettingTable;
 

@@ -48,5 +48,5 @@ describe('cdk synth with bundling', () => {
       // The AWS SDK is bundled (see the README's measurement), not left to the runtime.
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
     }
-  });
+  }, 120_000); // esbuild bundles five handlers: seconds idle, more on a busy machine
 });

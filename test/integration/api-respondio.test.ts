@@ -11,10 +11,7 @@ import { createApiHandler } from '../../functions/api/app.js';
 import { loadConfig } from '../../functions/core/config.js';
 import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/core/error-behavior.js';
-import {
-  API_TOKEN_REREAD_WAIT_MS,
-  API_TOKEN_REREAD_WAITS_MS,
-} from '../../functions/core/token-rereads.js';
+import { API_TOKEN_REREAD_WAITS_MS } from '../../functions/core/token-rereads.js';
 import { createConnector } from '../../functions/runtime/connector.js';
 import {
   type ApiGatewayServer,
@@ -188,14 +185,22 @@ describe('API function with the real adapters', () => {
     await call(`${base}/contacts/id:2`);
     simulator.setTokens([ROTATED]);
     simulator.resetStats();
-    const secretUpdated = new Promise<void>((resolve) =>
-      setTimeout(() => {
+    // The new secret arrives once the old token was refused twice (after the immediate re-read),
+    // within the function's wait of API_TOKEN_REREAD_WAIT_MS before its next re-read. Watched on
+    // every turn of the event loop: the order is the point, not a number of milliseconds.
+    let watching = true;
+    const secretUpdated = new Promise<void>((resolve) => {
+      const watch = () => {
+        if (!watching) return resolve();
+        if ((simulator.stats().byStatus['401'] ?? 0) < 2) return void setImmediate(watch);
         secrets.setSecret(SECRET_ID, ROTATED);
         resolve();
-      }, API_TOKEN_REREAD_WAIT_MS / 3),
-    );
+      };
+      watch();
+    });
     // Act
     const answer = await call(`${base}/contacts/id:1`);
+    watching = false;
     await secretUpdated;
     // Assess: 401, re-read (still the old token), 401, wait, re-read (the new one), 200.
     expect(answer.status).toBe(200);

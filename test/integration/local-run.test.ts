@@ -232,59 +232,74 @@ async function listeningUrl(child: Child): Promise<string> {
   });
 }
 
-describe('npm start (the CLI, as a child process)', () => {
-  it('serves the simulator, prints curl lines and exits 0 on SIGTERM', async () => {
-    // Prepare
-    const child = startCli({});
-    const url = await listeningUrl(child);
-    // Act
-    const response = await fetch(`${url}/contacts/id:1`);
-    const body = (await response.json()) as { StatusCode: number };
-    child.process.kill('SIGTERM');
-    const code = await child.exit;
-    // Assess
-    expect(response.status).toBe(200);
-    expect(body.StatusCode).toBe(200);
-    expect(child.stdout()).toContain(`curl -s ${url}/contacts/id:1`);
-    expect(child.stdout()).toContain('npm run batch -- local/sample-rows.csv --via-files');
-    expect(child.stdout()).toContain('SIGTERM: stopping');
-    expect(code).toBe(0);
-  });
+/** A child process compiles and starts every stand-in first: seconds idle, more on a busy machine. */
+const CHILD_TEST_TIMEOUT_MS = 120_000;
 
-  it('with RESPONDIO_TOKEN calls the configured respond.io base URL and never prints the token', async () => {
-    // Prepare: a stand-in for the real API that accepts only this token
-    const realToken = 'tok-REAL-4d8e2a61c0';
-    const upstream = await startSimulator({ tokens: [realToken] });
-    const child = startCli({ RESPONDIO_TOKEN: realToken, RESPONDIO_BASE_URL: upstream.url });
-    try {
+describe('npm start (the CLI, as a child process)', () => {
+  it(
+    'serves the simulator, prints curl lines and exits 0 on SIGTERM',
+    async () => {
+      // Prepare
+      const child = startCli({});
       const url = await listeningUrl(child);
       // Act
-      const response = await fetch(`${url}/contacts/id:3`);
-      const body = (await response.json()) as { ID: number };
-      child.process.kill('SIGINT');
+      const response = await fetch(`${url}/contacts/id:1`);
+      const body = (await response.json()) as { StatusCode: number };
+      child.process.kill('SIGTERM');
       const code = await child.exit;
       // Assess
       expect(response.status).toBe(200);
-      expect(body.ID).toBe(3);
-      expect(upstream.stats().byStatus).toEqual({ 200: 1 });
-      expect(child.stdout()).toContain(`respond.io at ${upstream.url}`);
-      expect(`${child.stdout()}${child.stderr()}`).not.toContain(realToken);
+      expect(body.StatusCode).toBe(200);
+      expect(child.stdout()).toContain(`curl -s ${url}/contacts/id:1`);
+      expect(child.stdout()).toContain('npm run batch -- local/sample-rows.csv --via-files');
+      expect(child.stdout()).toContain('SIGTERM: stopping');
       expect(code).toBe(0);
-    } finally {
-      child.process.kill('SIGKILL');
-      await upstream.close();
-    }
-  });
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
 
-  it('fails at start-up with a clear message on an unknown ERROR_BEHAVIOR', async () => {
-    // Act
-    const child = startCli({ ERROR_BEHAVIOR: 'FailLoudly' });
-    const code = await child.exit;
-    // Assess
-    expect(code).toBe(1);
-    expect(child.stderr()).toContain(
-      'Could not start: Invalid configuration: ERROR_BEHAVIOR must be one of FailAndReturnResponse, FailWithoutResponse, DoNotFailAndReturnResponse, got "FailLoudly"',
-    );
-    expect(child.stderr()).not.toMatch(/\n\s+at /);
-  });
+  it(
+    'with RESPONDIO_TOKEN calls the configured respond.io base URL and never prints the token',
+    async () => {
+      // Prepare: a stand-in for the real API that accepts only this token
+      const realToken = 'tok-REAL-4d8e2a61c0';
+      const upstream = await startSimulator({ tokens: [realToken] });
+      const child = startCli({ RESPONDIO_TOKEN: realToken, RESPONDIO_BASE_URL: upstream.url });
+      try {
+        const url = await listeningUrl(child);
+        // Act
+        const response = await fetch(`${url}/contacts/id:3`);
+        const body = (await response.json()) as { ID: number };
+        child.process.kill('SIGINT');
+        const code = await child.exit;
+        // Assess
+        expect(response.status).toBe(200);
+        expect(body.ID).toBe(3);
+        expect(upstream.stats().byStatus).toEqual({ 200: 1 });
+        expect(child.stdout()).toContain(`respond.io at ${upstream.url}`);
+        expect(`${child.stdout()}${child.stderr()}`).not.toContain(realToken);
+        expect(code).toBe(0);
+      } finally {
+        child.process.kill('SIGKILL');
+        await upstream.close();
+      }
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'fails at start-up with a clear message on an unknown ERROR_BEHAVIOR',
+    async () => {
+      // Act
+      const child = startCli({ ERROR_BEHAVIOR: 'FailLoudly' });
+      const code = await child.exit;
+      // Assess
+      expect(code).toBe(1);
+      expect(child.stderr()).toContain(
+        'Could not start: Invalid configuration: ERROR_BEHAVIOR must be one of FailAndReturnResponse, FailWithoutResponse, DoNotFailAndReturnResponse, got "FailLoudly"',
+      );
+      expect(child.stderr()).not.toMatch(/\n\s+at /);
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
 });

@@ -73,12 +73,13 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   headers: { 'content-type': 'application/json', ...headers },
 });
 
-function config() {
+/** A request timeout the answers of a busy machine stay within (the stand-in answers at once). */
+function config(requestTimeoutMs = 5000) {
   return loadConfig({
     RESPONDIO_BASE_URL: upstream.baseUrl,
     RESPONDIO_TOKEN_SECRET_ID: SECRET_ID,
     TOKEN_CACHE_TTL_SECONDS: '0',
-    RESPONDIO_TIMEOUT_MS: '150',
+    RESPONDIO_TIMEOUT_MS: String(requestTimeoutMs),
     RESPONDIO_MAX_ATTEMPTS: '2',
     RESPONDIO_MAX_RETRY_AFTER_SECONDS: '0',
     RESPONDIO_RATE_LIMIT_RPS: '1000',
@@ -99,8 +100,8 @@ function tokens() {
 }
 
 /** Runs both functions once (API: GET and POST; SQS: one batch) and gathers all they produced. */
-async function runBothFunctions() {
-  const cfg = config();
+async function runBothFunctions(requestTimeoutMs?: number) {
+  const cfg = config(requestTimeoutMs);
   const logger = testLogger();
   const { directory, identifiers } = createConnector(cfg, { tokens: tokens(), logger });
   const api = createApiHandler({ directory, identifiers, config: cfg, logger });
@@ -123,6 +124,9 @@ async function runBothFunctions() {
 }
 
 type Scenario = readonly [name: string, prepare: () => void, expectUpstreamCalls: boolean];
+
+/** The hanging scenario's attempts time out quickly; every other answer comes at once. */
+const HANG_TIMEOUT_MS = 150;
 
 const UPSTREAM_ERRORS: Scenario[] = [
   [
@@ -216,13 +220,15 @@ const SECRET_ERRORS: Scenario[] = [
 describe('security: the token never leaks, on any error path of either function', () => {
   it.each([...UPSTREAM_ERRORS, ...SECRET_ERRORS])(
     '%s',
-    async (_name, prepare, expectUpstreamCalls) => {
+    async (name, prepare, expectUpstreamCalls) => {
       // Prepare
       upstream.respond(() => json(200, CONTACT_BODY));
       prepare();
       const before = upstream.seen.length;
       // Act
-      const { answers, batch, sent } = await runBothFunctions();
+      const { answers, batch, sent } = await runBothFunctions(
+        name === 'timeout' ? HANG_TIMEOUT_MS : undefined,
+      );
       secrets.failNext(0, 'internal');
       // Assess: the path was taken (the token was in play, or never obtained) and failed...
       const calls = upstream.seen.slice(before);

@@ -146,7 +146,8 @@ export function fastDirectory(
     baseUrl,
     tokens,
     limiter: NO_RATE_LIMIT,
-    requestTimeoutMs: 2000,
+    // The stand-in answers at once: only a busy machine could be slow (hangs give their own).
+    requestTimeoutMs: 15_000,
     maxAttempts: 2,
     maxRetryAfterMs: 0,
     random: () => 0,

@@ -35,14 +35,20 @@ const KINDS = [
 
 const kindOf = (id: number) => KINDS[id % KINDS.length] as string;
 
-/** A directory answering by contact id after a short random delay; found bodies name the call. */
+/**
+ * A directory answering by contact id after a few turns of the event loop (a seeded number per
+ * call: the order of answers varies by run, never by how busy the machine is); found bodies name
+ * the call.
+ */
 function changingDirectory(delays: readonly number[]) {
   const calls: string[] = [];
   const directory: ContactDirectory = {
     async getContact(identifier) {
       calls.push(identifier.canonical);
       const call = calls.length;
-      await new Promise((resolve) => setTimeout(resolve, delays[call % delays.length] ?? 0));
+      for (let turn = 0; turn < (delays[call % delays.length] ?? 0); turn += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const kind = kindOf(Number(identifier.value));
       if (kind === 'found') return found(Number(identifier.value), `call ${call}`);
       if (kind === '404') return NOT_FOUND;
