@@ -37,7 +37,7 @@ export interface StackQueuesOptions {
 export interface StackQueues {
   readonly queues: PipelineQueues;
   readonly region: string;
-  /** For the queues: the same region and credentials; each request goes to its queue's URL. */
+  /** For the queues: the same region and credentials, and the queues' own endpoint. */
   readonly client: SQSClient;
 }
 
@@ -88,7 +88,13 @@ export async function stackQueues(options: StackQueuesOptions): Promise<StackQue
         deadLetter: queueUrl('deadLetter'),
       },
       region,
-      client: new SQSClient({ region, ...credentials }),
+      // The origin of the queues' URLs (one stack, one region: one origin), which is where the
+      // SDK would send each request anyway; stated once, so that it need not warn on each.
+      client: new SQSClient({
+        region,
+        endpoint: new URL(queueUrl('input')).origin,
+        ...credentials,
+      }),
     };
   } finally {
     cloudFormation.destroy();

@@ -109,7 +109,8 @@ export function createS3FileStore(options: S3FileStoreOptions): FileStore {
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
-          Body: text,
+          // Bytes, not a string: the SDK sends no length for an empty string, and S3 wants one.
+          Body: Buffer.from(text, 'utf8'),
           ContentType: putOptions.contentType,
           Metadata: putOptions.metadata,
         }),
