@@ -14,6 +14,7 @@
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { apiLatency } from './sections/api-latency.js';
+import { arrivalJitter } from './sections/arrival-jitter.js';
 import { coldStart } from './sections/cold-start.js';
 import { coordinator } from './sections/coordinator.js';
 import { cpuPerRow } from './sections/cpu-per-row.js';
@@ -38,6 +39,7 @@ const sections: ReadonlyMap<string, BenchSection> = new Map([
   ['cpu-per-row', cpuPerRow],
   ['cold-start', coldStart],
   ['files', files],
+  ['arrival-jitter', arrivalJitter],
 ]);
 
 function setting(name: string, fallback: number): number {

@@ -123,7 +123,13 @@ export interface SimulatorProcess {
   /** Base URL ending in /v2. */
   readonly url: string;
   /** Stops the child and returns the statistics it prints on SIGTERM. */
-  stop(): Promise<{ requests: number; byStatus: Record<string, number>; maxInAnySecond: number }>;
+  stop(): Promise<{
+    requests: number;
+    byStatus: Record<string, number>;
+    maxInAnySecond: number;
+    /** With `--log-arrivals`: each request's path and arrival time (the child's epoch ms). */
+    arrivals?: [path: string, at: number][];
+  }>;
 }
 
 /** A loopback service running in a child process of its own. */

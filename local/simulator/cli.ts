@@ -2,7 +2,9 @@
  * Runs the respond.io simulator on its own:
  *   npx tsx local/simulator/cli.ts --port 4010 --rps 5 [--latency 50] [--contacts 500]
  *     [--fault-seed 7 --faults status503=0.05,reset=0.01,slow=0.1] [--token my-token ...]
- * Prints its base URL and stops cleanly on Ctrl-C.
+ *     [--log-arrivals]
+ * Prints its base URL and stops cleanly on Ctrl-C, printing its statistics as one JSON line
+ * (with --log-arrivals, every request's path and arrival time too: the benchmark's).
  */
 
 import { parseArgs } from 'node:util';
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     faults: { type: 'string' },
     'fault-seed': { type: 'string', default: '1' },
     token: { type: 'string', multiple: true },
+    'log-arrivals': { type: 'boolean', default: false },
   },
 });
 
@@ -83,7 +86,10 @@ console.log(
 const stop = async () => {
   await simulator.close();
   const { requests, byStatus, maxInAnySecond } = simulator.stats();
-  console.log(JSON.stringify({ requests, byStatus, maxInAnySecond }));
+  const arrivals = values['log-arrivals']
+    ? { arrivals: simulator.requestLog().map((entry) => [entry.path, entry.at]) }
+    : {};
+  console.log(JSON.stringify({ requests, byStatus, maxInAnySecond, ...arrivals }));
   process.exit(0);
 };
 process.once('SIGINT', stop);
