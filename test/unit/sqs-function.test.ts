@@ -27,7 +27,7 @@ describe('createSqsFunction (the SQS composition root)', () => {
     // Prepare
     const written: ResultMessage[] = [];
     const moved: DeadLetterMove[] = [];
-    const handler = createSqsFunction(loadConfig({}), {
+    const handler = createSqsFunction(loadConfig({ POWERTOOLS_LOG_LEVEL: 'SILENT' }), {
       tokens,
       metrics: silentMetrics,
       results: {
