@@ -254,10 +254,12 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
         void pump();
       });
     },
-    pause(ms) {
-      holdUntil = Math.max(holdUntil, now() + ms);
+    feedback(answer) {
+      if (answer.status === 429 && answer.holdMs > 0) {
+        holdUntil = Math.max(holdUntil, now() + answer.holdMs);
+      }
     },
-    observe() {},
+    rate: () => rps,
   };
 }
 

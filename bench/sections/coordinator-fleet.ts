@@ -100,8 +100,8 @@ function timed(limiter: RateLimiter, waits: number[], first: { at: number }): Ra
       }
       return granted;
     },
-    pause: (ms) => limiter.pause(ms),
-    observe: (remaining, limit, sentAt) => limiter.observe(remaining, limit, sentAt),
+    feedback: (answer) => limiter.feedback(answer),
+    rate: () => limiter.rate(),
   };
 }
 

@@ -3,21 +3,47 @@
  * the style of cloudwatch-metrics.ts): the wait for a slot (one value per request, so CloudWatch
  * gives its percentiles), starts on the fallback, the coordinator's requests, failures and round
  * trips, coordinator requests per respond.io request, forfeited slots, and the share of the
- * organisation's budget the container used. The SQS function adds them to each batch's line;
+ * organisation's budget the container used; and, with the table or without, the learned rate
+ * in force (`BudgetRate`, requests/s) and the changes this container made to it
+ * (`BudgetRateChanges`). The SQS function adds them to each batch's line;
  * the API function writes a line at most once a minute (and at once when it switches onto or
- * back from the fallback), so that a lookup costs no log line of its own.
+ * back from the fallback, or changes the learned rate), so that a lookup costs no log line of its
+ * own.
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { BudgetStats, BudgetSummary } from '../core/budget-stats.js';
 import type { BudgetObserver } from '../core/ports.js';
 
-/** Adds the budget's metrics for `summary`, which covered `durationMs` and `upstreamRequests`. */
+/** What the budget's metrics are about: the organisation's budget and the rate in force. */
+export interface BudgetMetricsSource {
+  readonly stats: BudgetStats;
+  /** The configured budget (the ceiling), requests per second. */
+  readonly rps: number;
+  /** The rate the container's limiter allows now (the learned rate), requests per second. */
+  readonly rate: () => number;
+  /** True with the budget table: the slot dispenser's metrics too; false: the rate's alone. */
+  readonly shared: boolean;
+}
+
+/** Adds the learned rate in force and this container's changes to it. */
+function addRateMetrics(metrics: Metrics, summary: BudgetSummary, rateRps: number): void {
+  metrics.addMetric('BudgetRate', MetricUnit.CountPerSecond, Math.round(rateRps * 100) / 100);
+  metrics.addMetric('BudgetRateChanges', MetricUnit.Count, summary.rateChanges);
+}
+
+/**
+ * Adds the budget's metrics for what `source.stats` collected, which covered `durationMs` and
+ * `upstreamRequests`.
+ */
 export function addBudgetMetrics(
   metrics: Metrics,
-  summary: BudgetSummary,
-  context: { readonly rps: number; readonly durationMs: number; readonly upstreamRequests: number },
+  source: BudgetMetricsSource,
+  context: { readonly durationMs: number; readonly upstreamRequests: number },
 ): void {
+  const summary = source.stats.take();
+  addRateMetrics(metrics, summary, source.rate());
+  if (!source.shared) return;
   for (const wait of summary.waitsMs)
     metrics.addMetric('BudgetWait', MetricUnit.Milliseconds, wait);
   metrics.addMetric('BudgetFallbackStarts', MetricUnit.Count, summary.fallbackStarts);
@@ -37,16 +63,13 @@ export function addBudgetMetrics(
   }
   metrics.addMetric('BudgetForfeitedSlots', MetricUnit.Count, summary.forfeited);
   if (context.durationMs > 0) {
-    const used = summary.starts / ((context.rps * context.durationMs) / 1000);
+    const used = summary.starts / ((source.rps * context.durationMs) / 1000);
     metrics.addMetric('BudgetUtilisation', MetricUnit.Percent, Math.round(used * 1000) / 10);
   }
 }
 
-export interface PeriodicBudgetMetricsOptions {
+export interface PeriodicBudgetMetricsOptions extends BudgetMetricsSource {
   readonly metrics: Metrics;
-  readonly stats: BudgetStats;
-  /** The organisation's budget, requests per second. */
-  readonly rps: number;
   /** Default 60 s. */
   readonly everyMs?: number;
   /** Default Date.now. */
@@ -59,20 +82,17 @@ export interface PeriodicBudgetMetricsOptions {
  * during an invocation (the events come from a lookup), never from a timer.
  */
 export function createPeriodicBudgetMetrics(options: PeriodicBudgetMetricsOptions): BudgetObserver {
-  const { metrics, stats, rps } = options;
+  const { metrics, stats } = options;
   const everyMs = options.everyMs ?? 60_000;
   const now = options.now ?? Date.now;
   let since = now();
+  let starts = 0;
   const publish = () => {
     const at = now();
-    const summary = stats.take();
-    addBudgetMetrics(metrics, summary, {
-      rps,
-      durationMs: at - since,
-      upstreamRequests: summary.starts,
-    });
+    addBudgetMetrics(metrics, options, { durationMs: at - since, upstreamRequests: starts });
     metrics.publishStoredMetrics();
     since = at;
+    starts = 0;
   };
   const maybePublish = () => {
     if (now() - since >= everyMs) publish();
@@ -80,6 +100,7 @@ export function createPeriodicBudgetMetrics(options: PeriodicBudgetMetricsOption
   return {
     onStart(event) {
       stats.observer.onStart(event);
+      starts += 1;
       maybePublish();
     },
     onCoordinatorCall(event) {
@@ -90,6 +111,10 @@ export function createPeriodicBudgetMetrics(options: PeriodicBudgetMetricsOption
     },
     onModeChange(mode) {
       stats.observer.onModeChange(mode);
+      publish();
+    },
+    onRateChange(event) {
+      stats.observer.onRateChange(event);
       publish();
     },
   };

@@ -1,15 +1,14 @@
 /**
  * CloudWatch metrics as embedded metric format (EMF) log lines through Powertools Metrics: batch
- * summaries (one line for the batch, with cache hits and coalesced rows and, when it is used, the
- * shared budget's metrics from budget-metrics.ts; one line per StatusCode) and the stale-token
+ * summaries (one line for the batch, with cache hits and coalesced rows and the budget's metrics
+ * from budget-metrics.ts; one line per StatusCode) and the stale-token
  * count. The namespace and service are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and
  * POWERTOOLS_SERVICE_NAME through the settings; the runtime builds it).
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BudgetStats } from '../core/budget-stats.js';
 import type { BatchMetrics, TokenObserver } from '../core/ports.js';
-import { addBudgetMetrics } from './budget-metrics.js';
+import { addBudgetMetrics, type BudgetMetricsSource } from './budget-metrics.js';
 
 /** `StaleToken`: 1 per failed secret read after which the last good token serves on. */
 export const STALE_TOKEN_METRIC = 'StaleToken';
@@ -23,15 +22,9 @@ export function createPowertoolsTokenMetrics(metrics: Metrics): TokenObserver {
   };
 }
 
-/** With the shared budget: its statistics for the batch, and the organisation's requests/s. */
-export interface BatchBudgetMetrics {
-  readonly stats: BudgetStats;
-  readonly rps: number;
-}
-
 export function createPowertoolsBatchMetrics(
   metrics: Metrics,
-  budget?: BatchBudgetMetrics,
+  budget?: BudgetMetricsSource,
 ): BatchMetrics {
   return {
     publish(summary) {
@@ -57,8 +50,7 @@ export function createPowertoolsBatchMetrics(
       }
       metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, summary.durationMs);
       if (budget !== undefined) {
-        addBudgetMetrics(metrics, budget.stats.take(), {
-          rps: budget.rps,
+        addBudgetMetrics(metrics, budget, {
           durationMs: summary.durationMs,
           upstreamRequests: summary.upstream.requests,
         });

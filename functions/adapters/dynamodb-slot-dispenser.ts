@@ -1,15 +1,19 @@
 /**
  * The slot dispenser on DynamoDB: one item per organisation budget,
- * `{pk, nxt, resumeAt?, expiresAt}`, where `nxt` is the epoch ms of the next free slot. Each call
- * is one conditional UpdateItem (rarely two, plus a read when a refusal must say why):
+ * `{pk, nxt, resumeAt?, rate?, peak?, since?, cap?, rv?, expiresAt}`, where `nxt` is the epoch ms
+ * of the next free slot and `rate … rv` the learned rate (core/learned-rate.ts) with its version.
+ * Each call is one conditional UpdateItem (rarely two, plus a read when a refusal must say why):
  *
- * - busy claim: `SET nxt = nxt + :d` if `nxt BETWEEN :now AND :latest`; the new value says which
- *   slots are the caller's, `[nxt − d, nxt)`. Concurrent claims are serialised by DynamoDB, so
- *   every one that passes its condition gets slots of its own.
- * - idle claim: `SET nxt = :now + :d` if the item is new or `nxt < :now − :grace`; the slots start
- *   at the caller's now.
+ * - busy claim: `SET nxt = nxt + :d` if `nxt BETWEEN :now AND :latest` and the rate's version is
+ *   the claimer's; the new value says which slots are the caller's, `[nxt − d, nxt)`. Concurrent
+ *   claims are serialised by DynamoDB, so every one that passes its condition gets slots of its
+ *   own. A claim spaced for another version of the rate is `stale` (it comes back with the item's).
+ * - idle claim: `SET nxt = :now + :d` if the item is new or `nxt < :now − :grace` (same version
+ *   check); the slots start at the caller's now.
  * - resume announcement: `SET nxt = :z, resumeAt = :z` if no slot or pending resume is at or after
  *   it; every later claim gets slots from `:z` on.
+ * - rate change: `SET rate, peak, since, cap, rv = :v + 1` if `rv = :v` (one change per version).
+ * - hold (a 429's Retry-After): `SET nxt = :h` if `nxt < :h`: no slot is given out before it.
  *
  * A failed condition returns the item (ReturnValuesOnConditionCheckFailure, which DynamoDB
  * honours); where it does not come back (dynalite), a strongly consistent GetItem reads it.
@@ -33,13 +37,8 @@ import {
   BUDGET_PARTITION_KEY,
   BUDGET_TTL_ATTRIBUTE,
 } from '../core/budget-table.js';
-import type {
-  CoordinatorRequests,
-  ResumeAnswer,
-  SlotAnswer,
-  SlotClaim,
-  SlotDispenser,
-} from '../core/ports.js';
+import { UNLEARNED } from '../core/learned-rate.js';
+import type { CoordinatorRequests, SharedRate, SlotClaim, SlotDispenser } from '../core/ports.js';
 
 export interface DynamoDbSlotDispenserOptions {
   readonly tableName: string;
@@ -61,6 +60,7 @@ const ITEM_LIFETIME_SECONDS = 86_400;
 interface ItemState {
   readonly next: number | null;
   readonly resumeAt: number | null;
+  readonly rate: SharedRate;
 }
 
 type Outcome<T> =
@@ -76,8 +76,35 @@ function readNumber(value: AttributeValue | undefined): number | null {
   return Number.isFinite(parsed) ? parsed : null;
 }
 
+/** The learned rate an item holds (version 0 and nothing learned when it holds none). */
+function sharedRate(item: Record<string, AttributeValue> | undefined): SharedRate {
+  const version = readNumber(item?.rv) ?? 0;
+  if (version === 0) return { ...UNLEARNED, version: 0 };
+  return {
+    rate: readNumber(item?.rate) ?? 0,
+    peak: readNumber(item?.peak) ?? 0,
+    since: readNumber(item?.since) ?? 0,
+    cap: readNumber(item?.cap),
+    version,
+  };
+}
+
 function itemState(item: Record<string, AttributeValue> | undefined): ItemState {
-  return { next: readNumber(item?.nxt), resumeAt: readNumber(item?.resumeAt) };
+  return {
+    next: readNumber(item?.nxt),
+    resumeAt: readNumber(item?.resumeAt),
+    rate: sharedRate(item),
+  };
+}
+
+/** The condition that the item's rate is still at `version` (0: none was ever written). */
+function sameVersion(version: number): {
+  condition: string;
+  values: Record<string, AttributeValue>;
+} {
+  return version === 0
+    ? { condition: 'attribute_not_exists(rv)', values: {} }
+    : { condition: 'rv = :rv', values: { ':rv': numberValue(version) } };
 }
 
 function errorReason(error: unknown): string {
@@ -115,13 +142,14 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
     expression: string,
     condition: string,
     values: Record<string, AttributeValue>,
+    remove = '',
   ): Promise<Outcome<ItemState>> {
     try {
       const answer = await dynamo().send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: key,
-          UpdateExpression: `${expression}, ${BUDGET_TTL_ATTRIBUTE} = :ttl`,
+          UpdateExpression: `${expression}, ${BUDGET_TTL_ATTRIBUTE} = :ttl${remove}`,
           ConditionExpression: condition,
           ExpressionAttributeValues: { ...values, ':ttl': expiresAt() },
           ReturnValues: 'ALL_NEW',
@@ -156,22 +184,31 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
   }
 
   function busy(claim: SlotClaim, span: number) {
-    return update('SET nxt = nxt + :d', 'nxt BETWEEN :now AND :latest', {
+    const version = sameVersion(claim.rateVersion);
+    return update('SET nxt = nxt + :d', `(nxt BETWEEN :now AND :latest) AND ${version.condition}`, {
       ':d': numberValue(span),
       ':now': numberValue(claim.now),
       ':latest': numberValue(claim.latestStartAt),
+      ...version.values,
     });
   }
 
   function idle(claim: SlotClaim, span: number) {
-    return update('SET nxt = :end', 'attribute_not_exists(nxt) OR nxt < :idleBefore', {
-      ':end': numberValue(claim.now + span),
-      ':idleBefore': numberValue(claim.now - claim.idleGraceMs),
-    });
+    const version = sameVersion(claim.rateVersion);
+    return update(
+      'SET nxt = :end',
+      `(attribute_not_exists(nxt) OR nxt < :idleBefore) AND ${version.condition}`,
+      {
+        ':end': numberValue(claim.now + span),
+        ':idleBefore': numberValue(claim.now - claim.idleGraceMs),
+        ...version.values,
+      },
+    );
   }
 
-  /** Which claim the item's state allows: idle, busy, or none (refused). */
-  function allowed(claim: SlotClaim, state: ItemState): 'idle' | 'busy' | null {
+  /** Which claim the item's state allows: idle, busy, none (refused), or stale (another rate). */
+  function allowed(claim: SlotClaim, state: ItemState): 'idle' | 'busy' | 'stale' | null {
+    if (state.rate.version !== claim.rateVersion) return 'stale';
     if (state.next === null || state.next < claim.now - claim.idleGraceMs) return 'idle';
     if (state.next >= claim.now && state.next <= claim.latestStartAt) return 'busy';
     return null;
@@ -196,12 +233,14 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
         if (outcome.ok) {
           const next = outcome.value.next ?? claim.now + span;
           const firstSlotAt = path === 'idle' ? claim.now : next - span;
-          return { kind: 'granted', firstSlotAt, slots: claim.slots, next, ...requests };
+          const rate = outcome.value.rate;
+          return { kind: 'granted', firstSlotAt, slots: claim.slots, next, rate, ...requests };
         }
         if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
         if (outcome.item !== null) {
           known = outcome.item;
           const possible = allowed(claim, known);
+          if (possible === 'stale') return { kind: 'stale', rate: known.rate, ...requests };
           order = possible !== null && !tried.has(possible) ? [possible] : [];
         }
       }
@@ -211,8 +250,55 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
         if (!outcome.ok)
           return unreachable(outcome.failed === 'error' ? outcome.reason : '', requests);
         known = outcome.value;
+        if (allowed(claim, known) === 'stale') {
+          return { kind: 'stale', rate: known.rate, ...requests };
+        }
       }
-      return { kind: 'refused', next: known.next, ...requests };
+      return { kind: 'refused', next: known.next, rate: known.rate, ...requests };
+    },
+
+    async changeRate(_now, version, next) {
+      const requests = { writes: 1, reads: 0 };
+      const condition = sameVersion(version);
+      const outcome = await update(
+        'SET rate = :rate, peak = :peak, since = :since, rv = :next' +
+          (next.cap === null ? '' : ', cap = :cap'),
+        condition.condition,
+        {
+          ':rate': numberValue(next.rate),
+          ':peak': numberValue(next.peak),
+          ':since': numberValue(next.since),
+          ':next': numberValue(version + 1),
+          ...(next.cap === null ? {} : { ':cap': numberValue(next.cap) }),
+          ...condition.values,
+        },
+        next.cap === null ? ' REMOVE cap' : '',
+      );
+      if (outcome.ok) return { kind: 'changed', rate: outcome.value.rate, ...requests };
+      if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
+      let state = outcome.item;
+      if (state === null) {
+        requests.reads += 1;
+        const answer = await read();
+        if (!answer.ok)
+          return unreachable(answer.failed === 'error' ? answer.reason : '', requests);
+        state = answer.value;
+      }
+      return { kind: 'stale', rate: state.rate, ...requests };
+    },
+
+    async hold(_now, until) {
+      const requests = { writes: 1, reads: 0 };
+      const outcome = await update(
+        'SET nxt = :until',
+        'attribute_not_exists(nxt) OR nxt < :until',
+        {
+          ':until': numberValue(until),
+        },
+      );
+      if (outcome.ok) return { kind: 'held', ...requests };
+      if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
+      return { kind: 'later', ...requests };
     },
 
     async announceResume(now, resumeAt) {
@@ -239,9 +325,6 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
   };
 }
 
-function unreachable(
-  reason: string,
-  requests: CoordinatorRequests,
-): SlotAnswer & ResumeAnswer & { kind: 'unreachable' } {
-  return { kind: 'unreachable', reason, ...requests };
+function unreachable(reason: string, requests: CoordinatorRequests) {
+  return { kind: 'unreachable', reason, ...requests } as const;
 }

@@ -1,28 +1,38 @@
 /**
- * The container's request pacer for respond.io.
+ * The container's request pacer for respond.io: the static share's limiter (the whole budget
+ * with `rateBudget=static`, the fallback of the shared budget otherwise).
  *
- * Request starts are planned evenly, `1000 / requestsPerSecond × (1 + guard)` ms apart. The next
- * slot is counted from the planned time of the previous one when that start was released at most
- * `latenessToleranceMs` late (a third of the guard: 10 ms per second by default), so ordinary
- * timer lateness is not lost on every request; a start later than that (the limiter was idle, or
- * the event loop was blocked) counts from its actual time. Hence any `r + 1` consecutive starts
- * span at least `1000 × (1 + guard) − latenessToleranceMs` ms: with an integer rate `r`, any
- * sliding 1000 ms window holds at most `r` starts, and the rest of the guard (20 ms per second by
- * default) absorbs the jitter between a start here and its arrival at the server. With a
- * fractional rate (a share of the organisation's budget, e.g. 1.67), any window of `k / rate`
- * seconds holds at most `k` starts, so the long-run rate never exceeds the limit.
+ * Request starts are planned evenly, `1000 / rate × (1 + guard)` ms apart (the rate's whole part
+ * when it is at least 1). The next slot is counted from the planned time of the previous one
+ * when that start was released at most `latenessToleranceMs` late (a third of the guard: 10 ms
+ * per second by default), so ordinary timer lateness is not lost on every request; a start later
+ * than that (the limiter was idle, or the event loop was blocked) counts from its actual time.
+ * Hence any `r + 1` consecutive starts span at least `1000 × (1 + guard) − latenessToleranceMs`
+ * ms: with an integer rate `r`, any sliding 1000 ms window holds at most `r` starts, and the rest
+ * of the guard (20 ms per second by default) absorbs the jitter between a start here and its
+ * arrival at the server. With a fractional rate below 1, any window of `k / rate` seconds holds
+ * at most `k` starts.
  *
- * Waiters are served first in, first out. `pause` (after a 429; a 449 holds only its own lookup)
- * and `observe` (the `X-RateLimit-*` headers) only ever move the next slot later. `observe` acts
- * only on budget spent beyond what this container's own rate leaves to the others: containers
- * that share one budget by a static split (each limited to its share) do not slow each other down.
+ * Waiters are served first in, first out. A 429 holds every waiter for its Retry-After. With
+ * learning on, the rate is learned for this container alone (core/learned-rate.ts) below its
+ * configured one: a 429 cuts it, an X-RateLimit-Remaining that shows others spending what this
+ * container's share leaves them cuts it too, an X-RateLimit-Limit below it caps it, and it
+ * climbs back over time.
  */
 
-import type { RateLimiter } from '../core/ports.js';
+import {
+  type AnswerSignal,
+  nextState,
+  type RateChange,
+  type RateState,
+  rateAt,
+  UNLEARNED,
+} from '../core/learned-rate.js';
+import type { AnswerFeedback, RateLimiter } from '../core/ports.js';
 import { sleep as systemSleep } from './clock.js';
 
 export interface RateLimiterOptions {
-  /** Requests per second this container may start; fractions allowed (e.g. 1.67). */
+  /** Requests per second this container may start; fractions allowed (e.g. 1.67): the ceiling. */
   requestsPerSecond: number;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
@@ -30,6 +40,10 @@ export interface RateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Extra spacing as a fraction of the interval, against network jitter. Default 0.03. */
   guard?: number;
+  /** Learn a rate below `requestsPerSecond` from respond.io's answers. Default false. */
+  learning?: boolean;
+  /** Told each change of the learned rate (log line and metric). */
+  onRateChange?: (change: RateChange) => void;
   /** Told each start's time on `now` (tests count starts in any second: the guarantee's subject). */
   onStart?: (at: number) => void;
 }
@@ -40,18 +54,16 @@ interface Waiter {
 }
 
 const WINDOW_MS = 1000;
-/** Below this fraction of the budget remaining (and not by our own doing), slow down. */
-const LOW_WATER = 0.2;
-/** How long and how many of our own starts are remembered for `observe`. */
-const REMEMBER_STARTS_MS = 60_000;
+/** How long and how many of our own starts are remembered (to read X-RateLimit-Remaining). */
+const REMEMBER_STARTS_MS = 2 * WINDOW_MS;
 const MAX_REMEMBERED_STARTS = 4096;
 
 export const DEFAULT_RATE_LIMIT_GUARD = 0.03;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const { requestsPerSecond } = options;
-  if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0) {
-    throw new RangeError(`requestsPerSecond must be a positive number, got ${requestsPerSecond}`);
+  const { requestsPerSecond: ceiling } = options;
+  if (!Number.isFinite(ceiling) || ceiling <= 0) {
+    throw new RangeError(`requestsPerSecond must be a positive number, got ${ceiling}`);
   }
   const guard = options.guard ?? DEFAULT_RATE_LIMIT_GUARD;
   if (!Number.isFinite(guard) || guard < 0 || guard > 1) {
@@ -59,15 +71,28 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? systemSleep;
-  const intervalMs = (WINDOW_MS / requestsPerSecond) * (1 + guard);
+  const learning = options.learning === true;
   const latenessToleranceMs = (WINDOW_MS * guard) / 3;
 
+  let state: RateState = UNLEARNED;
   /** Earliest epoch ms at which the next request may start. */
   let nextSlotAt = Number.NEGATIVE_INFINITY;
   const queue: Waiter[] = [];
   /** Our own recent starts, oldest first (to read X-RateLimit-Remaining). */
   const recentStarts: number[] = [];
   let pumping = false;
+
+  const rate = (at: number) => (learning ? rateAt(state, ceiling, at) : ceiling);
+  /**
+   * The spacing at the rate in force: the configured rate as given (a whole number when it is at
+   * least 1, in the functions), a learned one below it by its whole part when at least 1, so that
+   * no second holds more starts than it.
+   */
+  const intervalAt = (at: number) => {
+    const rps = rate(at);
+    const spaced = rps >= ceiling || rps < 1 ? rps : Math.floor(rps + 1e-9);
+    return (WINDOW_MS / spaced) * (1 + guard);
+  };
 
   /** Our own starts in the 1000 ms window that ends at `end`. */
   function ownStartsInWindow(end: number): number {
@@ -83,7 +108,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   function takeSlot(at: number): void {
     options.onStart?.(at);
     const onTime = Number.isFinite(nextSlotAt) && at - nextSlotAt <= latenessToleranceMs;
-    nextSlotAt = (onTime ? Math.min(at, nextSlotAt) : at) + intervalMs;
+    nextSlotAt = (onTime ? Math.min(at, nextSlotAt) : at) + intervalAt(at);
     recentStarts.push(at);
     while (
       recentStarts.length > MAX_REMEMBERED_STARTS ||
@@ -101,10 +126,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   /** Resolves false, right away, every waiter whose turn would come after its deadline. */
   function dropUnreachable(): void {
     const base = Math.max(now(), nextSlotAt);
+    const interval = intervalAt(base);
     let position = 0;
     for (let index = 0; index < queue.length; ) {
       const waiter = queue[index] as Waiter;
-      if (base + position * intervalMs > waiter.deadlineAt) {
+      if (base + position * interval > waiter.deadlineAt) {
         queue.splice(index, 1);
         waiter.resolve(false);
       } else {
@@ -151,30 +177,26 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       });
     },
 
-    pause(ms) {
-      if (!Number.isFinite(ms) || ms <= 0) return;
-      holdUntil(now() + ms);
+    feedback(answer: AnswerFeedback) {
+      const at = now();
+      if (answer.status === 429 && Number.isFinite(answer.holdMs) && answer.holdMs > 0) {
+        holdUntil(at + answer.holdMs);
+      }
+      if (!learning) return;
+      const signal: AnswerSignal = {
+        startedAt: answer.startedAt,
+        at,
+        status: answer.status,
+        limit: answer.limit,
+        remaining: answer.remaining,
+        ownInWindow: ownStartsInWindow(answer.startedAt),
+      };
+      const change = nextState(state, ceiling, signal);
+      if (change === null) return;
+      state = change.state;
+      options.onRateChange?.(change);
     },
 
-    observe(remaining, limit, sentAt) {
-      if (remaining === null || !Number.isFinite(remaining)) return;
-      // Without X-RateLimit-Limit, assume the budget is our own rate.
-      const budget =
-        limit !== null && Number.isFinite(limit) && limit > 0 ? limit : requestsPerSecond;
-      const at = now();
-      // Our spacing keeps us inside our own rate; the others may spend `budget - our rate`.
-      // Only when they spend more (remaining + ours < our rate, one request of slack for windows
-      // that do not line up) do we slow down.
-      const windowEnd = sentAt !== undefined && Number.isFinite(sentAt) ? Math.min(sentAt, at) : at;
-      const ours = Math.min(budget, requestsPerSecond);
-      if (ownStartsInWindow(windowEnd) + remaining + 1 >= ours) return;
-      if (remaining <= 0) {
-        // The budget is spent by others: wait about one slot of the organisation's rate.
-        holdUntil(at + Math.min(WINDOW_MS, Math.max(intervalMs, WINDOW_MS / budget)));
-      } else if (remaining <= Math.max(1, Math.ceil(budget * LOW_WATER))) {
-        // Running low: leave a whole interval from now before the next start.
-        holdUntil(at + intervalMs);
-      }
-    },
+    rate: () => rate(now()),
   };
 }

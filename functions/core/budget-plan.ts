@@ -8,7 +8,9 @@
  * The guarantee in one line: slots are absolute times on one shared timeline, `intervalMs` apart,
  * so any n + 1 consecutive slots (n = the budget's whole requests per second) span
  * 1000 ms + clock skew + release lateness + arrival jitter, and no sliding second at respond.io
- * receives more than n of them, whichever containers start them.
+ * receives more than n of them, whichever containers start them. When the rate is learned
+ * (core/learned-rate.ts), each claim is spaced for the rate in force, so no second receives
+ * more than the whole part of the highest rate in force during it, never more than the ceiling.
  */
 
 /** respond.io counts requests in a sliding window of this length. */
@@ -27,7 +29,7 @@ export const BATCH_CLAIMS_PER_SECOND = 50;
 export const MIN_REACH_MS = 1000;
 
 export interface BudgetSettings {
-  /** The organisation's budget, requests per second (RESPONDIO_RATE_LIMIT_RPS). */
+  /** The organisation's budget, requests per second (RESPONDIO_RATE_LIMIT_RPS): the ceiling. */
   readonly rps: number;
   /** The most any two containers' clocks may differ, ms (RATE_BUDGET_CLOCK_SKEW_MS). */
   readonly clockSkewMs: number;
@@ -35,10 +37,16 @@ export interface BudgetSettings {
   readonly coordinatorTimeoutMs: number;
   /** The share of slots a waiting batch container is owed at least (RATE_BUDGET_BATCH_MIN_SHARE). */
   readonly batchMinShare: number;
+  /**
+   * The slowest rate the budget may learn (core/learned-rate.ts's floor), requests per second;
+   * the delays are sized for every rate from it to `rps`. Default `rps` (no learning).
+   */
+  readonly floorRps?: number;
 }
 
-export interface BudgetPlan extends BudgetSettings {
-  /** Most starts in any sliding second: the whole part of rps (1 below 1 request/s). */
+/** How slots are spaced and claimed at one rate. */
+export interface SlotShape {
+  /** Most starts in any sliding second: the whole part of the rate (1 below 1 request/s). */
   readonly startsPerWindow: number;
   /** Distance between two consecutive slots, ms (rounded up to a microsecond). */
   readonly intervalMs: number;
@@ -50,6 +58,11 @@ export interface BudgetPlan extends BudgetSettings {
   readonly reachMs: number;
   /** A batch container that got no slot for this long while rows wait claims like the API (no horizon). */
   readonly starvationMs: number;
+}
+
+/** The plan: the shape at the ceiling (`rps`), and delays that hold at any rate down to the floor. */
+export interface BudgetPlan extends BudgetSettings, SlotShape {
+  readonly floorRps: number;
   /** From the send time of the first failed claim to the first start on the static share. */
   readonly fallbackDelayMs: number;
   /** A container back from the fallback announces coordinated starts to resume this much later. */
@@ -83,25 +96,43 @@ export function slotIntervalMs(rps: number, clockSkewMs: number): number {
   );
 }
 
+/** How slots are spaced and claimed when the budget's rate is `rps` (at most the plan's ceiling). */
+export function shapeAt(
+  settings: Pick<BudgetSettings, 'clockSkewMs' | 'batchMinShare'>,
+  rps: number,
+): SlotShape {
+  const intervalMs = slotIntervalMs(rps, settings.clockSkewMs);
+  return {
+    startsPerWindow: startsPerWindow(rps),
+    intervalMs,
+    batchHorizonMs: Math.max(intervalMs / 2, MIN_BATCH_HORIZON_MS),
+    // One slot per claim keeps an API lookup's wait short; above 50 requests/s a few slots per
+    // claim keep the claims (one write each) to about 50 a second per container.
+    batchBlock: Math.max(1, Math.ceil(startsPerWindow(rps) / BATCH_CLAIMS_PER_SECOND)),
+    reachMs: Math.max(MIN_REACH_MS, 2 * intervalMs),
+    starvationMs: intervalMs / settings.batchMinShare,
+  };
+}
+
 export function budgetPlan(settings: BudgetSettings): BudgetPlan {
   const { rps, clockSkewMs, coordinatorTimeoutMs, batchMinShare } = settings;
-  if (!(rps > 0) || !(clockSkewMs >= 0) || !(coordinatorTimeoutMs > 0)) {
-    throw new RangeError('budgetPlan: rps and the coordinator timeout must be positive');
+  const floorRps = Math.min(settings.floorRps ?? rps, rps);
+  if (!(rps > 0) || !(floorRps > 0) || !(clockSkewMs >= 0) || !(coordinatorTimeoutMs > 0)) {
+    throw new RangeError('budgetPlan: rps, its floor and the coordinator timeout must be positive');
   }
   if (!(batchMinShare > 0 && batchMinShare < 1)) {
     throw new RangeError('budgetPlan: batchMinShare must be above 0 and below 1');
   }
-  const intervalMs = slotIntervalMs(rps, clockSkewMs);
-  const batchHorizonMs = Math.max(intervalMs / 2, MIN_BATCH_HORIZON_MS);
-  // One slot per claim keeps an API lookup's wait short; above 50 requests/s a few slots per claim
-  // keep the claims (one write each) to about 50 a second per container.
-  const batchBlock = Math.max(1, Math.ceil(startsPerWindow(rps) / BATCH_CLAIMS_PER_SECOND));
-  const reachMs = Math.max(MIN_REACH_MS, 2 * intervalMs);
+  const top = shapeAt(settings, rps);
   // The last coordinated start anyone can make after a claim sent at c is at
-  // c + reach + (block − 1) × interval + lateness on its clock; with a full outage no claim sent
-  // after my first failed one succeeds, and clocks differ by up to the skew both ways.
+  // c + reach + (block − 1) × interval + lateness on its clock, at whatever rate it claimed (the
+  // two ends of the learned range are the extremes); with a full outage no claim sent after my
+  // first failed one succeeds, and clocks differ by up to the skew both ways.
+  const lastAhead = (shape: SlotShape) => shape.reachMs + (shape.batchBlock - 1) * shape.intervalMs;
   const lastCoordinatedStartMs =
-    reachMs + (batchBlock - 1) * intervalMs + SLOT_LATENESS_MS + 2 * clockSkewMs;
+    Math.max(lastAhead(top), lastAhead(shapeAt(settings, floorRps))) +
+    SLOT_LATENESS_MS +
+    2 * clockSkewMs;
   const fallbackDelayMs = lastCoordinatedStartMs + WINDOW_MS + ARRIVAL_JITTER_MS;
   // Containers on the fallback probe at least every PROBE_PERIOD_MS (a probe takes at most the
   // timeout to land), so by then each has stopped; a full window and the jitter separate their
@@ -113,12 +144,8 @@ export function budgetPlan(settings: BudgetSettings): BudgetPlan {
     clockSkewMs,
     coordinatorTimeoutMs,
     batchMinShare,
-    startsPerWindow: startsPerWindow(rps),
-    intervalMs,
-    batchHorizonMs,
-    batchBlock,
-    reachMs,
-    starvationMs: intervalMs / batchMinShare,
+    floorRps,
+    ...top,
     fallbackDelayMs,
     resumeDelayMs,
     // Nobody goes onto the fallback before fallbackDelay after the outage began (measured from a
@@ -134,7 +161,7 @@ export function budgetPlan(settings: BudgetSettings): BudgetPlan {
  * one slot like the API: the batch's minimum share). `waiting` counts rows without a slot.
  */
 export function claimShape(
-  plan: BudgetPlan,
+  plan: SlotShape,
   lane: 'api' | 'batch',
   waiting: number,
   sinceProgressMs: number,

@@ -23,6 +23,8 @@ export interface BudgetSummary {
   readonly forfeited: number;
   /** Switches onto the fallback. */
   readonly fallbacks: number;
+  /** Changes of the learned rate this container made. */
+  readonly rateChanges: number;
 }
 
 export interface BudgetStats {
@@ -46,6 +48,7 @@ export function createBudgetStats(): BudgetStats {
       coordinatorLatenciesMs: [] as number[],
       forfeited: 0,
       fallbacks: 0,
+      rateChanges: 0,
     };
   }
   return {
@@ -68,6 +71,9 @@ export function createBudgetStats(): BudgetStats {
       },
       onModeChange(mode) {
         if (mode === 'fallback') summary.fallbacks += 1;
+      },
+      onRateChange() {
+        summary.rateChanges += 1;
       },
     },
     take() {

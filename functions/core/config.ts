@@ -57,6 +57,8 @@ export interface Config {
   readonly rateBudgetClockSkewMs: number;
   /** RATE_BUDGET_BATCH_MIN_SHARE: what an SQS container with rows waiting gets at least. */
   readonly rateBudgetBatchMinShare: number;
+  /** Learn the rate below rateLimitRps from respond.io's answers (RATE_BUDGET_LEARNING). */
+  readonly rateBudgetLearning: boolean;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +107,7 @@ export function loadConfig(env: Env): Config {
     rateBudgetTimeoutMs: values.rateBudgetTimeoutMs,
     rateBudgetClockSkewMs: values.rateBudgetClockSkewMs,
     rateBudgetBatchMinShare: values.rateBudgetBatchMinShare,
+    rateBudgetLearning: values.rateBudgetLearning,
   };
 }
 

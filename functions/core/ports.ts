@@ -10,6 +10,7 @@
 import type { ContactRow } from './contact-row.js';
 import type { LookupFailure } from './failure.js';
 import type { Identifier } from './identifier.js';
+import type { RateChange, RateState } from './learned-rate.js';
 
 export interface LookupOptions {
   /** Epoch milliseconds after which no request may be started or awaited. */
@@ -205,18 +206,30 @@ export interface InvocationLogger extends Logger {
   endInvocation(): void;
 }
 
+/** One answer of respond.io to a request, as the rate limiter learns from it. */
+export interface AnswerFeedback {
+  /** When the answered request started (epoch ms). */
+  readonly startedAt: number;
+  /** The HTTP status. */
+  readonly status: number;
+  /** X-RateLimit-Limit and X-RateLimit-Remaining, when present and numeric. */
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /** A 429's hold: what respond.io asked to wait (Retry-After, capped; a backoff without one), ms. */
+  readonly holdMs: number;
+}
+
 /** Paces the requests of one container to respond.io. */
 export interface RateLimiter {
   /** Waits for a request slot. Resolves false (without taking a slot) if no slot can start before deadlineAt (epoch ms). */
   acquire(deadlineAt: number): Promise<boolean>;
-  /** Holds every caller for `ms` (after a 429, for its Retry-After). */
-  pause(ms: number): void;
   /**
-   * Feedback from X-RateLimit-Remaining / X-RateLimit-Limit headers: slow down early when remaining is low.
-   * `sentAt` (optional): epoch ms at which the answered request started, so that the limiter can
-   * tell how much of the spent budget was its own.
+   * What respond.io answered (every answer that came with headers): a 429 holds every caller for
+   * its `holdMs`; with learning on, the answer may change the learned rate.
    */
-  observe(remaining: number | null, limit: number | null, sentAt?: number): void;
+  feedback(answer: AnswerFeedback): void;
+  /** The requests per second it allows now: the learned rate, at most the configured one. */
+  rate(): number;
 }
 
 /** Which function a container serves, as the shared budget sees it: API lookups go first. */
@@ -243,6 +256,16 @@ export interface SlotClaim {
   readonly knownBusy: boolean;
   /** The dispenser was idle at this container's last claim: try that case first. */
   readonly idleFirst: boolean;
+  /**
+   * The version of the learned rate `intervalMs` was computed from: a claim made with another
+   * version than the item's is `stale`, and comes back with the item's.
+   */
+  readonly rateVersion: number;
+}
+
+/** The learned rate as the budget item holds it, with its version (0: never written). */
+export interface SharedRate extends RateState {
+  readonly version: number;
 }
 
 /** Requests one call made to the coordinator (writes and reads are priced differently). */
@@ -259,12 +282,28 @@ export type SlotAnswer =
       readonly slots: number;
       /** The next free slot after this grant. */
       readonly next: number;
+      readonly rate: SharedRate;
     })
   | (CoordinatorRequests & {
       readonly kind: 'refused';
       /** The next free slot, when known: beyond `latestStartAt`. */
       readonly next: number | null;
+      readonly rate: SharedRate;
     })
+  /** The learned rate changed since the claimer read it: claim again at this one. */
+  | (CoordinatorRequests & { readonly kind: 'stale'; readonly rate: SharedRate })
+  | (CoordinatorRequests & { readonly kind: 'unreachable'; readonly reason: string });
+
+export type RateAnswer =
+  /** Written: the item now holds `rate`. */
+  | (CoordinatorRequests & { readonly kind: 'changed'; readonly rate: SharedRate })
+  /** Another container changed it first: the item holds `rate`. */
+  | (CoordinatorRequests & { readonly kind: 'stale'; readonly rate: SharedRate })
+  | (CoordinatorRequests & { readonly kind: 'unreachable'; readonly reason: string });
+
+export type HoldAnswer =
+  /** `held`: no slot is given out before the hold's end; `later`: the next free slot already was. */
+  | (CoordinatorRequests & { readonly kind: 'held' | 'later' })
   | (CoordinatorRequests & { readonly kind: 'unreachable'; readonly reason: string });
 
 export type ResumeAnswer =
@@ -286,6 +325,10 @@ export interface SlotDispenser {
    * `resumeAt` (or learns the resume time another container already announced). Never throws.
    */
   announceResume(now: number, resumeAt: number): Promise<ResumeAnswer>;
+  /** Writes `next` as the learned rate, if the item still holds `version`. Never throws. */
+  changeRate(now: number, version: number, next: RateState): Promise<RateAnswer>;
+  /** Gives out no slot before `until` (a 429's hold): moves the next free slot there. Never throws. */
+  hold(now: number, until: number): Promise<HoldAnswer>;
 }
 
 /** What the shared budget reports, for metrics. */
@@ -298,10 +341,10 @@ export interface BudgetObserver {
     readonly waitMs: number;
     readonly coordinated: boolean;
   }): void;
-  /** One call to the coordinator (a claim or a resume announcement) and what it cost. */
+  /** One call to the coordinator (a claim, a resume announcement, a rate change, a hold) and what it cost. */
   onCoordinatorCall?(
     event: CoordinatorRequests & {
-      readonly outcome: SlotAnswer['kind'] | 'resume';
+      readonly outcome: SlotAnswer['kind'] | 'resume' | RateAnswer['kind'] | HoldAnswer['kind'];
       readonly latencyMs: number;
     },
   ): void;
@@ -309,6 +352,8 @@ export interface BudgetObserver {
   onForfeit?(slots: number): void;
   /** The container switched to (`fallback`) or back from (`coordinated`) the static share. */
   onModeChange?(mode: 'coordinated' | 'fallback'): void;
+  /** This container changed the learned rate (in the budget table, or its own on the fallback). */
+  onRateChange?(event: RateChange & { readonly lane: BudgetLane }): void;
 }
 
 /** One request to respond.io, as the directory reports it. */

@@ -256,6 +256,14 @@ export const SETTINGS = {
     default: 0.1,
     doc: 'The share of the shared budget an SQS container with rows waiting gets at least, however many API lookups want it (API lookups otherwise go first).',
   }),
+  rateBudgetLearning: setting({
+    env: 'RATE_BUDGET_LEARNING',
+    context: 'rateBudgetLearning',
+    readBy: 'functions',
+    read: flag(),
+    default: true,
+    doc: 'Learn the rate respond.io really has free, below `RESPONDIO_RATE_LIMIT_RPS` (the ceiling): a 429 cuts it for every container and holds the whole budget for its Retry-After, respond.io\'s `X-RateLimit-*` headers cap it or cut it when others spend the budget, and it climbs back to the ceiling over seconds (README, "How the budget learns"). `false`: the configured rate is spent as is and a 429 pauses only the container that got it.',
+  }),
   apiBudgetShare: setting({
     context: 'apiBudgetShare',
     readBy: 'stack',
@@ -268,12 +276,13 @@ export const SETTINGS = {
     default: 0.2,
     doc: 'Fraction of the budget for the API function in the static split (the fallback of the shared budget, or the whole rule with `rateBudget=static`); the SQS function gets the rest.',
   }),
-  apiConcurrency: setting({
+  apiConcurrency: setting<number | null>({
     context: 'apiConcurrency',
     readBy: 'stack',
     read: integer(1, 1000),
-    default: 1,
-    doc: 'Reserved concurrency of the API function: at most this many lookups at once (see [sizing it](#sizing-apiconcurrency)); its static share is split across this many. Every container counts toward the one-second check (see the static split).',
+    default: null,
+    defaultText: '4 (shared budget, learning); 1 (`rateBudget=static` or learning off)',
+    doc: 'Reserved concurrency of the API function: at most this many lookups at once (see [sizing it](#sizing-apiconcurrency)); its static share is split across this many. With the shared budget and learning, the static split must fit the budget in the long run; otherwise every container counts toward the one-second check (see the static split).',
   }),
   maxConcurrency: setting({
     context: 'maxConcurrency',

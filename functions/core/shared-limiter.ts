@@ -19,6 +19,13 @@
  *   function, `fallback: null`) starts nothing on the fallback: its waiters wait, up to their
  *   deadlines, while it keeps probing.
  *
+ * The rate (core/learned-rate.ts): with learning on, the slots are spaced for the learned rate,
+ * which every container reads from the dispenser with each claim (a claim spaced for an older
+ * version comes back `stale`). respond.io's answers (`feedback`) may change it: the container
+ * writes the change, one per version, logs it and tells the observer. A 429 also holds the whole
+ * budget: this container at once, every other one through the dispenser (no slot before the
+ * hold's end). With learning off the rate is the configured one and a 429 holds this container.
+ *
  * Longer than ~250 lines on purpose: one state machine, read top to bottom.
  */
 
@@ -27,15 +34,29 @@ import {
   claimShape,
   latestStartFor,
   PROBE_PERIOD_MS,
+  type SlotShape,
+  shapeAt,
   slotUsable,
+  startsPerWindow,
   suspectRetryMs,
 } from './budget-plan.js';
+import {
+  type AnswerSignal,
+  nextState,
+  type RateChange,
+  rateAt,
+  rateChangeFields,
+  UNLEARNED,
+} from './learned-rate.js';
 import type {
+  AnswerFeedback,
   BudgetLane,
   BudgetObserver,
   Logger,
+  RateAnswer,
   RateLimiter,
   ResumeAnswer,
+  SharedRate,
   SlotAnswer,
   SlotDispenser,
 } from './ports.js';
@@ -59,6 +80,8 @@ export interface SharedLimiterOptions {
   readonly sleep: (ms: number) => Promise<void>;
   readonly logger?: Logger;
   readonly observer?: BudgetObserver;
+  /** Learn the rate below the configured one (plan.rps) from respond.io's answers. */
+  readonly learning: boolean;
 }
 
 export interface SharedLimiter extends RateLimiter {
@@ -79,8 +102,8 @@ const MIN_LEAD_MS = 2;
 const MAX_NAP_MS = 1000;
 
 export function createSharedLimiter(options: SharedLimiterOptions): SharedLimiter {
-  const { dispenser, fallback, plan, lane, now, sleep, logger, observer } = options;
-  const interval = plan.intervalMs;
+  const { dispenser, fallback, plan, lane, now, sleep, logger, observer, learning } = options;
+  const ceiling = plan.rps;
   // A batch claim leaves a just-passed slot to a container whose clock is behind.
   const idleGraceMs = lane === 'batch' ? plan.clockSkewMs : 0;
 
@@ -111,6 +134,21 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
   let progressAt = Number.NEGATIVE_INFINITY;
   let running = false;
   let wakers: (() => void)[] = [];
+  /** The learned rate, as the dispenser last told it. */
+  let shared: SharedRate = { ...UNLEARNED, version: 0 };
+  /** A rate change being written, and answers that came meanwhile (considered after it). */
+  let rateWriteInFlight = false;
+  let pendingSignals: AnswerSignal[] = [];
+  /** The rate was below the ceiling when last looked at (for the "back at the ceiling" line). */
+  let belowCeiling = false;
+
+  const rateNow = (at: number) => (learning ? rateAt(shared, ceiling, at) : ceiling);
+  const shapeNow = (at: number): SlotShape => shapeAt(plan, rateNow(at));
+
+  /** Takes the dispenser's rate when it is newer than ours. */
+  function adopt(rate: SharedRate): void {
+    if (rate.version > shared.version) shared = rate;
+  }
 
   function notify(): void {
     const toWake = wakers;
@@ -159,12 +197,17 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
    * allow (1.5 × the slowest of the last few, plus a millisecond), so the batch holds a slot as
    * briefly as possible before it is due and a lookup usually finds the next one free.
    */
-  function lead(): number {
-    if (latencies.length === 0) return plan.batchHorizonMs / 2;
-    return Math.min(Math.max(1.5 * Math.max(...latencies) + 1, MIN_LEAD_MS), plan.batchHorizonMs);
+  function lead(shape: SlotShape): number {
+    if (latencies.length === 0) return shape.batchHorizonMs / 2;
+    return Math.min(Math.max(1.5 * Math.max(...latencies) + 1, MIN_LEAD_MS), shape.batchHorizonMs);
   }
 
-  function onClaimAnswer(answer: SlotAnswer, sentAt: number, aheadMs: number): void {
+  function onClaimAnswer(
+    answer: SlotAnswer,
+    sentAt: number,
+    aheadMs: number,
+    shape: SlotShape,
+  ): void {
     const at = now();
     if (answer.kind === 'granted' && answer.writes === 1) {
       // One write's round trip: what the next claim must be ahead of its slot by.
@@ -196,6 +239,13 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
       mode = 'coordinated';
       failedAttempts = 0;
     }
+    adopt(answer.rate);
+    if (answer.kind === 'stale') {
+      // Spaced for an older rate: claim again at once with the dispenser's.
+      nextClaimAt = at;
+      if (cutOffLong) mustAnnounce = true;
+      return;
+    }
     if (answer.kind === 'refused') {
       knownNext = Math.max(knownNext, answer.next ?? latestStartFor(sentAt, aheadMs));
       idleLast = false;
@@ -204,7 +254,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
       nextClaimAt =
         knownNext < sentAt
           ? knownNext + idleGraceMs + 1 // just past: free for a claim from then on
-          : Math.max(at, knownNext - (lane === 'batch' ? lead() : aheadMs));
+          : Math.max(at, knownNext - (lane === 'batch' ? lead(shape) : aheadMs));
       if (cutOffLong) mustAnnounce = true;
       return;
     }
@@ -216,29 +266,31 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
       return;
     }
     for (let index = 0; index < answer.slots; index += 1) {
-      slots.push(answer.firstSlotAt + index * interval);
+      slots.push(answer.firstSlotAt + index * shape.intervalMs);
     }
     progressAt = at;
     // The next claim goes out as late before the next free slot as the round trips allow: the
     // batch takes its slots just in time, so a lookup finds at most one batch slot ahead of it.
-    nextClaimAt = lane === 'batch' ? Math.max(at, answer.next - lead()) : at;
+    nextClaimAt = lane === 'batch' ? Math.max(at, answer.next - lead(shape)) : at;
   }
 
   function maybeClaim(at: number): void {
     if (claimInFlight || mode === 'fallback' || mustAnnounce || at < nextClaimAt) return;
     const demand = waiters.length - slots.length;
     if (demand <= 0) return;
-    const shape = claimShape(plan, lane, demand, at - progressAt);
+    const shape = shapeNow(at);
+    const wanted = claimShape(shape, lane, demand, at - progressAt);
     claimInFlight = true;
-    const aheadMs = shape.aheadMs;
+    const aheadMs = wanted.aheadMs;
     const claim = {
       now: at,
-      slots: shape.slots,
-      intervalMs: interval,
+      slots: wanted.slots,
+      intervalMs: shape.intervalMs,
       latestStartAt: latestStartFor(at, aheadMs),
       idleGraceMs,
       knownBusy: knownNext >= at,
       idleFirst: idleLast,
+      rateVersion: learning ? shared.version : 0,
     };
     dispenser
       .claim(claim)
@@ -250,7 +302,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
           reads: 0,
         }),
       )
-      .then((answer) => onClaimAnswer(answer, at, aheadMs))
+      .then((answer) => onClaimAnswer(answer, at, aheadMs, shape))
       .finally(() => {
         claimInFlight = false;
         notify();
@@ -317,7 +369,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     failedAttempts = 0;
     knownNext = Math.max(knownNext, answer.resumeAt);
     idleLast = false;
-    const aheadMs = lane === 'batch' ? plan.batchHorizonMs : plan.reachMs;
+    const shape = shapeNow(answeredAt);
+    const aheadMs = lane === 'batch' ? shape.batchHorizonMs : shape.reachMs;
     nextClaimAt = Math.max(answeredAt, answer.resumeAt - aheadMs);
     if (wasFallback) {
       logger?.warn('Budget coordinator reachable again: coordinated starts resume', {
@@ -436,16 +489,105 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
       });
     },
 
-    pause(ms) {
-      if (!Number.isFinite(ms) || ms <= 0) return;
-      holdUntil = Math.max(holdUntil, now() + ms);
-      fallback?.pause(ms);
-      notify();
+    feedback(answer: AnswerFeedback) {
+      // The static share learns on its own too, for when it is in use.
+      fallback?.feedback(answer);
+      const at = now();
+      if (answer.status === 429 && Number.isFinite(answer.holdMs) && answer.holdMs > 0) {
+        holdUntil = Math.max(holdUntil, at + answer.holdMs);
+        notify();
+        // respond.io said the organisation is over: no container starts before the hold ends.
+        if (learning && mode !== 'fallback') sendHold(at, at + answer.holdMs);
+      }
+      if (!learning) return;
+      consider({
+        startedAt: answer.startedAt,
+        at,
+        status: answer.status,
+        limit: answer.limit,
+        remaining: answer.remaining,
+        // Ours in respond.io's window: at most what the rate in force let start in a second.
+        ownInWindow: startsPerWindow(rateNow(answer.startedAt)),
+      });
     },
 
-    observe(remaining, limit, sentAt) {
-      // The coordinator accounts for every container; the static limiter keeps its own view.
-      fallback?.observe(remaining, limit, sentAt);
+    rate() {
+      const at = now();
+      const rps = mode === 'fallback' && fallback !== null ? fallback.rate() : rateNow(at);
+      noteRecovery(rps);
+      return rps;
     },
   };
+
+  /** Moves the dispenser's next free slot to the hold's end (not awaited). */
+  function sendHold(at: number, until: number): void {
+    dispenser
+      .hold(at, until)
+      .catch(() => ({ kind: 'unreachable' as const, reason: 'error', writes: 0, reads: 0 }))
+      .then((answer) =>
+        observer?.onCoordinatorCall?.({
+          writes: answer.writes,
+          reads: answer.reads,
+          outcome: answer.kind,
+          latencyMs: Math.max(0, now() - at),
+        }),
+      );
+  }
+
+  /** Writes what an answer changes in the learned rate, one change at a time. */
+  function consider(signal: AnswerSignal): void {
+    if (rateWriteInFlight) {
+      pendingSignals = [...pendingSignals.slice(-3), signal];
+      return;
+    }
+    const change = nextState(shared, ceiling, signal);
+    if (change === null) return;
+    rateWriteInFlight = true;
+    const version = shared.version;
+    const sentAt = now();
+    dispenser
+      .changeRate(sentAt, version, change.state)
+      .catch((): RateAnswer => ({ kind: 'unreachable', reason: 'error', writes: 0, reads: 0 }))
+      .then((answer) => {
+        observer?.onCoordinatorCall?.({
+          writes: answer.writes,
+          reads: answer.reads,
+          outcome: answer.kind,
+          latencyMs: Math.max(0, now() - sentAt),
+        });
+        if (answer.kind === 'changed') {
+          shared = answer.rate;
+          reportChange(change);
+        } else if (answer.kind === 'stale') {
+          // Another container changed it first: judge this answer again against its change.
+          adopt(answer.rate);
+          pendingSignals = [signal, ...pendingSignals];
+        }
+        // Unreachable: the change is lost; the static share learns on its own meanwhile.
+      })
+      .finally(() => {
+        rateWriteInFlight = false;
+        const next = pendingSignals;
+        pendingSignals = [];
+        for (const pending of next) consider(pending);
+        notify();
+      });
+  }
+
+  function reportChange(change: RateChange): void {
+    belowCeiling = change.to < ceiling;
+    logger?.info('Budget rate changed', {
+      lane,
+      shared: true,
+      ...rateChangeFields(change, ceiling),
+    });
+    observer?.onRateChange?.({ ...change, lane });
+  }
+
+  /** One line when the rate this container sees is back at the ceiling after a change. */
+  function noteRecovery(rps: number): void {
+    if (!belowCeiling || rps < ceiling) return;
+    belowCeiling = false;
+    logger?.info('Budget rate back at the ceiling', { lane, ceilingRps: ceiling });
+  }
 }

@@ -2,7 +2,7 @@
  * What every batch function of the connector (the SQS function, the file batch function) builds
  * the same way once per container: its logger, the respond.io directory in the shared budget's
  * batch lane with the identifier parser, the upstream counters, and the CloudWatch batch metrics
- * (with the budget's when a budget table is configured). The functions' own adapters (queues,
+ * (with the budget's: the learned rate always, the slot dispenser's with a budget table). The functions' own adapters (queues,
  * the files bucket) are built next to it in sqs-adapters.ts and file-adapters.ts.
  */
 
@@ -69,7 +69,7 @@ export function createBatchLane(
   const cloudWatch =
     overrides.metrics === undefined ? createFunctionMetrics(config, serviceName) : null;
   const budget = createBudgetStats();
-  const { directory, identifiers } = createConnector(config, {
+  const { directory, identifiers, limiter } = createConnector(config, {
     observer: upstream.observer,
     logger,
     lane: 'batch',
@@ -89,10 +89,12 @@ export function createBatchLane(
     logger,
     metrics:
       overrides.metrics ??
-      createPowertoolsBatchMetrics(
-        cloudWatch as Metrics,
-        config.rateBudgetTable === null ? undefined : { stats: budget, rps: config.rateLimitRps },
-      ),
+      createPowertoolsBatchMetrics(cloudWatch as Metrics, {
+        stats: budget,
+        rps: config.rateLimitRps,
+        rate: () => limiter.rate(),
+        shared: config.rateBudgetTable !== null,
+      }),
     upstream,
   };
 }

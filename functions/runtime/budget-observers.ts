@@ -21,5 +21,8 @@ export function composeBudgetObservers(
     onModeChange: (mode) => {
       for (const observer of present) observer.onModeChange?.(mode);
     },
+    onRateChange: (event) => {
+      for (const observer of present) observer.onRateChange?.(event);
+    },
   };
 }

@@ -26,6 +26,7 @@ import { createSecretsTokenSource } from '../adapters/secrets-token-source.js';
 import { budgetPlan } from '../core/budget-plan.js';
 import { type Config, ConfigError, containerRateLimit } from '../core/config.js';
 import type { IdentifierParser } from '../core/identifier.js';
+import { floorRate, rateChangeFields } from '../core/learned-rate.js';
 import type {
   BudgetLane,
   BudgetObserver,
@@ -92,7 +93,24 @@ export function createContainerLimiter(
   const noStaticShare = overrides.noStaticShare === true;
   const staticRps = noStaticShare ? 0 : containerRateLimit(config);
   const now = overrides.budgetClock ?? Date.now;
-  const fallback = noStaticShare ? null : createRateLimiter({ requestsPerSecond: staticRps, now });
+  const lane = overrides.lane ?? 'api';
+  const learning = config.rateBudgetLearning;
+  // The static share learns on its own (its changes are this container's alone).
+  const fallback = noStaticShare
+    ? null
+    : createRateLimiter({
+        requestsPerSecond: staticRps,
+        now,
+        learning,
+        onRateChange: (change) => {
+          overrides.logger?.info('Budget rate changed', {
+            lane,
+            shared: false,
+            ...rateChangeFields(change, staticRps),
+          });
+          overrides.budgetObserver?.onRateChange?.({ ...change, lane });
+        },
+      });
   if (config.rateBudgetTable === null) {
     if (fallback === null) {
       throw new ConfigError(
@@ -118,8 +136,10 @@ export function createContainerLimiter(
       clockSkewMs: config.rateBudgetClockSkewMs,
       coordinatorTimeoutMs: config.rateBudgetTimeoutMs,
       batchMinShare: config.rateBudgetBatchMinShare,
+      floorRps: learning ? floorRate(config.rateLimitRps) : config.rateLimitRps,
     }),
-    lane: overrides.lane ?? 'api',
+    lane,
+    learning,
     now,
     sleep,
     ...(overrides.logger ? { logger: overrides.logger } : {}),

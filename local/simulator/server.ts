@@ -82,8 +82,12 @@ export interface Simulator {
   setTokens(tokens: string[]): void;
   /** Replaces fault injection (restarting the generator from the seed), or turns it off. */
   setFaults(faults: FaultOptions | undefined): void;
-  /** Sets the limit in accepted requests per sliding second, or removes it. */
-  setRateLimit(rps: number | undefined): void;
+  /**
+   * Sets the limit in accepted requests per sliding second, or removes it. `advertisedRps`
+   * (default: the limit) is what X-RateLimit-Limit says, and X-RateLimit-Remaining counts down
+   * from it: a limit lowered behind unchanged headers, as when headers cannot be trusted.
+   */
+  setRateLimit(rps: number | undefined, advertisedRps?: number): void;
   setLatency(ms: number): void;
   requestLog(): readonly RequestLogEntry[];
   close(): Promise<void>;
@@ -157,6 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   let tokens = new Set(options.tokens ?? [DEMO_TOKEN]);
   let rateLimit = rateLimitFor(options.rateLimitRps);
+  let advertised: number | undefined;
   let faults = options.faults ? new FaultInjector(options.faults) : undefined;
   let latencyMs = options.latencyMs ?? 0;
   let stats = emptyStats();
@@ -233,8 +238,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const rateHeaders = (remaining?: number): Record<string, string> =>
       rateLimit
         ? {
-            'X-RateLimit-Limit': String(rateLimit.rps),
-            'X-RateLimit-Remaining': String(remaining ?? rateLimit.remaining(now)),
+            'X-RateLimit-Limit': String(advertised ?? rateLimit.rps),
+            'X-RateLimit-Remaining': String(
+              advertised === undefined
+                ? (remaining ?? rateLimit.remaining(now))
+                : Math.max(0, advertised - (rateLimit.rps - rateLimit.remaining(now))),
+            ),
           }
         : {};
     const answer = (
@@ -358,8 +367,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setFaults(next) {
       faults = next ? new FaultInjector(next) : undefined;
     },
-    setRateLimit(rps) {
+    setRateLimit(rps, advertisedRps) {
       rateLimit = rateLimitFor(rps);
+      advertised = advertisedRps;
     },
     setLatency(ms) {
       latencyMs = Math.max(0, ms);

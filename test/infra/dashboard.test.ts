@@ -8,7 +8,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createPowertoolsBatchMetrics } from '../../functions/adapters/cloudwatch-metrics.js';
 import { createBudgetStats } from '../../functions/core/budget-stats.js';
-import { SQS_SERVICE_NAME } from '../../functions/core/settings.js';
+import {
+  API_SERVICE_NAME,
+  FILES_SERVICE_NAME,
+  SQS_SERVICE_NAME,
+} from '../../functions/core/settings.js';
 import { BUDGET_WAIT_METRICS } from '../../infra/connector-dashboard.js';
 import { captureOutput } from '../support/api.js';
 import {
@@ -69,7 +73,7 @@ describe('the connector dashboard', () => {
     widgets = dashboardOf(synthesized).widgets;
   });
 
-  it('reads top to bottom: alarms, rows, respond.io, the budget, queues, functions, batches, file runs', () => {
+  it('reads top to bottom: alarms, rows, respond.io, the budget, the learned rate, queues, functions, batches, file runs', () => {
     // Act
     const titles = widgets.map((widget) => widget.properties.title ?? widget.type);
     // Assess
@@ -83,6 +87,7 @@ describe('the connector dashboard', () => {
       BUDGET_WAIT_METRICS.length > 0
         ? 'Time waiting for the rate budget (ms)'
         : 'Time waiting for the rate budget: no metric yet (stand-ins)',
+      'respond.io budget: the learned rate (requests/s)',
       'Dead-letter queue depth',
       'Oldest input message (s)',
       'Queue depth',
@@ -92,6 +97,27 @@ describe('the connector dashboard', () => {
       'SQS batches: what became of the rows',
       'File runs (state machine executions)',
     ]);
+  });
+
+  it('graphs the learned rate of every function against the configured rate and the alarm’s threshold', () => {
+    // Act
+    const title = 'respond.io budget: the learned rate';
+    const graph = widgets.find((widget) => widget.properties.title?.startsWith(title));
+    const rows = graphMetrics(widgets, title);
+    // Assess
+    expect(rows.map((row) => [row[1], row[3]])).toEqual([
+      ['BudgetRate', API_SERVICE_NAME],
+      ['BudgetRate', SQS_SERVICE_NAME],
+      ['BudgetRate', FILES_SERVICE_NAME],
+      ['BudgetRateChanges', API_SERVICE_NAME],
+      ['BudgetRateChanges', SQS_SERVICE_NAME],
+      ['BudgetRateChanges', FILES_SERVICE_NAME],
+    ]);
+    expect(
+      (
+        graph?.properties as { annotations?: { horizontal?: { value: number }[] } }
+      ).annotations?.horizontal?.map((line) => line.value),
+    ).toEqual([5, 2.5]);
   });
 
   it('shows every alarm of the stack', () => {
@@ -207,7 +233,7 @@ describe('the connector dashboard', () => {
     try {
       createPowertoolsBatchMetrics(
         new Metrics({ namespace: 'RespondioConnector', serviceName: SQS_SERVICE_NAME }),
-        { stats: budget, rps: 5 },
+        { stats: budget, rps: 5, rate: () => 5, shared: true },
       ).publish({
         rows: 1,
         rowsByStatus: { '200': 1 },

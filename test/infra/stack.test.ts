@@ -5,6 +5,7 @@ import { API_ROUTES, routeKey } from '../../functions/core/api-routes.js';
 import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
 import {
   API_SERVICE_NAME,
+  FILES_SERVICE_NAME,
   readByFunction,
   SETTINGS,
   SQS_SERVICE_NAME,
@@ -147,7 +148,7 @@ describe('ConnectorStack with the default configuration', () => {
     // Assess
     expect(stage.Properties.DefaultRouteSettings).toEqual({
       ThrottlingRateLimit: 5, // the shared budget: the API may use all of respondioRateLimitRps
-      ThrottlingBurstLimit: 1, // apiConcurrency
+      ThrottlingBurstLimit: 4, // apiConcurrency: four callers at the same instant get through
     });
     expect(JSON.parse(access.Format)).toEqual(ACCESS_LOG_FIELDS);
     expect(access.Format).toContain('$context.requestId');
@@ -319,6 +320,7 @@ describe('ConnectorStack with the default configuration', () => {
       RATE_BUDGET_TIMEOUT_MS: '100',
       RATE_BUDGET_CLOCK_SKEW_MS: '20',
       RATE_BUDGET_BATCH_MIN_SHARE: '0.1',
+      RATE_BUDGET_LEARNING: 'true',
       RESPONDIO_BASE_URL: 'https://api.respond.io/v2',
       ERROR_BEHAVIOR: 'FailAndReturnResponse',
       RESPONDIO_RATE_LIMIT_RPS: '5',
@@ -336,7 +338,7 @@ describe('ConnectorStack with the default configuration', () => {
     };
     expect(api).toEqual({
       ...shared,
-      RESPONDIO_RATE_LIMIT_SHARE: '0.2', // apiBudgetShare 0.2 / apiConcurrency 1
+      RESPONDIO_RATE_LIMIT_SHARE: '0.05', // apiBudgetShare 0.2 / apiConcurrency 4
       POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME, // the very constant functions/api/handler.ts uses
     });
     expect(sqs).toEqual({
@@ -364,15 +366,16 @@ describe('ConnectorStack with the default configuration', () => {
       maxReceiveCount: 5,
       errorBehavior: 'FailAndReturnResponse',
     });
-    expect(loadConfig(deployed(api)).rateLimitShare).toBe(0.2);
-    // One API container at 1 request/s and two SQS containers at 2: 1 + 2 × 2 = 5 = the budget.
-    expect(containerRateLimit(loadConfig(deployed(api)))).toBe(1);
+    expect(loadConfig(deployed(api)).rateLimitShare).toBe(0.05);
+    // Four API containers at 0.25 requests/s and two SQS containers at 2: 4 × 0.25 + 2 × 2 = 5 =
+    // the budget in the long run (the static split is the learning fallback of the shared one).
+    expect(containerRateLimit(loadConfig(deployed(api)))).toBe(0.25);
     expect(containerRateLimit(loadConfig(deployed(sqs)))).toBe(2);
     synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME }),
       },
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: 4,
     });
   });
 
@@ -440,7 +443,8 @@ describe('ConnectorStack with the default configuration', () => {
     const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(
       ([, alarm]) => alarm.Properties,
     );
-    const summary = alarms
+    const metricAlarms = alarms.filter((alarm) => alarm.Metrics === undefined);
+    const summary = metricAlarms
       .map((alarm) => `${alarm.Namespace}/${alarm.MetricName} > ${alarm.Threshold}`)
       .sort();
     // Assess
@@ -461,10 +465,12 @@ describe('ConnectorStack with the default configuration', () => {
         'AWS/Events/FailedInvocations > 0',
       ].sort(),
     );
-    for (const alarm of alarms) {
+    for (const alarm of metricAlarms) {
       expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
-      expect(alarm.AlarmActions).toBeUndefined(); // no topic configured
     }
+    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined(); // no topic configured
+    // The learned rate, the one alarm on a metric expression (asserted below).
+    expect(alarms.length - metricAlarms.length).toBe(1);
     synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [
@@ -476,6 +482,63 @@ describe('ConnectorStack with the default configuration', () => {
         },
       ],
     });
+  });
+});
+
+describe('ConnectorStack’s learned rate', () => {
+  it('alarms when the learned rate stays below half the configured one for 15 minutes', () => {
+    // Prepare
+    const synthesized = synthesize({ respondioRateLimitRps: 12 });
+    // Act
+    const alarm = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm')
+      .map(([, each]) => each.Properties)
+      .find((each) => each.Metrics !== undefined);
+    // Assess: the highest BudgetRate any function published in a minute, below 6 for 15 of 15.
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 6,
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 15,
+      TreatMissingData: 'notBreaching',
+    });
+    const metrics = alarm?.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { MetricName: string; Dimensions: { Value: string }[] };
+        Stat: string;
+      };
+    }[];
+    expect(metrics.find((metric) => metric.Expression)?.Expression).toBe(
+      'MAX([rate0, rate1, rate2])',
+    );
+    expect(
+      metrics
+        .filter((metric) => metric.MetricStat)
+        .map((metric) => [
+          metric.MetricStat?.Metric.MetricName,
+          metric.MetricStat?.Metric.Dimensions[0]?.Value,
+          metric.MetricStat?.Stat,
+        ]),
+    ).toEqual([
+      ['BudgetRate', API_SERVICE_NAME, 'Maximum'],
+      ['BudgetRate', SQS_SERVICE_NAME, 'Maximum'],
+      ['BudgetRate', FILES_SERVICE_NAME, 'Maximum'],
+    ]);
+  });
+
+  it('has no such alarm with learning off, and tells the functions so', () => {
+    // Prepare
+    const synthesized = synthesize({ rateBudgetLearning: 'false' });
+    // Act
+    const expressions = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').filter(
+      ([, each]) => each.Properties.Metrics !== undefined,
+    );
+    // Assess
+    expect(expressions).toEqual([]);
+    expect(
+      functionEnvironment(synthesized, synthesized.stack.sqsFunction).RATE_BUDGET_LEARNING,
+    ).toBe('false');
   });
 });
 
@@ -568,11 +631,26 @@ describe('ConnectorStack’s shared budget', () => {
     });
   });
 
-  it('keeps the one-second check of the static split, now the fallback every container keeps', () => {
+  it('keeps the one-second check of the static split where nothing learns from its excess', () => {
     // Act + Assess: two API containers at 0.5 requests/s each can still start one each.
-    expect(() => readConnectorConfig((key) => ({ apiConcurrency: 2 })[key])).toThrow(
-      /could start more requests in one second than the respond.io budget/,
-    );
+    for (const context of [
+      { apiConcurrency: 2, rateBudget: 'static' },
+      { apiConcurrency: 2, rateBudgetLearning: 'false' },
+    ] as Record<string, unknown>[]) {
+      expect(() => readConnectorConfig((key) => context[key])).toThrow(
+        /could start more requests in one second than the respond.io budget/,
+      );
+    }
+  });
+
+  it('with learning, needs the static split (its fallback) to fit the budget in the long run only', () => {
+    // Act: four API containers at 0.25 requests/s each and two SQS containers at 2.
+    const config = readConnectorConfig(() => undefined);
+    const budget = rateBudget(config);
+    // Assess: 4 × 0.25 + 2 × 2 = 5 in the long run; within one second up to 4 × 1 + 2 × 2 = 8.
+    expect(config.apiConcurrency).toBe(4);
+    expect(budget.worstCaseRps).toBe(5);
+    expect(budget.worstCaseInAnySecond).toBe(8);
   });
 });
 
@@ -686,7 +764,7 @@ describe('ConnectorStack settings from context', () => {
     const synthesized = synthesize({ alarmTopicArn: TOPIC_ARN });
     // Assess
     const alarms = resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(13);
     synthesized.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [TOPIC_ARN],
       OKActions: [TOPIC_ARN],
@@ -839,11 +917,11 @@ describe('readConnectorConfig', () => {
     [{ defaultPhoneCountry: 'UK' }, /defaultPhoneCountry must be an ISO 3166-1 alpha-2 country/],
     [{ sqsTimeoutSeconds: '9000' }, /sqsTimeoutSeconds must be a number from 1 to 900/],
     [
-      { apiConcurrency: '2' },
+      { apiConcurrency: '2', rateBudget: 'static' },
       /apiConcurrency × 1 \+ maxConcurrency × 2 = 2 × 1 \+ 2 × 2 = 6 > respondioRateLimitRps=5 .*lower apiConcurrency or maxConcurrency, change apiBudgetShare, or raise respondioRateLimitRps/,
     ],
     [
-      { respondioRateLimitRps: '2' },
+      { respondioRateLimitRps: '2', rateBudget: 'static' },
       /= 3 > respondioRateLimitRps=2 .*below 3 requests\/s nothing fits/,
     ],
     [
@@ -874,26 +952,29 @@ describe('readConnectorConfig', () => {
     expect(message).toMatch(/memorySize must be a number/);
   });
 
-  it('accepts the defaults: 1 API container at 1 request/s and 2 SQS containers at 2', () => {
+  it('accepts the defaults: 4 API containers (1 with the static split alone) and 2 SQS containers at 2', () => {
     // Act
     const config = readConnectorConfig(() => undefined);
-    const budget = rateBudget(config);
-    // Assess
+    const staticSplit = readConnectorConfig((key) => ({ rateBudget: 'static' })[key]);
+    // Assess: a handful of simultaneous callers get a container each, and through the stage.
     expect(config).toMatchObject({
       rateLimitRps: 5,
       apiBudgetShare: 0.2,
-      apiConcurrency: 1,
+      apiConcurrency: 4,
       maxConcurrency: 2,
       rateBudget: 'shared',
+      rateBudgetLearning: true,
       apiThrottleRateLimit: 5, // the whole budget: the API draws from the shared one
-      apiThrottleBurstLimit: 1,
+      apiThrottleBurstLimit: 4,
     });
     // With the static split alone, the stage lets through the API's part of it.
-    expect(readConnectorConfig((key) => ({ rateBudget: 'static' })[key])).toMatchObject({
+    expect(staticSplit).toMatchObject({
       rateBudget: 'static',
+      apiConcurrency: 1,
       apiThrottleRateLimit: 1, // apiConcurrency 1 × (5 requests/s × apiBudgetShare 0.2 / 1)
+      apiThrottleBurstLimit: 1,
     });
-    expect(budget).toEqual({
+    expect(rateBudget(staticSplit)).toEqual({
       apiContainerShare: 0.2,
       sqsContainerShare: 0.4,
       apiContainerRps: 1,
@@ -906,7 +987,13 @@ describe('readConnectorConfig', () => {
   it('accepts R=50 with 4 SQS containers and a small API share, each at a whole rate', () => {
     // Act
     const config = readConnectorConfig(
-      (key) => ({ respondioRateLimitRps: '50', maxConcurrency: '4', apiBudgetShare: '0.05' })[key],
+      (key) =>
+        ({
+          respondioRateLimitRps: '50',
+          maxConcurrency: '4',
+          apiBudgetShare: '0.05',
+          apiConcurrency: '1',
+        })[key],
     );
     const budget = rateBudget(config);
     // Assess
@@ -955,6 +1042,9 @@ describe('readConnectorConfig', () => {
             apiBudgetShare: String(apiBudgetShare),
             apiConcurrency: String(apiConcurrency),
             maxConcurrency: String(maxConcurrency),
+            // The split alone: every container in every second (the learning fallback's long-run
+            // rule is the test above).
+            rateBudget: 'static',
           };
           // Act
           const budget = rateBudget({

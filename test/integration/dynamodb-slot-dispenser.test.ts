@@ -18,6 +18,8 @@ import {
 } from '../../local/dynamodb-stand-in.js';
 
 const INTERVAL = 21;
+/** The rate an item holds before any change: nothing learned, version 0. */
+const UNLEARNED_RATE = { rate: 0, peak: 0, since: 0, cap: null, version: 0 };
 let standIn: DynamoDbStandIn;
 let admin: DynamoDBClient;
 let tables = 0;
@@ -68,6 +70,7 @@ function claimAt(now: number, extra: Partial<SlotClaim> = {}): SlotClaim {
     idleGraceMs: 0,
     knownBusy: false,
     idleFirst: true,
+    rateVersion: 0,
     ...extra,
   };
 }
@@ -95,6 +98,7 @@ describe('the DynamoDB slot dispenser on dynalite', () => {
       firstSlotAt: now,
       slots: 1,
       next: now + 21,
+      rate: UNLEARNED_RATE,
       writes: 1,
       reads: 0,
     });
@@ -103,6 +107,7 @@ describe('the DynamoDB slot dispenser on dynalite', () => {
       firstSlotAt: now + 21,
       slots: 3,
       next: now + 84,
+      rate: UNLEARNED_RATE,
       writes: 1,
       reads: 0,
     });
@@ -156,7 +161,13 @@ describe('the DynamoDB slot dispenser on dynalite', () => {
     );
     client.destroy();
     // Assess: dynalite does not return the item with the failed condition, so it was read.
-    expect(refused).toEqual({ kind: 'refused', next: now + 210, writes: 1, reads: 1 });
+    expect(refused).toEqual({
+      kind: 'refused',
+      next: now + 210,
+      rate: UNLEARNED_RATE,
+      writes: 1,
+      reads: 1,
+    });
   });
 
   it('starts afresh once the next free slot has passed, but leaves a just-passed one to a slower clock', async () => {
@@ -197,6 +208,63 @@ describe('the DynamoDB slot dispenser on dynalite', () => {
     expect(learned).toMatchObject({ kind: 'resume', resumeAt: now + 2300, announced: false });
     expect(tooEarly).toMatchObject({ kind: 'refused', next: now + 2300 });
     expect(inReach).toMatchObject({ kind: 'granted', firstSlotAt: now + 2300 });
+  });
+
+  it('lets exactly one of several clients changing the learned rate at once win; the others learn its change', async () => {
+    // Prepare: five containers, each with its own cut, all over version 0.
+    const table = await freshTable();
+    const clients = Array.from({ length: 5 }, () => dispenserOn(table));
+    const now = Date.now();
+    // Act
+    const answers = await Promise.all(
+      clients.map(({ dispenser }, index) =>
+        dispenser.changeRate(now, 0, { rate: 10 + index, peak: 20, since: now + index, cap: 18 }),
+      ),
+    );
+    // Assess
+    const changed = answers.filter((answer) => answer.kind === 'changed');
+    expect(changed).toHaveLength(1);
+    const winner = changed[0]?.kind === 'changed' ? changed[0].rate : null;
+    expect(winner).toMatchObject({ peak: 20, cap: 18, version: 1 });
+    for (const answer of answers.filter((each) => each.kind !== 'changed')) {
+      expect(answer).toMatchObject({ kind: 'stale', rate: winner });
+    }
+    // A claim spaced for version 0 is stale; one for version 1 is granted and says the rate.
+    const stale = await clients[0]?.dispenser.claim(claimAt(now));
+    const granted = await clients[1]?.dispenser.claim(claimAt(now, { rateVersion: 1 }));
+    // The next change goes over version 1; a cap of null removes the cap.
+    const lifted = await clients[2]?.dispenser.changeRate(now, 1, {
+      rate: 12,
+      peak: 20,
+      since: now + 10,
+      cap: null,
+    });
+    for (const { client } of clients) client.destroy();
+    expect(stale).toMatchObject({ kind: 'stale', rate: winner });
+    expect(granted).toMatchObject({ kind: 'granted', firstSlotAt: now, rate: winner });
+    expect(lifted).toMatchObject({
+      kind: 'changed',
+      rate: { rate: 12, peak: 20, since: now + 10, cap: null, version: 2 },
+    });
+  });
+
+  it('holds the budget: no slot before the hold’s end, unless slots already go beyond it', async () => {
+    // Prepare
+    const table = await freshTable();
+    const { client, dispenser } = dispenserOn(table);
+    const now = Date.now();
+    await dispenser.claim(claimAt(now));
+    // Act
+    const held = await dispenser.hold(now, now + 1000);
+    const afterHold = await dispenser.claim(
+      claimAt(now + 5, { latestStartAt: now + 2000, knownBusy: true, idleFirst: false }),
+    );
+    const earlier = await dispenser.hold(now, now + 500);
+    client.destroy();
+    // Assess
+    expect(held).toMatchObject({ kind: 'held', writes: 1 });
+    expect(afterHold).toMatchObject({ kind: 'granted', firstSlotAt: now + 1000 });
+    expect(earlier).toMatchObject({ kind: 'later' });
   });
 
   it('calls a missing table unreachable, with the error’s name and no retry', async () => {

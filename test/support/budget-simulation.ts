@@ -3,7 +3,10 @@
  * static fallback limiter and skewed clock, drawing from one in-memory dispenser on one fake
  * clock. API containers make one lookup at a time; batch containers keep a backlog of rows in
  * flight. Every start is recorded in true time (plus a seeded arrival jitter), so tests can count
- * the most starts any sliding second saw, and who waited how long.
+ * the most starts any sliding second saw, and who waited how long. With `respondio`, the
+ * requests meet a model of respond.io (a sliding-second limit that may change, the
+ * organisation's other clients, 429s with a hold, X-RateLimit headers) and its answers go back to
+ * the limiters, so that tests can watch the budget learn.
  */
 
 import { createRateLimiter } from '../../functions/adapters/rate-limiter.js';
@@ -34,6 +37,18 @@ export interface SimulatedContainer {
   readonly untilMs?: number;
 }
 
+/** respond.io as the simulation models it; times are true ms after the run began. */
+export interface SimulatedRespondio {
+  /** The organisation's real limit: accepted requests in any sliding second. */
+  readonly limitAt: (t: number) => number;
+  /** What X-RateLimit-Limit says (Remaining counts down from it); null: no headers. Default the limit. */
+  readonly advertisedAt?: (t: number) => number | null;
+  /** Requests per second the organisation's other clients send (they do not retry). Default 0. */
+  readonly othersAt?: (t: number) => number;
+  /** A 429's Retry-After, ms. Default 1000. */
+  readonly holdMs?: number;
+}
+
 export interface SimulationOptions {
   readonly settings?: Partial<BudgetSettings>;
   readonly containers: readonly SimulatedContainer[];
@@ -51,6 +66,10 @@ export interface SimulationOptions {
   readonly deadlineMs?: number;
   /** Each clock reading moves time on by this much (a real clock runs between two reads). */
   readonly clockTickMs?: number;
+  /** The limiters learn the rate (core/learned-rate.ts). Default false. */
+  readonly learning?: boolean;
+  /** Requests meet this model of respond.io and its answers go back to the limiters. */
+  readonly respondio?: SimulatedRespondio;
 }
 
 export interface SimulatedStart {
@@ -62,11 +81,15 @@ export interface SimulatedStart {
   readonly arrival: number;
   readonly waitMs: number;
   readonly coordinated: boolean;
+  /** respond.io's answer (with `respondio`): 200 or 429. */
+  status?: number;
 }
 
 export interface SimulationResult {
   readonly plan: BudgetPlan;
   readonly starts: readonly SimulatedStart[];
+  /** Accepted arrivals at respond.io (with `respondio`), ours and the other clients', true ms. */
+  readonly accepted: readonly { readonly at: number; readonly ours: boolean }[];
   readonly refused: number;
   readonly maxInAnySecond: number;
   readonly dispenser: MemoryDispenser;
@@ -95,6 +118,36 @@ export async function simulateBudget(options: SimulationOptions): Promise<Simula
   let refused = 0;
   const lateness = options.latenessMs ?? 0;
   const jitter = options.arrivalJitterMs ?? 0;
+  const server = options.respondio;
+  const accepted: { at: number; ours: boolean }[] = [];
+  /** respond.io's decision for an arrival at true time t (ms after the start). */
+  const admit = (t: number, ours: boolean) => {
+    const limit = server?.limitAt(t) ?? Number.POSITIVE_INFINITY;
+    let inWindow = 0;
+    for (let index = accepted.length - 1; index >= 0; index -= 1) {
+      if ((accepted[index] as { at: number }).at <= t - 1000) break;
+      inWindow += 1;
+    }
+    const ok = inWindow < limit;
+    if (ok) accepted.push({ at: t, ours });
+    const advertised = server?.advertisedAt ? server.advertisedAt(t) : limit;
+    return {
+      status: ok ? 200 : 429,
+      limit: advertised,
+      remaining: advertised === null ? null : Math.max(0, advertised - inWindow - (ok ? 1 : 0)),
+    };
+  };
+  if (server?.othersAt) {
+    const othersAt = server.othersAt;
+    void (async () => {
+      while (clock.now() < endAt) {
+        const t = clock.now() - startedAt;
+        const rps = othersAt(t);
+        if (rps > 0) admit(t, false);
+        await clock.sleep(rps > 0 ? 1000 / rps : 100);
+      }
+    })();
+  }
 
   const runs = options.containers.map(async (container) => {
     const from = startedAt + (container.fromMs ?? 0);
@@ -115,6 +168,7 @@ export async function simulateBudget(options: SimulationOptions): Promise<Simula
       fallbackRps: container.staticRps,
       plan,
       lane: container.lane,
+      learning: options.learning ?? false,
       now,
       sleep,
       logger,
@@ -129,15 +183,32 @@ export async function simulateBudget(options: SimulationOptions): Promise<Simula
         return;
       }
       const at = clock.now() - startedAt;
-      starts.push({
+      const start: SimulatedStart = {
         container: container.id,
         lane: container.lane,
         at,
         arrival: at + random() * jitter,
         waitMs: clock.now() - askedAt,
         coordinated: limiter.mode() !== 'fallback',
+      };
+      starts.push(start);
+      if (server === undefined) {
+        await clock.sleep(requestMs);
+        return;
+      }
+      const sentAt = now();
+      // On its way for half the request time (and the jitter), answered after the other half.
+      await clock.sleep(start.arrival - at + requestMs / 2);
+      const answer = admit(clock.now() - startedAt, true);
+      start.status = answer.status;
+      await clock.sleep(requestMs / 2);
+      limiter.feedback({
+        startedAt: sentAt,
+        status: answer.status,
+        limit: answer.limit,
+        remaining: answer.remaining,
+        holdMs: answer.status === 429 ? (server.holdMs ?? 1000) : 0,
       });
-      await clock.sleep(requestMs);
     };
     const worker = async (pauseMs: number) => {
       while (clock.now() < until) {
@@ -154,6 +225,7 @@ export async function simulateBudget(options: SimulationOptions): Promise<Simula
   return {
     plan,
     starts,
+    accepted,
     refused,
     maxInAnySecond: maxInWindow(
       starts.map((start) => start.arrival),

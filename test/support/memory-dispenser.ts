@@ -1,12 +1,17 @@
 /**
  * Test support for the shared budget: an in-memory slot dispenser with the DynamoDB adapter's
  * semantics (one next-free-slot, the busy and idle claims, the horizon refusal, the resume
- * announcement), a fake network delay on the fake clock, and fault switches per container
- * (requests that never arrive, or arrive and lose their answer).
+ * announcement, the learned rate with its version, the hold), a fake network delay on the fake
+ * clock, and fault switches per container (requests that never arrive, or arrive and lose their
+ * answer).
  */
 
+import { type RateState, UNLEARNED } from '../../functions/core/learned-rate.js';
 import type {
+  HoldAnswer,
+  RateAnswer,
   ResumeAnswer,
+  SharedRate,
   SlotAnswer,
   SlotClaim,
   SlotDispenser,
@@ -19,8 +24,12 @@ export class MemoryDispenser {
   /** The item: the next free slot and a pending resume time (null: no item yet). */
   next: number | null = null;
   resumeAt: number | null = null;
+  /** The learned rate and its version (0: never written). */
+  rate: SharedRate = { ...UNLEARNED, version: 0 };
   calls = 0;
   granted = 0;
+  /** Claims made with another version of the rate than the item's. */
+  stale = 0;
   /** Decides each call's fate by container id and the true time; everything works by default. */
   fate: (container: string, at: number) => CallFate = () => 'ok';
 
@@ -38,10 +47,13 @@ export class MemoryDispenser {
       claim: (claim) => this.call(container, () => this.applyClaim(claim)),
       announceResume: (now, resumeAt) =>
         this.call(container, () => this.applyResume(now, resumeAt)),
+      changeRate: (_now, version, next) =>
+        this.call(container, () => this.applyRate(version, next)),
+      hold: (_now, until) => this.call(container, () => this.applyHold(until)),
     };
   }
 
-  private async call<T extends SlotAnswer | ResumeAnswer>(
+  private async call<T extends SlotAnswer | ResumeAnswer | RateAnswer | HoldAnswer>(
     container: string,
     apply: () => T,
   ): Promise<T | { kind: 'unreachable'; reason: string; writes: number; reads: number }> {
@@ -62,6 +74,11 @@ export class MemoryDispenser {
   }
 
   private applyClaim(claim: SlotClaim): SlotAnswer {
+    const rate = this.rate;
+    if (claim.rateVersion !== rate.version) {
+      this.stale += 1;
+      return { kind: 'stale', rate, writes: 1, reads: 0 };
+    }
     const span = claim.slots * claim.intervalMs;
     if (this.next === null || this.next < claim.now - claim.idleGraceMs) {
       this.next = claim.now + span;
@@ -71,6 +88,7 @@ export class MemoryDispenser {
         firstSlotAt: claim.now,
         slots: claim.slots,
         next: this.next,
+        rate,
         writes: 1,
         reads: 0,
       };
@@ -84,11 +102,26 @@ export class MemoryDispenser {
         firstSlotAt,
         slots: claim.slots,
         next: this.next,
+        rate,
         writes: 1,
         reads: 0,
       };
     }
-    return { kind: 'refused', next: this.next, writes: 1, reads: 0 };
+    return { kind: 'refused', next: this.next, rate, writes: 1, reads: 0 };
+  }
+
+  private applyRate(version: number, next: RateState): RateAnswer {
+    if (version !== this.rate.version) {
+      return { kind: 'stale', rate: this.rate, writes: 1, reads: 0 };
+    }
+    this.rate = { ...next, version: version + 1 };
+    return { kind: 'changed', rate: this.rate, writes: 1, reads: 0 };
+  }
+
+  private applyHold(until: number): HoldAnswer {
+    if (this.next !== null && this.next >= until) return { kind: 'later', writes: 1, reads: 0 };
+    this.next = until;
+    return { kind: 'held', writes: 1, reads: 0 };
   }
 
   private applyResume(now: number, resumeAt: number): ResumeAnswer {

@@ -132,8 +132,8 @@ export function fixedTokens(token: string): TokenSource {
 /** A rate limiter that never waits (the tests measure behaviour, not pacing). */
 export const NO_RATE_LIMIT: RateLimiter = {
   acquire: async () => true,
-  pause: () => undefined,
-  observe: () => undefined,
+  feedback: () => undefined,
+  rate: () => Number.POSITIVE_INFINITY,
 };
 
 /** The real respond.io directory against `baseUrl`, fast: no pacing, no waits between attempts. */

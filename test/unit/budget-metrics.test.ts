@@ -29,6 +29,14 @@ function emf(output: ReturnType<typeof captureOutput>): EmfLine[] {
   return (output.lines() as EmfLine[]).filter((line) => line._aws !== undefined);
 }
 
+/** A change of the learned rate, as limiters report it. */
+const CUT = {
+  state: { rate: 3.5, peak: 5, since: 1, cap: null },
+  from: 5,
+  to: 3.5,
+  reason: 'too-many-requests' as const,
+};
+
 describe('the shared budget’s metrics', () => {
   let output: ReturnType<typeof captureOutput> | undefined;
   beforeEach(() => {
@@ -36,13 +44,14 @@ describe('the shared budget’s metrics', () => {
   });
   afterEach(() => output?.restore());
 
-  it('go with each SQS batch: waits, fallback starts, coordinator requests per request, utilisation', () => {
+  it('go with each SQS batch: waits, fallback starts, coordinator requests per request, utilisation, the learned rate', () => {
     // Prepare
     output = captureOutput();
     const stats = createBudgetStats();
+    let rate = 3.456;
     const metrics = createPowertoolsBatchMetrics(
       new Metrics({ namespace: 'Test', serviceName: 'sqs-test' }),
-      { stats, rps: 5 },
+      { stats, rps: 5, rate: () => rate, shared: true },
     );
     for (const waitMs of [10, 20, 30])
       stats.observer.onStart({ lane: 'batch', at: 0, waitMs, coordinated: true });
@@ -56,8 +65,10 @@ describe('the shared budget’s metrics', () => {
     });
     stats.observer.onForfeit(1);
     stats.observer.onModeChange('fallback');
+    stats.observer.onRateChange({ ...CUT, lane: 'batch' });
     // Act
     metrics.publish(BATCH);
+    rate = 5;
     metrics.publish(BATCH);
     // Assess
     const [first, second] = emf(output).filter((line) => 'BatchRows' in line);
@@ -71,13 +82,42 @@ describe('the shared budget’s metrics', () => {
       BudgetCoordinatorRequestsPerRequest: 1.5,
       BudgetForfeitedSlots: 1,
       BudgetUtilisation: 80, // 4 starts in 1 s of a budget of 5
+      BudgetRate: 3.46,
+      BudgetRateChanges: 1,
     });
-    // Each batch publishes only what happened since the last one.
-    expect(second).toMatchObject({ BudgetFallbackStarts: 0, BudgetCoordinatorRequests: 0 });
+    // Each batch publishes only what happened since the last one, and the rate in force then.
+    expect(second).toMatchObject({
+      BudgetFallbackStarts: 0,
+      BudgetCoordinatorRequests: 0,
+      BudgetRate: 5,
+      BudgetRateChanges: 0,
+    });
     expect(second?.BudgetWait).toBeUndefined();
   });
 
-  it('are written by the API function at most once a minute, and at once on a fallback', () => {
+  it('without a budget table, are the learned rate and its changes alone', () => {
+    // Prepare
+    output = captureOutput();
+    const stats = createBudgetStats();
+    const metrics = createPowertoolsBatchMetrics(
+      new Metrics({ namespace: 'Test', serviceName: 'sqs-test' }),
+      { stats, rps: 2, rate: () => 1.4, shared: false },
+    );
+    stats.observer.onStart({ lane: 'batch', at: 0, waitMs: 10, coordinated: false });
+    stats.observer.onRateChange({ ...CUT, lane: 'batch' });
+    // Act
+    metrics.publish(BATCH);
+    // Assess
+    const [line] = emf(output).filter((entry) => 'BatchRows' in entry);
+    expect(line).toMatchObject({ BudgetRate: 1.4, BudgetRateChanges: 1 });
+    expect(
+      Object.keys(line ?? {})
+        .filter((key) => key.startsWith('Budget'))
+        .sort(),
+    ).toEqual(['BudgetRate', 'BudgetRateChanges']);
+  });
+
+  it('are written by the API function at most once a minute, and at once on a fallback or a rate change', () => {
     // Prepare
     output = captureOutput();
     let now = 0;
@@ -85,6 +125,8 @@ describe('the shared budget’s metrics', () => {
       metrics: new Metrics({ namespace: 'Test', serviceName: 'api-test' }),
       stats: createBudgetStats(),
       rps: 5,
+      rate: () => 3.5,
+      shared: true,
       now: () => now,
     });
     const start = (waitMs: number) =>
@@ -99,13 +141,16 @@ describe('the shared budget’s metrics', () => {
     const afterMinute = emf(output).length;
     now = 61_000;
     observer.onModeChange?.('fallback');
+    now = 62_000;
+    observer.onRateChange?.({ ...CUT, lane: 'api' });
     // Assess
     expect(beforeMinute).toBe(0);
     expect(afterMinute).toBe(1);
     const lines = emf(output);
-    expect(lines[0]).toMatchObject({ BudgetWait: [5, 6, 7], service: 'api-test' });
+    expect(lines[0]).toMatchObject({ BudgetWait: [5, 6, 7], service: 'api-test', BudgetRate: 3.5 });
     expect(lines[1]).toMatchObject({ BudgetFallbacks: 1 });
-    expect(lines).toHaveLength(2);
+    expect(lines[2]).toMatchObject({ BudgetRateChanges: 1 });
+    expect(lines).toHaveLength(3);
   });
 
   it('tell every observer composed together', () => {
@@ -116,8 +161,9 @@ describe('the shared budget’s metrics', () => {
     // Act
     both.onStart?.({ lane: 'api', at: 0, waitMs: 3, coordinated: true });
     both.onForfeit?.(2);
+    both.onRateChange?.({ ...CUT, lane: 'api' });
     // Assess
-    expect(one.take()).toMatchObject({ starts: 1, forfeited: 2 });
-    expect(other.take()).toMatchObject({ starts: 1, forfeited: 2 });
+    expect(one.take()).toMatchObject({ starts: 1, forfeited: 2, rateChanges: 1 });
+    expect(other.take()).toMatchObject({ starts: 1, forfeited: 2, rateChanges: 1 });
   });
 });

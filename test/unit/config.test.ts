@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       rateBudgetTable: null,
       rateBudgetTimeoutMs: 100,
       rateBudgetClockSkewMs: 20,
+      rateBudgetLearning: true,
       rateBudgetBatchMinShare: 0.1,
     });
   });

@@ -40,7 +40,11 @@ const claim = {
   idleGraceMs: 20,
   knownBusy: false,
   idleFirst: false,
+  rateVersion: 0,
 };
+
+/** The rate an item without one holds: nothing learned, version 0. */
+const UNLEARNED_RATE = { rate: 0, peak: 0, since: 0, cap: null, version: 0 };
 
 describe('createDynamoDbSlotDispenser with the item returned on a failed condition', () => {
   beforeEach(() => {
@@ -53,12 +57,20 @@ describe('createDynamoDbSlotDispenser with the item returned on a failed conditi
     // Act
     const answer = await dispenser().claim(claim);
     // Assess
-    expect(answer).toEqual({ kind: 'refused', next: 10_500, writes: 1, reads: 0 });
+    expect(answer).toEqual({
+      kind: 'refused',
+      next: 10_500,
+      rate: UNLEARNED_RATE,
+      writes: 1,
+      reads: 0,
+    });
     expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(1);
     expect(dynamo.commandCalls(GetItemCommand)).toHaveLength(0);
     const input = dynamo.commandCalls(UpdateItemCommand)[0]?.args[0].input;
     expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
-    expect(input?.ConditionExpression).toBe('nxt BETWEEN :now AND :latest');
+    expect(input?.ConditionExpression).toBe(
+      '(nxt BETWEEN :now AND :latest) AND attribute_not_exists(rv)',
+    );
   });
 
   it('goes straight to the claim the returned item allows', async () => {
@@ -75,11 +87,14 @@ describe('createDynamoDbSlotDispenser with the item returned on a failed conditi
       firstSlotAt: 10_000,
       slots: 1,
       next: 10_021,
+      rate: UNLEARNED_RATE,
       writes: 2,
       reads: 0,
     });
     const second = dynamo.commandCalls(UpdateItemCommand)[1]?.args[0].input;
-    expect(second?.ConditionExpression).toBe('attribute_not_exists(nxt) OR nxt < :idleBefore');
+    expect(second?.ConditionExpression).toBe(
+      '(attribute_not_exists(nxt) OR nxt < :idleBefore) AND attribute_not_exists(rv)',
+    );
     expect(second?.ExpressionAttributeValues?.[':idleBefore']).toEqual({ N: '9980' });
   });
 

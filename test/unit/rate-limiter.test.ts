@@ -4,6 +4,8 @@ import {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_GUARD,
 } from '../../functions/adapters/rate-limiter.js';
+import type { RateChange } from '../../functions/core/learned-rate.js';
+import type { AnswerFeedback } from '../../functions/core/ports.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 
@@ -165,7 +167,7 @@ describe('createRateLimiter', () => {
     expect(granted).toBe(false);
   });
 
-  it('pause holds every caller and releases queued callers whose deadline it passes at once', async () => {
+  it('a 429 holds every caller for its hold and releases queued callers whose deadline it passes at once', async () => {
     // Prepare
     const clock = new FakeClock();
     const limiter = createRateLimiter({ requestsPerSecond: 5, now: clock.now, sleep: clock.sleep });
@@ -175,7 +177,7 @@ describe('createRateLimiter', () => {
     const hurried = acquireAll(limiter, clock, 1, start + 1500);
     await settle();
     // Act
-    limiter.pause(2000);
+    limiter.feedback(answer({ startedAt: start, status: 429, holdMs: 2000 }));
     await settle();
     // Assess: the hurried caller is told at once (no time passed), the patient one waits.
     expect(hurried.grants[0]).toBe(-1);
@@ -185,105 +187,113 @@ describe('createRateLimiter', () => {
     expect(patient.grants[0]).toBe(start + 2000);
   });
 
-  it('ignores a pause of zero, a negative or a non-finite length', async () => {
+  it('holds nothing for a hold of zero, a negative or a non-finite length, or an answer that is no 429', async () => {
     // Prepare
     const clock = new FakeClock();
     const limiter = createRateLimiter({ requestsPerSecond: 5, now: clock.now, sleep: clock.sleep });
     // Act
-    limiter.pause(0);
-    limiter.pause(-5);
-    limiter.pause(Number.NaN);
+    for (const holdMs of [0, -5, Number.NaN]) limiter.feedback(answer({ status: 429, holdMs }));
+    limiter.feedback(answer({ status: 449, holdMs: 1000 }));
     // Assess
     expect(await limiter.acquire(clock.now())).toBe(true);
   });
 
-  it('slows down when others have spent the budget (remaining 0)', async () => {
+  it('without learning, spends its rate whatever respond.io answers', async () => {
     // Prepare
     const clock = new FakeClock();
     const limiter = createRateLimiter({ requestsPerSecond: 5, now: clock.now, sleep: clock.sleep });
-    const start = clock.now();
-    expect(await limiter.acquire(Number.POSITIVE_INFINITY)).toBe(true);
-    await clock.advance(50);
-    // Act: one request of ours in the window, yet nothing remains of a budget of 10.
-    limiter.observe(0, 10, start);
-    const next = acquireAll(limiter, clock, 1);
-    await clock.advance(2000);
-    await next.done;
-    // Assess: the next start waits one interval from now instead of from the last start.
-    expect(next.grants[0]).toBeCloseTo(start + 50 + 206, 6);
-  });
-
-  it('slows down early when the remaining budget runs low because of others', async () => {
-    // Prepare
-    const clock = new FakeClock();
-    const limiter = createRateLimiter({ requestsPerSecond: 5, now: clock.now, sleep: clock.sleep });
-    const start = clock.now();
-    expect(await limiter.acquire(Number.POSITIVE_INFINITY)).toBe(true);
-    await clock.advance(100);
-    // Act: 2 of 10 left, only 1 spent by us.
-    limiter.observe(2, 10, start);
-    const next = acquireAll(limiter, clock, 1);
-    await clock.advance(2000);
-    await next.done;
+    // Act
+    limiter.feedback(answer({ startedAt: clock.now(), status: 429 }));
+    limiter.feedback(answer({ startedAt: clock.now(), status: 200, limit: 2, remaining: 0 }));
     // Assess
-    expect(next.grants[0]).toBeCloseTo(start + 100 + 206, 6);
+    expect(limiter.rate()).toBe(5);
   });
 
-  it('does not slow down when its own requests explain a low remaining count', async () => {
+  it('learning: a 429 cuts the rate to 0.7 of it, spaces starts for the cut rate, and climbs back', async () => {
     // Prepare
     const clock = new FakeClock();
-    const limiter = createRateLimiter({ requestsPerSecond: 5, now: clock.now, sleep: clock.sleep });
-    const start = clock.now();
-    const first = acquireAll(limiter, clock, 5);
-    await clock.advance(900);
-    await first.done;
-    // Act: our 5 starts spent the whole budget of 5; then no header at all.
-    limiter.observe(0, 5, first.grants[4]);
-    limiter.observe(null, 5);
-    const next = acquireAll(limiter, clock, 1);
-    await clock.advance(2000);
-    await next.done;
-    // Assess: the usual spacing, nothing more.
-    expect(next.grants[0]).toBeCloseTo(start + 5 * 206, 6);
-  });
-
-  it('does not slow down for other containers that stay within their static share', async () => {
-    // Prepare: one of two containers, each limited to 25 of an organisation budget of 50.
-    const clock = new FakeClock();
+    const changes: RateChange[] = [];
     const limiter = createRateLimiter({
-      requestsPerSecond: 25,
+      requestsPerSecond: 10,
       now: clock.now,
       sleep: clock.sleep,
+      learning: true,
+      onRateChange: (change) => changes.push(change),
     });
-    const first = acquireAll(limiter, clock, 25);
+    const startedAt = clock.now();
+    // Act
+    limiter.feedback(answer({ startedAt, status: 429 }));
+    const cut = limiter.rate();
+    const run = acquireAll(limiter, clock, 3);
+    await clock.advance(1000);
+    await run.done;
+    const climbing = limiter.rate();
+    await clock.advance(60_000);
+    // Assess: 7 requests/s at first, so starts 1000 / 7 × 1.03 ms apart; climbing after a
+    // second; back at 10 a minute later.
+    expect(cut).toBeCloseTo(7, 9);
+    expect(changes.map(({ from, to, reason }) => ({ from, to, reason }))).toEqual([
+      { from: 10, to: 7, reason: 'too-many-requests' },
+    ]);
+    expect((run.grants[1] as number) - (run.grants[0] as number)).toBeCloseTo((1000 / 7) * 1.03, 6);
+    expect(climbing).toBeGreaterThan(7);
+    expect(climbing).toBeLessThan(10);
+    expect(limiter.rate()).toBe(10);
+  });
+
+  it('learning: cuts to what others leave when X-RateLimit-Remaining shows them spending it', async () => {
+    // Prepare: one of two containers, each limited to 5 of an organisation budget of 10.
+    const clock = new FakeClock();
+    const changes: RateChange[] = [];
+    const limiter = createRateLimiter({
+      requestsPerSecond: 5,
+      now: clock.now,
+      sleep: clock.sleep,
+      learning: true,
+      onRateChange: (change) => changes.push(change),
+    });
+    const first = acquireAll(limiter, clock, 5);
     await clock.advance(1000);
     await first.done;
-    // Act: the other container spent its 25, so nothing remains of the 50.
-    limiter.observe(0, 50, first.grants[24]);
-    const next = acquireAll(limiter, clock, 1);
-    await clock.advance(2000);
-    await next.done;
-    // Assess: the usual spacing from the last start, no extra hold.
-    expect(next.grants[0]).toBeCloseTo((first.grants[24] ?? 0) + 40 * 1.03, 6);
-  });
-
-  it('keeps the rate when timers fire a little late, and still never exceeds it', async () => {
-    // Prepare: every sleep ends 4 ms late, as real timers do under load.
-    const clock = new FakeClock();
-    const lateSleep = (ms: number) => clock.sleep(ms + 4);
-    const limiter = createRateLimiter({ requestsPerSecond: 50, now: clock.now, sleep: lateSleep });
-    // Act
-    const run = acquireAll(limiter, clock, 501);
-    await clock.advance(15_000);
-    await run.done;
+    const fifth = first.grants[4] as number;
+    const second = first.grants[1] as number;
+    // Act: 5 of ours in respond.io's window, nothing left of 10: the other container spent its
+    // 5, within its share. Then unreadable counts. Then only 2 of ours were in the window of a
+    // request that found nothing left: others spent 8.
+    limiter.feedback(answer({ startedAt: fifth, status: 200, limit: 10, remaining: 0 }));
+    const withinShares = limiter.rate();
+    limiter.feedback(answer({ startedAt: fifth, status: 200, limit: 10, remaining: -3 }));
+    limiter.feedback(answer({ startedAt: fifth, status: 200, limit: 10, remaining: null }));
+    const unreadable = limiter.rate();
+    limiter.feedback(answer({ startedAt: second, status: 200, limit: 10, remaining: 0 }));
     // Assess
-    const rate = 500 / (((run.grants[500] ?? 0) - (run.grants[0] ?? 0)) / 1000);
-    expect(rate).toBeGreaterThanOrEqual(0.95 * 50);
-    expect(maxInWindow(run.grants, 1000)).toBeLessThanOrEqual(50);
+    expect(withinShares).toBe(5);
+    expect(unreadable).toBe(5);
+    expect(limiter.rate()).toBeCloseTo(2, 9);
+    expect(changes.map(({ reason }) => reason)).toEqual(['others-spending']);
+    expect(changes[0]?.to).toBeCloseTo(2, 9);
   });
 
-  it('rejects a non-positive rate', () => {
-    expect(() => createRateLimiter({ requestsPerSecond: 0 })).toThrow(RangeError);
-    expect(() => createRateLimiter({ requestsPerSecond: Number.NaN })).toThrow(RangeError);
+  it('learning: an X-RateLimit-Limit below its rate caps it, and a higher one lifts the cap', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({
+      requestsPerSecond: 20,
+      now: clock.now,
+      sleep: clock.sleep,
+      learning: true,
+    });
+    // Act
+    limiter.feedback(answer({ startedAt: clock.now(), status: 200, limit: 12, remaining: 11 }));
+    const capped = limiter.rate();
+    limiter.feedback(answer({ startedAt: clock.now(), status: 200, limit: 300, remaining: 299 }));
+    // Assess
+    expect(capped).toBe(12);
+    expect(limiter.rate()).toBe(20);
   });
 });
+
+/** An answer as the directory reports it; by default a 200 without rate-limit headers. */
+function answer(extra: Partial<AnswerFeedback>): AnswerFeedback {
+  return { startedAt: 0, status: 200, limit: null, remaining: null, holdMs: 0, ...extra };
+}

@@ -26,6 +26,7 @@ function noShareLimiter(clock: FakeClock, dispenser: MemoryDispenser, warnings: 
     fallbackRps: 0,
     plan: PLAN_5,
     lane: 'batch',
+    learning: false,
     now: clock.now,
     sleep: clock.sleep,
     logger: {

@@ -16,8 +16,8 @@ const NEVER: RateLimiter = {
   acquire: async () => {
     throw new Error('the fallback must not be used');
   },
-  pause() {},
-  observe() {},
+  feedback() {},
+  rate: () => 1,
 };
 
 const PLAN_5 = budgetPlan({
@@ -55,6 +55,7 @@ function limiterOn(clock: FakeClock, dispenser: MemoryDispenser, lane: 'api' | '
     fallbackRps: 1,
     plan: PLAN_5,
     lane,
+    learning: false,
     now: clock.now,
     sleep: clock.sleep,
   });
@@ -71,6 +72,7 @@ describe('createSharedLimiter, coordinated', () => {
       fallbackRps: 1,
       plan: PLAN_5,
       lane: 'batch',
+      learning: false,
       now: clock.now,
       sleep: clock.sleep,
       observer: { onStart: (event) => told.push(event.at) },
@@ -195,6 +197,7 @@ describe('createSharedLimiter, coordinated', () => {
       fallbackRps: 1,
       plan: PLAN_5,
       lane: 'batch',
+      learning: false,
       now: clock.now,
       sleep: clock.sleep,
       observer: { onForfeit: (count) => forfeited.push(count) },
@@ -204,7 +207,13 @@ describe('createSharedLimiter, coordinated', () => {
     // The second slot (one interval after the first) is claimed a few ms before it.
     await clock.advance(PLAN_5.intervalMs - 1);
     // Act: a 429's Retry-After holds the container past that granted slot.
-    limiter.pause(1000);
+    limiter.feedback({
+      startedAt: clock.now(),
+      status: 429,
+      limit: null,
+      remaining: null,
+      holdMs: 1000,
+    });
     await clock.advance(3000);
     // Assess
     expect(await first).toBe(true);
@@ -356,8 +365,8 @@ describe('createSharedLimiter, when the coordinator cannot be reached', () => {
         fallbackStarts.push(clock.now());
         return true;
       },
-      pause() {},
-      observe() {},
+      feedback() {},
+      rate: () => 1,
     };
     const limiter = createSharedLimiter({
       dispenser: dispenser.for('a'),
@@ -365,6 +374,7 @@ describe('createSharedLimiter, when the coordinator cannot be reached', () => {
       fallbackRps: 1,
       plan: PLAN_5,
       lane: 'api',
+      learning: false,
       now: clock.now,
       sleep: clock.sleep,
     });

@@ -78,13 +78,18 @@ function headerNumber(headers: Headers, name: string): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** Tells the limiter what respond.io's rate-limit headers say about the budget left. */
-function observeRateLimit(limiter: RateLimiter, headers: Headers, sentAt: number): void {
-  limiter.observe(
-    headerNumber(headers, 'x-ratelimit-remaining'),
-    headerNumber(headers, 'x-ratelimit-limit'),
-    sentAt,
-  );
+/** Tells the limiter what respond.io answered: the status, its rate-limit headers, a 429's hold. */
+function feedback(
+  limiter: RateLimiter,
+  answer: { status: number; headers: Headers; startedAt: number; holdMs: number },
+): void {
+  limiter.feedback({
+    startedAt: answer.startedAt,
+    status: answer.status,
+    limit: headerNumber(answer.headers, 'x-ratelimit-limit'),
+    remaining: headerNumber(answer.headers, 'x-ratelimit-remaining'),
+    holdMs: answer.holdMs,
+  });
 }
 
 export function createRespondioDirectory(options: RespondioDirectoryOptions): ContactDirectory {
@@ -152,10 +157,10 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
           return answered;
         });
         const latencyMs = Math.max(now() - startedAt, 0);
-        if (outcome.headers !== null) observeRateLimit(limiter, outcome.headers, startedAt);
         const event = { attempt: attempts, status: outcome.status, latencyMs };
 
         if (outcome.ok) {
+          feedback(limiter, { ...outcome, startedAt, holdMs: 0 });
           reportAttempt(reporters, logContext, { ...event, willRetry: false, waitMs: 0 }, null);
           return { ok: true, body: outcome.body, attempts };
         }
@@ -169,6 +174,16 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
           random,
           now,
         });
+        if (outcome.headers !== null && typeof outcome.status === 'number') {
+          // A 429 holds the budget for what respond.io asked, whether or not this lookup retries.
+          const holdMs = plan?.holdBudget ? plan.waitMs : 0;
+          feedback(limiter, {
+            status: outcome.status,
+            headers: outcome.headers,
+            startedAt,
+            holdMs,
+          });
+        }
         let willRetry =
           plan !== null &&
           attempts < attemptsAllowed(maxAttempts, tokenRereads + (plan.refreshToken ? 1 : 0));
@@ -193,7 +208,6 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
           }
         } else {
           retries += 1;
-          if (plan.pauseLimiter) limiter.pause(waitMs);
           if (waitMs > 0) await sleep(waitMs);
         }
       }

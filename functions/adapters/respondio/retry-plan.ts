@@ -2,8 +2,8 @@
  * The retry plan of the respond.io directory: after a failed attempt, whether to try again,
  * how long to wait first and whether to re-read the token. Pure: the directory supplies the
  * clock and the randomness, and keeps the deadline.
- * - 429 and 449 (and 503) wait for `Retry-After` (capped; absent → backoff); a 429 also pauses
- *   the container's rate limiter.
+ * - 429 and 449 (and 503) wait for `Retry-After` (capped; absent → backoff); a 429 also holds
+ *   the whole budget (every container's limiter) for as long.
  * - Other retryable statuses (core's isRetryableStatus), timeouts, connection failures and a
  *   2xx without a contact (a 502 by then) back off exponentially with full jitter.
  * - A 401 re-reads the token and tries once more, on top of `maxAttempts`, after each wait of
@@ -61,8 +61,8 @@ export interface RetryPlan {
   readonly waitMs: number;
   /** Re-read the token (after a 401) before the next attempt. */
   readonly refreshToken: boolean;
-  /** Hold the whole container for `waitMs` (after a 429). */
-  readonly pauseLimiter: boolean;
+  /** Hold the whole budget for `waitMs` (after a 429: respond.io says the organisation is over). */
+  readonly holdBudget: boolean;
 }
 
 export interface RetryContext {
@@ -91,17 +91,17 @@ export function planRetry(
 ): RetryPlan | null {
   const { retry, random } = context;
   if (failure.kind === 'timeout' || failure.kind === 'network') {
-    return { waitMs: backoffMs(retry, random), refreshToken: false, pauseLimiter: false };
+    return { waitMs: backoffMs(retry, random), refreshToken: false, holdBudget: false };
   }
   if (failure.kind !== 'http') return null;
   const { status } = failure;
   if (status === 401) {
     const wait = context.tokenRereadWaitsMs[context.tokenRereads];
-    return wait === undefined ? null : { waitMs: wait, refreshToken: true, pauseLimiter: false };
+    return wait === undefined ? null : { waitMs: wait, refreshToken: true, holdBudget: false };
   }
   if (!isRetryableStatus(status)) return null;
   const asked = honoursRetryAfter(status) ? retryAfterMs(retryAfter, context.now()) : null;
   const waitMs =
     asked === null ? backoffMs(retry, random) : Math.min(asked, context.maxRetryAfterMs);
-  return { waitMs, refreshToken: false, pauseLimiter: status === 429 };
+  return { waitMs, refreshToken: false, holdBudget: status === 429 };
 }

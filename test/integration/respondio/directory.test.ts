@@ -132,20 +132,23 @@ function fakeTokens(overrides: Partial<TokenSource> = {}) {
 function recordingLimiter(grant = true) {
   const record = {
     acquired: [] as number[],
+    /** The holds of the answers that asked for one (429s). */
     paused: [] as number[],
+    /** X-RateLimit-Remaining and -Limit of every answer, and its status. */
     observed: [] as [number | null, number | null][],
+    statuses: [] as number[],
   };
   const limiter: RateLimiter = {
     async acquire(deadlineAt) {
       record.acquired.push(deadlineAt);
       return grant;
     },
-    pause(ms) {
-      record.paused.push(ms);
+    feedback(answer) {
+      if (answer.holdMs > 0) record.paused.push(answer.holdMs);
+      record.observed.push([answer.remaining, answer.limit]);
+      record.statuses.push(answer.status);
     },
-    observe(remaining, limit) {
-      record.observed.push([remaining, limit]);
-    },
+    rate: () => 5,
   };
   return { limiter, record };
 }
@@ -501,7 +504,7 @@ describe('respond.io directory: 401 and token rotation', () => {
 });
 
 describe('respond.io directory: rate limits (429, 449)', () => {
-  it('honours Retry-After on a 429 and pauses the whole container', async () => {
+  it('honours Retry-After on a 429 and holds the whole budget for it', async () => {
     // Prepare
     const { directory, waits, limiter, events } = setup();
     answer(
@@ -514,6 +517,7 @@ describe('respond.io directory: rate limits (429, 449)', () => {
     expect(result).toMatchObject({ ok: true, attempts: 2 });
     expect(waits).toEqual([2000]);
     expect(limiter.paused).toEqual([2000]);
+    expect(limiter.statuses).toEqual([429, 200]);
     expect(limiter.acquired).toHaveLength(2);
     expect(events.map(({ status, willRetry, waitMs }) => ({ status, willRetry, waitMs }))).toEqual([
       { status: 429, willRetry: true, waitMs: 2000 },
@@ -557,7 +561,7 @@ describe('respond.io directory: rate limits (429, 449)', () => {
     expect(limiter.paused).toEqual([100]);
   });
 
-  it('honours Retry-After on a 449 without pausing the container', async () => {
+  it('honours Retry-After on a 449 without holding the budget', async () => {
     // Prepare
     const { directory, waits, limiter } = setup();
     answer(
@@ -574,7 +578,7 @@ describe('respond.io directory: rate limits (429, 449)', () => {
 
   it('returns the last 429 when the attempts run out', async () => {
     // Prepare
-    const { directory, waits } = setup({ maxAttempts: 2 });
+    const { directory, waits, limiter } = setup({ maxAttempts: 2 });
     answer(json(429, { code: 429, message: 'Too many requests' }, { 'Retry-After': '1' }));
     // Act
     const result = await lookupContact(
@@ -583,9 +587,10 @@ describe('respond.io directory: rate limits (429, 449)', () => {
       { deadlineAt: Date.now() + 10_000 },
     );
     everythingSeen.push(JSON.stringify(result.row));
-    // Assess
+    // Assess: the last 429 holds the budget too, though this lookup does not wait for it.
     expect(received).toHaveLength(2);
     expect(waits).toEqual([1000]);
+    expect(limiter.paused).toEqual([1000, 1000]);
     expect(result.row).toMatchObject({ StatusCode: 429, Message: 'Too many requests' });
     expect(result).toMatchObject({ kind: 'failed', failure: { retryable: true } });
   });

@@ -128,21 +128,21 @@ describe('planRetry', () => {
     // Act
     const plan = planRetry(failure, null, context({ retry: 3, random: () => 0.5 }));
     // Assess: half of the third step's ceiling of 800 ms.
-    expect(plan).toEqual({ waitMs: 400, refreshToken: false, pauseLimiter: false });
+    expect(plan).toEqual({ waitMs: 400, refreshToken: false, holdBudget: false });
   });
 
   it('waits for Retry-After on a 429 and pauses the limiter for it', () => {
     // Act
     const plan = planRetry({ kind: 'http', status: 429 }, '2', context());
     // Assess
-    expect(plan).toEqual({ waitMs: 2000, refreshToken: false, pauseLimiter: true });
+    expect(plan).toEqual({ waitMs: 2000, refreshToken: false, holdBudget: true });
   });
 
   it('pauses the limiter after a 429 without Retry-After too, for the backoff', () => {
     // Act
     const plan = planRetry({ kind: 'http', status: 429 }, null, context());
     // Assess
-    expect(plan).toEqual({ waitMs: 100, refreshToken: false, pauseLimiter: true });
+    expect(plan).toEqual({ waitMs: 100, refreshToken: false, holdBudget: true });
   });
 
   it('waits for Retry-After on a 449 and a 503 without pausing the limiter', () => {
@@ -152,8 +152,8 @@ describe('planRetry', () => {
     );
     // Assess
     expect(plans).toEqual([
-      { waitMs: 3000, refreshToken: false, pauseLimiter: false },
-      { waitMs: 3000, refreshToken: false, pauseLimiter: false },
+      { waitMs: 3000, refreshToken: false, holdBudget: false },
+      { waitMs: 3000, refreshToken: false, holdBudget: false },
     ]);
   });
 
@@ -168,7 +168,7 @@ describe('planRetry', () => {
     // Act
     const plan = planRetry({ kind: 'http', status: 500 }, '60', context());
     // Assess
-    expect(plan).toEqual({ waitMs: 100, refreshToken: false, pauseLimiter: false });
+    expect(plan).toEqual({ waitMs: 100, refreshToken: false, holdBudget: false });
   });
 
   it('re-reads the token after a first 401, with no wait, and gives up on a second (SQS function)', () => {
@@ -176,7 +176,7 @@ describe('planRetry', () => {
     const first = planRetry({ kind: 'http', status: 401 }, null, context());
     const second = planRetry({ kind: 'http', status: 401 }, null, context({ tokenRereads: 1 }));
     // Assess
-    expect(first).toEqual({ waitMs: 0, refreshToken: true, pauseLimiter: false });
+    expect(first).toEqual({ waitMs: 0, refreshToken: true, holdBudget: false });
     expect(second).toBeNull();
   });
 
@@ -190,8 +190,8 @@ describe('planRetry', () => {
     );
     // Assess
     expect(plans).toEqual([
-      { waitMs: 0, refreshToken: true, pauseLimiter: false },
-      { waitMs: API_TOKEN_REREAD_WAIT_MS, refreshToken: true, pauseLimiter: false },
+      { waitMs: 0, refreshToken: true, holdBudget: false },
+      { waitMs: API_TOKEN_REREAD_WAIT_MS, refreshToken: true, holdBudget: false },
       null,
     ]);
     expect(API_TOKEN_REREAD_WAIT_MS).toBeGreaterThan(0);

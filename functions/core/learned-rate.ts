@@ -1,0 +1,140 @@
+/**
+ * The learned rate: how many requests per second respond.io really has free for the connector,
+ * below the configured rate (the ceiling). Pure: the state is a few numbers that every container
+ * shares through the budget table (or one container keeps alone on the static fallback), and
+ * every function here maps a state, the ceiling and a time to a rate or to a new state.
+ *
+ * The control law (README, "How the budget learns"):
+ * - **Cut** (multiplicative decrease), at most once per signal epoch: a request that started
+ *   after the last change and was answered 429 cuts the rate to BETA × the rate it started at;
+ *   an answer whose X-RateLimit-Remaining shows other clients spending more than the ceiling
+ *   leaves us cuts it to what is left for us (no 429 needed).
+ * - **Recover** (cubic growth, as TCP CUBIC and the AWS SDK's adaptive retry mode): after a cut
+ *   the rate climbs back, fast at first, flat near the rate that was too much (the plateau, where
+ *   respond.io last said no), then faster again beyond it, up to the ceiling. A cut below the last
+ *   plateau (the free budget is shrinking) puts the next plateau lower still, halfway between the
+ *   cut rate and the rate that was too much (CUBIC's fast convergence), so the rate settles under
+ *   the new limit instead of probing the old one.
+ * - **Cap**: an X-RateLimit-Limit below the ceiling caps the rate (respond.io says its limit).
+ * The caller keeps any hold (Retry-After) and decides what to do with a new state.
+ */
+
+/** A cut keeps this share of the rate the refused request started at (the AWS SDK's 0.7). */
+export const BETA = 0.7;
+/**
+ * Cubic scale, as a share of the ceiling per second³: from a cut at the ceiling the plateau comes
+ * after cbrt((1 − BETA) / CUBIC_SCALE) ≈ 5.3 s, whatever the ceiling.
+ */
+export const CUBIC_SCALE = 0.002;
+/** The rate never goes below this, in requests/s (nor below the ceiling, when that is smaller). */
+export const MIN_RATE = 1;
+
+/** The state the containers share. All rates in requests/s, times in epoch ms. */
+export interface RateState {
+  /** The rate right after the last cut. */
+  readonly rate: number;
+  /** The rate that was too much at the last cut: the cubic's plateau. */
+  readonly peak: number;
+  /** When the last cut happened (0: never; the rate is the ceiling). */
+  readonly since: number;
+  /** respond.io's X-RateLimit-Limit, when it is below the ceiling (null: none known). */
+  readonly cap: number | null;
+}
+
+/** Nothing learned yet: the ceiling. */
+export const UNLEARNED: RateState = { rate: 0, peak: 0, since: 0, cap: null };
+
+/** The floor of the rate under `ceiling`. */
+export function floorRate(ceiling: number): number {
+  return Math.min(ceiling, MIN_RATE);
+}
+
+/** The rate in force at `now`: the cubic recovery from the last cut, capped and floored. */
+export function rateAt(state: RateState, ceiling: number, now: number): number {
+  const top =
+    state.cap === null ? ceiling : Math.min(ceiling, Math.max(state.cap, floorRate(ceiling)));
+  if (state.since === 0) return top;
+  const scale = CUBIC_SCALE * ceiling;
+  const seconds = Math.max(0, now - state.since) / 1000;
+  const plateauAfter = Math.cbrt(Math.max(0, state.peak - state.rate) / scale);
+  const cubic = state.peak + scale * (seconds - plateauAfter) ** 3;
+  return Math.min(top, Math.max(floorRate(ceiling), cubic));
+}
+
+/** Why the rate changed, for the log line and the metric. */
+export type CutReason = 'too-many-requests' | 'limit-header' | 'others-spending';
+
+/** A change of the state, and the rate in force just before and just after it. */
+export interface RateChange {
+  readonly state: RateState;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: CutReason;
+}
+
+/** One answer of respond.io, as the law reads it. */
+export interface AnswerSignal {
+  /** When the answered request started (the limiter's clock). */
+  readonly startedAt: number;
+  /** When the answer came (the limiter's clock). */
+  readonly at: number;
+  /** The HTTP status (429: too many requests). */
+  readonly status: number;
+  /** X-RateLimit-Limit and X-RateLimit-Remaining, when present and numeric. */
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /**
+   * The most of the connector's own requests respond.io can have counted in the second before
+   * this one started: at most the starts the budget allowed in a second at the rate in force.
+   */
+  readonly ownInWindow: number;
+}
+
+/**
+ * What an answer changes, or null. A signal counts only when its request started after the last
+ * cut (it speaks of the rate in force, not of one already cut); a cap counts at any time.
+ */
+export function nextState(
+  state: RateState,
+  ceiling: number,
+  signal: AnswerSignal,
+): RateChange | null {
+  const startedRate = rateAt(state, ceiling, signal.startedAt);
+  const current = rateAt(state, ceiling, signal.at);
+  const fresh = signal.startedAt >= state.since;
+  const change = (next: RateState, reason: CutReason): RateChange => ({
+    state: next,
+    from: current,
+    to: rateAt(next, ceiling, signal.at),
+    reason,
+  });
+  const cut = (to: number, reason: CutReason): RateChange => {
+    const rate = Math.max(floorRate(ceiling), to);
+    const shrinking = state.since !== 0 && startedRate < state.peak;
+    const plateau = shrinking ? (startedRate * (1 + BETA)) / 2 : startedRate;
+    return change({ ...state, rate, peak: Math.max(rate, plateau), since: signal.at }, reason);
+  };
+  if (signal.status === 429) return fresh ? cut(BETA * startedRate, 'too-many-requests') : null;
+  const { limit, remaining } = signal;
+  if (limit === null || !(limit > 0)) return null;
+  // respond.io's limit, when it is below the ceiling: a cap (it can also rise again).
+  const cap = limit < ceiling ? Math.floor(limit) : null;
+  if (cap !== state.cap) return change({ ...state, cap }, 'limit-header');
+  if (!fresh || remaining === null || !(remaining >= 0)) return null;
+  // What the others spent in respond.io's window: its count less ours (at most what we could start).
+  const others = limit - remaining - signal.ownInWindow;
+  const left = limit - others;
+  if (others >= 1 && left < Math.floor(startedRate)) return cut(left, 'others-spending');
+  return null;
+}
+
+/** The log line's fields for a change (requests/s to two decimals). */
+export function rateChangeFields(change: RateChange, ceiling: number) {
+  const round = (rps: number) => Math.round(rps * 100) / 100;
+  return {
+    fromRps: round(change.from),
+    toRps: round(change.to),
+    ceilingRps: ceiling,
+    reason: change.reason,
+  };
+}
