@@ -49,6 +49,8 @@ export interface ConnectorConfig {
   readonly rateLimitRps: number;
   /** `shared`: the budget table both functions draw from; `static`: the static split alone. */
   readonly rateBudget: 'shared' | 'static';
+  /** The functions learn the rate below rateLimitRps (rateBudgetLearning): the rate's alarm. */
+  readonly rateBudgetLearning: boolean;
   /** Fraction of the budget reserved for the API function (the rest goes to the SQS function). */
   readonly apiBudgetShare: number;
   /** Reserved concurrency of the API function. */
@@ -122,7 +124,6 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
   const {
     respondioRateLimitRps: rateLimitRps,
     apiBudgetShare,
-    apiConcurrency,
     maxConcurrency,
     batchSize,
     maxBatchingWindowSeconds,
@@ -130,6 +131,13 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     sqsTimeoutSeconds,
     respondioTimeoutMs,
   } = values;
+
+  // With the shared budget and learning, the static split is a fallback whose excess respond.io
+  // would answer 429 and the fallback would learn from: it must fit the budget in the long run,
+  // and a handful of simultaneous callers get an API container each. Otherwise every container
+  // must fit into every second, which leaves room for one API container at the defaults.
+  const learnsOnFallback = values.rateBudget === 'shared' && values.rateBudgetLearning;
+  const apiConcurrency = values.apiConcurrency ?? (learnsOnFallback ? 4 : 1);
 
   // The token secret: an existing one by ARN or by name, or one the stack creates.
   let tokenSecret: TokenSecretSource = { kind: 'create' };
@@ -186,8 +194,14 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
       `(1 - apiBudgetShare) / maxConcurrency = ${budget.sqsContainerShare} is below ${MIN_RATE_LIMIT_SHARE}; lower maxConcurrency`,
     );
   }
-  if (budget.worstCaseInAnySecond > rateLimitRps) {
-    problems.push(budgetExceeded({ rateLimitRps, apiConcurrency, maxConcurrency }, budget));
+  if (
+    learnsOnFallback
+      ? budget.worstCaseRps > rateLimitRps
+      : budget.worstCaseInAnySecond > rateLimitRps
+  ) {
+    problems.push(
+      budgetExceeded({ rateLimitRps, apiConcurrency, maxConcurrency }, budget, learnsOnFallback),
+    );
   }
   // A batch must fit into one invocation at the container's rate, with one request's timeout to
   // spare; otherwise rows would be handed back unprocessed on every delivery and end in the DLQ.
@@ -229,6 +243,7 @@ export function readConnectorConfig(get: ContextGetter): ConnectorConfig {
     errorBehavior: values.errorBehavior,
     rateLimitRps,
     rateBudget: values.rateBudget,
+    rateBudgetLearning: values.rateBudgetLearning,
     apiBudgetShare,
     apiConcurrency,
     batchSize,

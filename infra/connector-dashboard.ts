@@ -2,7 +2,8 @@
  * The connector's CloudWatch dashboard: one page an operator reads from top to bottom. Alarm
  * states; rows by status code (SQS function) and API answers (API Gateway); respond.io requests,
  * retries, 429s and latency; the time lookups wait for the rate budget; the queues (dead-letter
- * depth, oldest input message); the functions' errors, throttles and durations; what batches
+ * depth, oldest input message); the learned rate against the configured one; the functions'
+ * errors, throttles and durations; what batches
  * did; with the file workflow, its runs (started, succeeded, failed). The SQS function's own metrics are read from its namespace and service, as
  * functions/adapters/cloudwatch-metrics.ts publishes them.
  */
@@ -22,7 +23,12 @@ import {
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SQS_SERVICE_NAME } from '../functions/core/settings.js';
+import {
+  API_SERVICE_NAME,
+  FILES_SERVICE_NAME,
+  SQS_SERVICE_NAME,
+} from '../functions/core/settings.js';
+import { LEARNED_RATE_LOW_MINUTES, LEARNED_RATE_LOW_SHARE } from './connector-alarms.js';
 import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
 
@@ -41,7 +47,10 @@ export const BUDGET_WAIT_METRICS: readonly {
 ];
 
 export interface ConnectorDashboardProps {
-  readonly config: Pick<ConnectorConfig, 'metricsNamespace' | 'oldestMessageAlarmSeconds'>;
+  readonly config: Pick<
+    ConnectorConfig,
+    'metricsNamespace' | 'oldestMessageAlarmSeconds' | 'rateLimitRps' | 'rateBudgetLearning'
+  >;
   readonly api: HttpApi;
   readonly apiFunction: ConnectorFunction;
   readonly sqsFunction: ConnectorFunction;
@@ -166,6 +175,7 @@ export class ConnectorDashboard extends Construct {
           ),
           budgetWait,
         ],
+        [learnedRate(namespace, props.config)],
         [
           graph('Dead-letter queue depth', [
             props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -245,6 +255,52 @@ export class ConnectorDashboard extends Construct {
       ],
     });
   }
+}
+
+/**
+ * The learned rate each function's containers spend (`BudgetRate`, the lowest any of them
+ * published in a minute) against the configured ceiling and the alarm's threshold, and how often
+ * it changed (`BudgetRateChanges`).
+ */
+function learnedRate(
+  namespace: string,
+  config: Pick<ConnectorConfig, 'rateLimitRps' | 'rateBudgetLearning'>,
+): GraphWidget {
+  const metric = (name: string, service: string, statistic: string, label: string) =>
+    new Metric({
+      namespace,
+      metricName: name,
+      dimensionsMap: { service },
+      statistic,
+      period: PERIOD,
+      label,
+    });
+  const services = [
+    ['API', API_SERVICE_NAME],
+    ['SQS', SQS_SERVICE_NAME],
+    ['files', FILES_SERVICE_NAME],
+  ] as const;
+  return new GraphWidget({
+    title: config.rateBudgetLearning
+      ? 'respond.io budget: the learned rate (requests/s)'
+      : 'respond.io budget: the configured rate (learning off)',
+    left: services.map(([label, service]) =>
+      metric('BudgetRate', service, 'Minimum', `${label} rate (lowest)`),
+    ),
+    right: services.map(([label, service]) =>
+      metric('BudgetRateChanges', service, 'Sum', `${label} changes`),
+    ),
+    leftAnnotations: [
+      { value: config.rateLimitRps, label: 'configured (ceiling)' },
+      {
+        value: LEARNED_RATE_LOW_SHARE * config.rateLimitRps,
+        label: `alarm below this for ${LEARNED_RATE_LOW_MINUTES} min`,
+      },
+    ],
+    leftYAxis: { min: 0 },
+    width: 24,
+    height: 6,
+  });
 }
 
 /** The file workflow's row: its runs, from the state machine's own metrics. */

@@ -71,11 +71,24 @@ export function rateBudget(config: BudgetSplit): RateBudget {
   };
 }
 
-/** The budget problem, with its arithmetic and what to change. */
+/**
+ * The budget problem, with its arithmetic and what to change: the long-run sum (`longRun`, the
+ * shared budget's learning fallback) or the one-second worst case (every other deployment).
+ */
 export function budgetExceeded(
   config: Pick<BudgetSplit, 'rateLimitRps' | 'apiConcurrency' | 'maxConcurrency'>,
   budget: RateBudget,
+  longRun = false,
 ): string {
+  if (longRun) {
+    return (
+      `the containers' static shares add up to more than the respond.io budget: ` +
+      `apiConcurrency × ${round(budget.apiContainerRps)} + maxConcurrency × ${round(budget.sqsContainerRps)} = ` +
+      `${config.apiConcurrency} × ${round(budget.apiContainerRps)} + ${config.maxConcurrency} × ${round(budget.sqsContainerRps)} = ` +
+      `${round(budget.worstCaseRps)} > respondioRateLimitRps=${config.rateLimitRps}; lower apiConcurrency or maxConcurrency, ` +
+      `change apiBudgetShare, or raise respondioRateLimitRps`
+    );
+  }
   const apiStarts = maxStartsPerSecond(budget.apiContainerRps);
   const sqsStarts = maxStartsPerSecond(budget.sqsContainerRps);
   const floor =

@@ -91,6 +91,8 @@ export function formatFaultTable(reports: readonly SoakReport[]): string {
     ['budget: switches onto the static share', (r) => r.faults.budget.fallbacks],
     ['budget: switches back', (r) => r.faults.budget.recoveries],
     ['budget: requests started on the static share', (r) => r.faults.budget.fallbackStarts],
+    ['budget: changes of the learned rate', (r) => r.faults.budget.rateChanges],
+    ['budget: lowest learned rate, requests/s', (r) => r.faults.budget.lowestRate],
   ];
   const header = [
     'fault (counted as it happened)',

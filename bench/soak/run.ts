@@ -5,7 +5,8 @@
  *
  * - simulator: 429 and 449 with Retry-After, 500/502/503/504, non-JSON gateway answers,
  *   connection resets, hangs and slow answers past RESPONDIO_TIMEOUT_MS (rates from the seed);
- * - two 429 storms: the simulator's limit drops to a quarter of the budget, later half of all
+ * - two 429 storms: the simulator's limit drops to a quarter of the budget behind unchanged
+ *   X-RateLimit headers (the learned rate must find it from the 429s alone), later half of all
  *   requests are answered 429 with Retry-After;
  * - token rotation: respond.io accepts only a new token, and a little later the secret holds it
  *   (401 until the function re-reads the secret; a 401 still refused after the re-read goes back
@@ -184,6 +185,9 @@ export interface SoakBudgetCounts {
   readonly fallbackStarts: number;
   /** Requests to the budget table per request to respond.io. */
   readonly requestsPerRequest: number;
+  /** Changes of the learned rate (shared or a container's own), and the lowest it went. */
+  readonly rateChanges: number;
+  readonly lowestRate: number;
 }
 
 /** What the results and dead-letter queues held for one input row. */
@@ -329,6 +333,8 @@ export async function runSoak(
     recoveries: 0,
     fallbackStarts: 0,
     coordinatorRequests: 0,
+    rateChanges: 0,
+    lowestRate: settings.limitRps,
   };
   /** Every start of every container, on its limiter's clock (one clock here: Date.now). */
   const starts: number[] = [];
@@ -344,6 +350,10 @@ export async function runSoak(
     onModeChange: (mode: 'coordinated' | 'fallback') => {
       if (mode === 'fallback') budget.fallbacks += 1;
       else budget.recoveries += 1;
+    },
+    onRateChange: (event: { to: number }) => {
+      budget.rateChanges += 1;
+      budget.lowestRate = Math.min(budget.lowestRate, event.to);
     },
   };
   const budgetClients: DynamoDBClient[] = [];
@@ -532,8 +542,11 @@ export async function runSoak(
       atShare: PHASES.storm1,
       run: () => {
         const lowered = Math.max(1, Math.floor(settings.limitRps * STORM_LIMIT_FACTOR));
-        sim.setRateLimit(lowered);
-        note(`429 storm 1: the simulator's limit drops to ${lowered} requests/s`);
+        // Behind unchanged X-RateLimit headers: only the 429s tell (the hardest case to learn).
+        sim.setRateLimit(lowered, settings.limitRps);
+        note(
+          `429 storm 1: the simulator's limit drops to ${lowered} requests/s (its headers still say ${settings.limitRps})`,
+        );
         const before = sim.stats().rateLimited;
         stormUntil(
           () => sim.stats().rateLimited > before,
@@ -808,6 +821,8 @@ export async function runSoak(
         fallbacks: budget.fallbacks,
         recoveries: budget.recoveries,
         fallbackStarts: budget.fallbackStarts,
+        rateChanges: budget.rateChanges,
+        lowestRate: budget.lowestRate,
         requestsPerRequest: stats.requests > 0 ? budget.coordinatorRequests / stats.requests : 0,
       },
     };

@@ -88,7 +88,8 @@ export const SHORT_SOAK_SETTINGS: SoakSettings = {
   duplicateRate: 0.04,
   // About 20 s on an idle 2-core machine; room for a busy one (the verdict is rows, not time).
   giveUpMs: 150_000,
-  coordinatorOutageMs: 2500,
+  // Longer than the fallback delay (3.2 s with learning), so the containers do go onto it.
+  coordinatorOutageMs: 4000,
 };
 
 /** Per-request fault rates of the simulator at faultScale 1 (about 5.5% of requests fail). */
