@@ -122,6 +122,7 @@ export async function runViaFiles(options: ViaFilesOptions): Promise<ViaFilesSum
       cacheHits: 0,
       coalesced: 0,
       withLookupSource: 0,
+      budgetRate: run?.budgetRateRps ?? null,
       missing: rows - records,
       othersLeft: 0,
       notDeleted: 0,

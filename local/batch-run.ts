@@ -27,6 +27,11 @@ export interface BatchRunSummary {
   readonly coalesced: number;
   /** Rows whose messages told how they were answered (0 from a function that does not). */
   readonly withLookupSource: number;
+  /**
+   * The respond.io rate the budget allowed while this run's rows were done (their `BudgetRate`
+   * attribute), lowest and highest, requests/s; null when no message said.
+   */
+  readonly budgetRate: { readonly lowest: number; readonly highest: number } | null;
   /** Rows that could not be sent or were not accounted for before the timeout. */
   readonly missing: number;
   /** Messages of other senders seen on the results and dead-letter queues, left for them. */
@@ -53,6 +58,12 @@ interface DeadLetter {
   readonly reason: string | null;
   readonly body: string;
   readonly lookupSource: string | null;
+}
+
+/** The BudgetRate attribute the SQS function puts on result messages, or null. */
+function budgetRateOf(message: TakenMessage['message']): number | null {
+  const rate = Number(message.MessageAttributes?.BudgetRate?.StringValue ?? Number.NaN);
+  return Number.isFinite(rate) ? rate : null;
 }
 
 /** The LookupSource attribute the SQS function puts on result and dead-letter messages. */
@@ -148,6 +159,7 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
   });
   const results = new Map<string, OutputRecord>();
   const resultSources = new Map<string, string | null>();
+  const budgetRates = new Map<string, number>();
   const deadLetters = new Map<string, DeadLetter>();
   const accounted = () =>
     [...indexById.keys()].filter((id) => results.has(id) || deadLetters.has(id)).length;
@@ -164,6 +176,8 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
       const body = JSON.parse(message.Body ?? '{}') as OutputRecord;
       results.set(String(body.SourceMessageId), body);
       resultSources.set(String(body.SourceMessageId), lookupSourceOf(message));
+      const rate = budgetRateOf(message);
+      if (rate !== null) budgetRates.set(String(body.SourceMessageId), rate);
     }
     for (const taken of fromDeadLetters)
       deadLetters.set(taken.sourceMessageId, deadLetterOf(taken));
@@ -214,6 +228,7 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
     cacheHits: sources.cache,
     coalesced: sources.shared,
     withLookupSource: sources.known,
+    budgetRate: rangeOf([...budgetRates.values()]),
     missing,
     othersLeft: collector.released(),
     notDeleted,
@@ -223,6 +238,11 @@ export async function runThroughQueues(options: QueueRunOptions): Promise<BatchR
   };
   printSummary(summary, print);
   return summary;
+}
+
+/** The lowest and highest of `rates`, or null for none. */
+export function rangeOf(rates: readonly number[]): BatchRunSummary['budgetRate'] {
+  return rates.length === 0 ? null : { lowest: Math.min(...rates), highest: Math.max(...rates) };
 }
 
 /** The summary lines of a run (the queues' and the files' alike). */
@@ -237,6 +257,13 @@ export function printSummary(summary: BatchRunSummary, print: (line: string) => 
     // Rows answered without a request of their own: from the cache, or sharing another row's.
     print(`cache hits    ${summary.cacheHits}`);
     print(`shared        ${summary.coalesced} (answered by another row's request)`);
+  }
+  if (summary.budgetRate !== null) {
+    const { lowest, highest } = summary.budgetRate;
+    const range = lowest === highest ? `${lowest}` : `${lowest}–${highest}`;
+    print(
+      `budget rate   ${range} requests/s (what the budget allowed while this run's rows were done)`,
+    );
   }
   if (summary.missing > 0) print(`missing       ${summary.missing} (not accounted for in time)`);
   if (summary.othersLeft > 0) {

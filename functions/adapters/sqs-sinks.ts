@@ -2,7 +2,7 @@
  * The SQS side of the batch function: the results queue (a ResultSink) and the dead-letter queue
  * (a DeadLetterSink), both written with SendMessageBatch in chunks of at most 10 entries and
  * 256 KiB, retrying the entries that failed for a reason on AWS's side. Both carry the row's
- * `StatusCode`, `SourceMessageId` and `LookupSource` as message attributes.
+ * `StatusCode`, `SourceMessageId`, `LookupSource` and `BudgetRate` as message attributes.
  */
 
 import {
@@ -205,6 +205,15 @@ function lookupSourceAttribute(
   return source === undefined ? {} : { LookupSource: { DataType: 'String', StringValue: source } };
 }
 
+/**
+ * `BudgetRate`: the respond.io rate (requests/s) the budget allowed when the row was done, so
+ * that the batch command's summary can say how low the learned rate went.
+ */
+function budgetRateAttribute(rate: number | undefined): Record<string, MessageAttributeValue> {
+  if (rate === undefined || !Number.isFinite(rate)) return {};
+  return { BudgetRate: { DataType: 'Number', StringValue: String(Math.round(rate * 100) / 100) } };
+}
+
 export interface QueueSinkOptions extends SendOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
@@ -224,6 +233,7 @@ export function createResultsQueue(options: QueueSinkOptions): ResultSink {
             StatusCode: { DataType: 'Number', StringValue: String(result.row.StatusCode) },
             SourceMessageId: { DataType: 'String', StringValue: result.sourceMessageId },
             ...lookupSourceAttribute(result.lookupSource),
+            ...budgetRateAttribute(result.budgetRate),
           },
         })),
         sendOptions,

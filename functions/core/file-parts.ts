@@ -20,6 +20,14 @@ export interface PartLine {
   readonly f: boolean;
   /** Its line of the results file, without the line break. */
   readonly l: string;
+  /** The respond.io rate the budget allowed when it was done, requests/s (absent: unknown). */
+  readonly r?: number;
+}
+
+/** The lowest and highest rate the budget allowed while a run's rows were done, requests/s. */
+export interface RateRange {
+  readonly lowest: number;
+  readonly highest: number;
 }
 
 export class PartFormatError extends Error {
@@ -38,7 +46,8 @@ function isPartLine(value: unknown): value is PartLine {
     (line.i as number) >= 0 &&
     Number.isInteger(line.s) &&
     typeof line.f === 'boolean' &&
-    typeof line.l === 'string'
+    typeof line.l === 'string' &&
+    (line.r === undefined || (typeof line.r === 'number' && Number.isFinite(line.r)))
   );
 }
 
@@ -72,7 +81,13 @@ export type AssemblyProblem =
   | { readonly kind: 'unexpected'; readonly index: number };
 
 export type Assembly =
-  | { readonly ok: true; readonly counts: FileRowCounts; readonly parts: number }
+  | {
+      readonly ok: true;
+      readonly counts: FileRowCounts;
+      readonly parts: number;
+      /** Null when no part said (parts written before the budget learned). */
+      readonly budgetRate: RateRange | null;
+    }
   | { readonly ok: false; readonly problem: AssemblyProblem };
 
 /** What the problem means, in the words of the run's error. */
@@ -155,6 +170,7 @@ export async function assembleParts(
   const heap = lineHeap();
   let next = 0;
   let counts = NO_ROWS;
+  let budgetRate = null as RateRange | null;
   for (let expected = 0; expected < rows; expected += 1) {
     while (next < sorted.length && (sorted[next] as PartRef).first <= expected) {
       for (const line of await io.load(sorted[next] as PartRef, next)) heap.push(line);
@@ -168,6 +184,12 @@ export async function assembleParts(
     heap.pop();
     await io.write(top.l);
     counts = countRow(counts, top.s, top.f);
+    if (top.r !== undefined) {
+      budgetRate = {
+        lowest: Math.min(top.r, budgetRate?.lowest ?? top.r),
+        highest: Math.max(top.r, budgetRate?.highest ?? top.r),
+      };
+    }
   }
   const left = heap.peek();
   if (left !== undefined) {
@@ -182,5 +204,5 @@ export async function assembleParts(
   if (next < sorted.length) {
     return { ok: false, problem: { kind: 'unexpected', index: (sorted[next] as PartRef).first } };
   }
-  return { ok: true, counts, parts: sorted.length };
+  return { ok: true, counts, parts: sorted.length, budgetRate };
 }

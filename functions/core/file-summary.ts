@@ -6,6 +6,7 @@
  */
 
 import type { ErrorBehavior } from './error-behavior.js';
+import type { RateRange } from './file-parts.js';
 import type { FileRowCounts } from './file-rows.js';
 import { FILE_ERRORS } from './file-workflow.js';
 
@@ -34,6 +35,8 @@ export interface RunSummary extends Partial<FileRowCounts> {
   /** The results file (absent when the run failed). */
   readonly results?: string;
   readonly errorBehavior?: ErrorBehavior;
+  /** The respond.io rate the budget allowed while the rows were done, requests/s. */
+  readonly budgetRateRps?: RateRange;
   readonly error?: string;
   readonly cause?: string;
   readonly startedAt: string;
@@ -51,6 +54,7 @@ export function finishedSummary(run: {
   readonly results: string;
   readonly counts: FileRowCounts;
   readonly errorBehavior: ErrorBehavior;
+  readonly budgetRate?: RateRange | null;
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
 }): RunSummary {
@@ -62,6 +66,7 @@ export function finishedSummary(run: {
     results: run.results,
     ...run.counts,
     errorBehavior: run.errorBehavior,
+    ...(run.budgetRate ? { budgetRateRps: run.budgetRate } : {}),
     ...(failed
       ? { error: FILE_ERRORS.rowsFailed, cause: rowsFailedCause(run.counts, run.errorBehavior) }
       : {}),

@@ -145,6 +145,8 @@ export interface ResultMessage {
   readonly input?: Readonly<Record<string, unknown>>;
   /** How the row's lookup was answered (the `LookupSource` attribute); absent without a lookup. */
   readonly lookupSource?: AnswerSource;
+  /** The respond.io rate the budget allowed when the row was done (the `BudgetRate` attribute). */
+  readonly budgetRate?: number;
 }
 
 /** Where result rows go: the results queue. */

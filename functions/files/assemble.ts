@@ -113,6 +113,7 @@ export function createAssembleHandler(deps: AssembleDeps): AssembleHandler {
       results,
       counts,
       errorBehavior: deps.errorBehavior,
+      budgetRate: assembly.budgetRate,
       startedAtMs: Date.parse(prepared.startedAt),
       finishedAtMs: now(),
     });

@@ -67,6 +67,8 @@ export interface FileBatchDeps {
   readonly logger?: Logger;
   readonly metrics?: BatchMetrics;
   readonly upstream?: { take(): UpstreamSummary };
+  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
+  readonly budgetRate?: () => number;
   readonly now?: () => number;
 }
 
@@ -146,6 +148,7 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
         s: row.StatusCode,
         f: failed,
         l: resultsLine(format, record, columns),
+        ...(deps.budgetRate ? { r: Math.round(deps.budgetRate() * 100) / 100 } : {}),
       });
       rowsByStatus[row.StatusCode] = (rowsByStatus[row.StatusCode] ?? 0) + 1;
       if (answer.outcome.kind === 'failed' && row.StatusCode !== 404 && row.StatusCode !== 200) {

@@ -53,6 +53,8 @@ export interface BatchLane {
   readonly logger: Logger;
   readonly metrics: BatchMetrics;
   readonly upstream: UpstreamStats;
+  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
+  readonly budgetRate: () => number;
 }
 
 export function createBatchLane(
@@ -96,5 +98,6 @@ export function createBatchLane(
         shared: config.rateBudgetTable !== null,
       }),
     upstream,
+    budgetRate: () => limiter.rate(),
   };
 }

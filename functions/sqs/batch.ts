@@ -67,6 +67,8 @@ export interface BatchHandlerDeps {
   readonly metrics?: BatchMetrics;
   /** Upstream request statistics for this batch (see createUpstreamStats). */
   readonly upstream?: { take(): UpstreamSummary };
+  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
+  readonly budgetRate?: () => number;
   readonly now?: () => number;
 }
 
@@ -194,6 +196,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
           row: outcome.row,
           input: input.ok ? input.extras : {},
           ...(source ? { lookupSource: source } : {}),
+          ...(deps.budgetRate ? { budgetRate: deps.budgetRate() } : {}),
         });
       }
     });
@@ -221,6 +224,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       coalesced: summary.coalesced,
       upstreamRequests: summary.upstream.requests,
       upstream429: summary.upstream.throttled,
+      ...(deps.budgetRate ? { budgetRateRps: roundRate(deps.budgetRate()) } : {}),
       durationMs: summary.durationMs,
     });
     try {
@@ -235,3 +239,5 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     };
   };
 }
+
+const roundRate = (rps: number) => Math.round(rps * 100) / 100;

@@ -298,6 +298,10 @@ describe('npm run batch -- --via-files', () => {
       status: 'succeeded',
       results: 'output/sample-rows.results.csv',
     });
+    // The budget's rate while the rows were done, from the parts through the run's summary.
+    expect(summary.budgetRate).toEqual({ lowest: LIMIT_RPS, highest: LIMIT_RPS });
+    expect(summary.run?.budgetRateRps).toEqual({ lowest: LIMIT_RPS, highest: LIMIT_RPS });
+    expect(printed.some((line) => line.startsWith('budget rate   100 requests/s'))).toBe(true);
     expect(exitStatusOf(summary)).toBe(0);
     const written = parseCsvRows(await readFile(out, 'utf8'));
     expect(written.map((row) => [row.Identifier, row.CustomerRef, row.StatusCode])).toEqual(

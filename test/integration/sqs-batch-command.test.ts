@@ -57,6 +57,11 @@ describe('npm run batch', () => {
     expect(written[5]?.DeadLettered).toBe('true');
     expect(lines).toContain('progress: 8/8 rows (100%)');
     expect(lines.some((line) => /^found\s+5$/.test(line))).toBe(true);
+    // The rate the budget allowed: the configured 50, which respond.io's headers confirm.
+    expect(summary.budgetRate).toEqual({ lowest: 50, highest: 50 });
+    expect(lines).toContain(
+      "budget rate   50 requests/s (what the budget allowed while this run's rows were done)",
+    );
   });
 
   it('writes JSON Lines from JSON Lines input, carrying the extra fields in Input', async () => {

@@ -57,7 +57,30 @@ describe('assembling parts', () => {
       ok: true,
       parts: 3,
       counts: { rows: 13, found: 10, notFound: 3, otherErrors: 0, failedRows: 3 },
+      budgetRate: null,
     });
+  });
+
+  it('tells the lowest and highest rate the budget allowed while the rows were done', async () => {
+    // Prepare: the rows of the second part were done at a learned rate below the ceiling.
+    const parts: PartRef[] = [
+      { key: 'a', first: 0 },
+      { key: 'b', first: 2 },
+    ];
+    const lines: Record<string, PartLine[]> = {
+      a: [
+        { ...line(0), r: 20 },
+        { ...line(1), r: 20 },
+      ],
+      b: [{ ...line(2), r: 13.5 }, line(3)],
+    };
+    // Act
+    const result = await assembleParts(parts, 4, {
+      load: async (part) => lines[part.key] ?? [],
+      write: async () => undefined,
+    });
+    // Assess
+    expect(result).toMatchObject({ ok: true, budgetRate: { lowest: 13.5, highest: 20 } });
   });
 
   it('merges interleaved batches in order too', async () => {
@@ -148,6 +171,7 @@ describe('assembling parts', () => {
       ok: true,
       parts: 0,
       counts: { rows: 0, found: 0, notFound: 0, otherErrors: 0, failedRows: 0 },
+      budgetRate: null,
     });
     expect(written).toEqual([]);
   });
@@ -156,7 +180,7 @@ describe('assembling parts', () => {
 describe('a part’s text', () => {
   it('reads back what was written', () => {
     // Prepare
-    const lines = [line(3), { i: 4, s: 404, f: true, l: 'a,"b\nc"' }];
+    const lines = [line(3), { i: 4, s: 404, f: true, l: 'a,"b\nc"', r: 7.25 }];
     // Act & Assess
     expect(readPartText(partText(lines), 'p')).toEqual(lines);
   });
@@ -164,6 +188,9 @@ describe('a part’s text', () => {
   it('refuses a line that is no part row', () => {
     // Act & Assess
     expect(() => readPartText('{"i":1}\n', 'runs/x/parts/0.jsonl')).toThrow(PartFormatError);
+    expect(() => readPartText('{"i":1,"s":200,"f":false,"l":"","r":"fast"}\n', 'p')).toThrow(
+      PartFormatError,
+    );
     expect(() => readPartText('oops\n', 'runs/x/parts/0.jsonl')).toThrow(
       'runs/x/parts/0.jsonl: line 1 is not JSON',
     );
