@@ -19,6 +19,7 @@ import { coldStart } from './sections/cold-start.js';
 import { coordinator } from './sections/coordinator.js';
 import { cpuPerRow } from './sections/cpu-per-row.js';
 import { files } from './sections/files.js';
+import { learning } from './sections/learning.js';
 import { repeats } from './sections/repeats.js';
 import { sharedBudget } from './sections/shared-budget.js';
 import { sqsThroughput } from './sections/sqs-throughput.js';
@@ -35,6 +36,7 @@ const sections: ReadonlyMap<string, BenchSection> = new Map([
   ['shared-budget', sharedBudget],
   ['repeats', repeats],
   ['coordinator', coordinator],
+  ['learning', learning],
   ['api-latency', apiLatency],
   ['cpu-per-row', cpuPerRow],
   ['cold-start', coldStart],

@@ -54,6 +54,19 @@ export interface FleetSpec {
   /** Any two containers' clocks differ by at most this much. */
   readonly skewMs: number;
   readonly seed: number;
+  /** The budget learns the rate (RATE_BUDGET_LEARNING). Default true. */
+  readonly learning?: boolean;
+  /**
+   * A lookup that finds no API container free waits this long before it is refused (as a
+   * throttle). Default 1000 ms; 0: refused at once, as Lambda refuses a synchronous invocation
+   * beyond the function's reserved concurrency.
+   */
+  readonly queueLimitMs?: number;
+  /**
+   * SQS containers take no new batch once this long has passed (ms; default: until the backlog
+   * is done); what is left stays in the backlog (`rowsLeft`), not lost.
+   */
+  readonly untilMs?: number;
 }
 
 export interface FleetEnvironment {
@@ -68,7 +81,10 @@ export interface FleetResult {
   readonly seconds: number;
   readonly rowsAnswered: number;
   readonly rowsDeadLettered: number;
+  /** Rows taken from the backlog and never answered nor dead-lettered. Must be 0. */
   readonly rowsLost: number;
+  /** Rows still in the backlog when the time was up (with `untilMs`). */
+  readonly rowsLeft: number;
   readonly apiOffered: number;
   readonly apiAnswered: number;
   /** Lookups that found no API container free within QUEUE_LIMIT_MS (refused, as throttled). */
@@ -80,6 +96,10 @@ export interface FleetResult {
   readonly coordinatorReads: number;
   readonly containersStarted: number;
   readonly intervalMs: number;
+  /** Every 250 ms: the lowest rate (requests/s) any live container's limiter allowed. */
+  readonly rateTimeline: readonly { readonly atMs: number; readonly rps: number }[];
+  /** performance.now() when the fleet began (the section's timeline starts there). */
+  readonly startedAt: number;
 }
 
 /** A lookup waits at most this long for a free API container. */
@@ -142,6 +162,7 @@ export async function runFleet(
       DEAD_LETTER_QUEUE_URL: 'memory',
       MAX_RECEIVE_COUNT: '10',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      RATE_BUDGET_LEARNING: String(spec.learning ?? true),
       ...(spec.design === 'dispenser' ? { RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE } : {}),
     });
     const client =
@@ -165,8 +186,10 @@ export async function runFleet(
             budgetObserver: counting,
             ...(client ? { dynamodb: client } : {}),
           });
+    limiters.add(inner);
     return { config, limiter: timed(inner, waits, firstStart) };
   }
+  const limiters = new Set<RateLimiter>();
 
   // The backlog, handed out in batches; rows handed back come round again.
   const rowIds = identifiers(spec.rows, Math.min(spec.rows, 500));
@@ -203,7 +226,7 @@ export async function runFleet(
     });
     sqsActive += 1;
     try {
-      while (backlog.length > 0 && !retireAt()) {
+      while (backlog.length > 0 && !retireAt() && !timeUp()) {
         const batch = backlog.splice(0, spec.batchSize).map((record) => {
           const count = (receives.get(record.messageId) ?? 0) + 1;
           receives.set(record.messageId, count);
@@ -252,7 +275,7 @@ export async function runFleet(
     let target = pool.find((entry) => !entry.busy && !entry.retiring);
     while (target === undefined) {
       // Lambda and API Gateway refuse a call that finds no container free for long (429).
-      if (performance.now() - arrivedAt > QUEUE_LIMIT_MS) {
+      if (performance.now() - arrivedAt >= (spec.queueLimitMs ?? QUEUE_LIMIT_MS)) {
         apiRefused += 1;
         return;
       }
@@ -288,6 +311,15 @@ export async function runFleet(
     sqsRuns.push(sqsContainer(() => sqsRetire[index] === true));
   };
   const startedAt = performance.now();
+  const timeUp = () => spec.untilMs !== undefined && performance.now() - startedAt >= spec.untilMs;
+  const rateTimeline: { atMs: number; rps: number }[] = [];
+  const sampleRate = () => {
+    const rates = [...limiters].map((limiter) => limiter.rate());
+    if (rates.length > 0) {
+      rateTimeline.push({ atMs: performance.now() - startedAt, rps: Math.min(...rates) });
+    }
+  };
+  const rateSampler = setInterval(sampleRate, 250);
   for (let index = 0; index < spec.sqsContainers && spec.rows > 0; index += 1) startSqs();
   let churnTimer: NodeJS.Timeout | undefined;
   if (spec.churnEveryMs > 0) {
@@ -315,7 +347,7 @@ export async function runFleet(
     const gapMs = 1000 / spec.apiRps;
     for (let index = 0; ; index += 1) {
       const dueAt = startedAt + index * gapMs;
-      const rowsLeft = spec.rows > 0 && (backlog.length > 0 || sqsActive > 0);
+      const rowsLeft = spec.rows > 0 && (backlog.length > 0 || sqsActive > 0) && !timeUp();
       if (spec.rows > 0 ? !rowsLeft : dueAt > apiUntil) break;
       const waitMs = dueAt - performance.now();
       if (waitMs > 0) await pause(waitMs);
@@ -326,6 +358,7 @@ export async function runFleet(
   // SQS containers started by churn may start after the first ones finished: wait for all.
   for (let index = 0; index < sqsRuns.length; index += 1) await sqsRuns[index];
   clearInterval(churnTimer);
+  clearInterval(rateSampler);
   // From the first request to the last answer (as the shared-budget section counts): a
   // container's first claim also opens its connection to the table, once per container.
   const seconds = (performance.now() - Math.min(firstStart.at, performance.now())) / 1000;
@@ -335,7 +368,8 @@ export async function runFleet(
     seconds,
     rowsAnswered: answered.size,
     rowsDeadLettered: deadLettered.size,
-    rowsLost: spec.rows - accounted.size,
+    rowsLost: spec.rows - backlog.length - accounted.size,
+    rowsLeft: backlog.length,
     apiOffered,
     apiAnswered,
     apiRefused,
@@ -349,6 +383,8 @@ export async function runFleet(
       coordinatorTimeoutMs: 100,
       batchMinShare: 0.1,
     }).intervalMs,
+    rateTimeline,
+    startedAt,
   };
 }
 

@@ -127,9 +127,11 @@ export interface SimulatorProcess {
     requests: number;
     byStatus: Record<string, number>;
     maxInAnySecond: number;
-    /** With `--log-arrivals`: each request's path and arrival time (the child's epoch ms). */
-    arrivals?: [path: string, at: number][];
+    /** With `--log-arrivals`: each request's path, arrival time (the child's epoch ms), status. */
+    arrivals?: [path: string, at: number, status: number | string][];
   }>;
+  /** With `--control`: sets the limit it enforces (and the one its headers advertise). */
+  setRateLimit(rps: number | undefined, advertisedRps?: number): void;
 }
 
 /** A loopback service running in a child process of its own. */
@@ -137,6 +139,8 @@ export interface ServiceProcess {
   readonly url: string;
   /** Stops the child; resolves to the last JSON line it printed (its statistics), if any. */
   stop(): Promise<string>;
+  /** Writes one line to the child's standard input. */
+  send(line: string): void;
 }
 
 /**
@@ -150,7 +154,7 @@ export async function startServiceProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', join(projectRoot, script), '--port', '0', ...args],
-    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -182,6 +186,9 @@ export async function startServiceProcess(
       await exited;
       return jsonLine;
     },
+    send(line) {
+      child.stdin?.write(`${line}\n`);
+    },
   };
 }
 
@@ -193,6 +200,13 @@ export async function startSimulatorProcess(args: readonly string[]): Promise<Si
   const service = await startServiceProcess('local/simulator/cli.ts', args);
   return {
     url: service.url,
+    setRateLimit(rps, advertisedRps) {
+      service.send(
+        rps === undefined
+          ? 'limit none'
+          : `limit ${rps}${advertisedRps === undefined ? '' : ` ${advertisedRps}`}`,
+      );
+    },
     async stop() {
       const statsLine = await service.stop();
       try {

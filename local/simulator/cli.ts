@@ -2,9 +2,11 @@
  * Runs the respond.io simulator on its own:
  *   npx tsx local/simulator/cli.ts --port 4010 --rps 5 [--latency 50] [--contacts 500]
  *     [--fault-seed 7 --faults status503=0.05,reset=0.01,slow=0.1] [--token my-token ...]
- *     [--log-arrivals]
+ *     [--log-arrivals] [--control]
  * Prints its base URL and stops cleanly on Ctrl-C, printing its statistics as one JSON line
- * (with --log-arrivals, every request's path and arrival time too: the benchmark's).
+ * (with --log-arrivals, every request's path, arrival time and status too: the benchmark's).
+ * With --control it reads commands on stdin, one per line (the benchmark changes the limit
+ * mid-run): `limit <rps> [<advertised rps>]`, `limit none`.
  */
 
 import { parseArgs } from 'node:util';
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     'fault-seed': { type: 'string', default: '1' },
     token: { type: 'string', multiple: true },
     'log-arrivals': { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
   },
 });
 
@@ -87,10 +90,22 @@ const stop = async () => {
   await simulator.close();
   const { requests, byStatus, maxInAnySecond } = simulator.stats();
   const arrivals = values['log-arrivals']
-    ? { arrivals: simulator.requestLog().map((entry) => [entry.path, entry.at]) }
+    ? {
+        arrivals: simulator.requestLog().map((entry) => [entry.path, entry.at, entry.status]),
+      }
     : {};
   console.log(JSON.stringify({ requests, byStatus, maxInAnySecond, ...arrivals }));
   process.exit(0);
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+
+if (values.control) {
+  const { createInterface } = await import('node:readline');
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const [command, first, second] = line.trim().split(/\s+/);
+    if (command !== 'limit') return;
+    if (first === 'none') simulator.setRateLimit(undefined);
+    else simulator.setRateLimit(Number(first), second === undefined ? undefined : Number(second));
+  });
+}

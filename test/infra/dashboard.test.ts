@@ -113,11 +113,10 @@ describe('the connector dashboard', () => {
       ['BudgetRateChanges', SQS_SERVICE_NAME],
       ['BudgetRateChanges', FILES_SERVICE_NAME],
     ]);
-    expect(
-      (
-        graph?.properties as { annotations?: { horizontal?: { value: number }[] } }
-      ).annotations?.horizontal?.map((line) => line.value),
-    ).toEqual([5, 2.5]);
+    const properties = graph?.properties as
+      | { annotations?: { horizontal?: { value: number }[] } }
+      | undefined;
+    expect(properties?.annotations?.horizontal?.map((line) => line.value)).toEqual([5, 2.5]);
   });
 
   it('shows every alarm of the stack', () => {

@@ -337,6 +337,23 @@ describe('respond.io simulator: rate limit', () => {
     expect(lifted.headers.get('x-ratelimit-remaining')).toBeNull();
   });
 
+  it('can lower its limit behind unchanged X-RateLimit headers (headers that cannot be trusted)', async () => {
+    // Prepare
+    const time = manualClock();
+    const simulator = await simulatorWith({ clock: time.clock, rateLimitRps: 10 });
+    // Act: the limit drops to 1 while the headers still say 10.
+    simulator.setRateLimit(1, 10);
+    const admitted = await get(simulator, '/contact/id:1');
+    time.set(10);
+    const refused = await get(simulator, '/contact/id:1');
+    // Assess
+    expect(admitted.status).toBe(200);
+    expect(admitted.headers.get('x-ratelimit-limit')).toBe('10');
+    expect(admitted.headers.get('x-ratelimit-remaining')).toBe('9');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('10');
+  });
+
   it('computes maxInAnySecond over all requests, rejected ones and other paths included', async () => {
     // Prepare
     const time = manualClock();
