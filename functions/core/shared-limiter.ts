@@ -536,6 +536,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
 
   /** Writes what an answer changes in the learned rate, one change at a time. */
   function consider(signal: AnswerSignal): void {
+    // On the fallback the table cannot be written; the static share learns meanwhile.
+    if (mode === 'fallback') return;
     if (rateWriteInFlight) {
       pendingSignals = [...pendingSignals.slice(-3), signal];
       return;

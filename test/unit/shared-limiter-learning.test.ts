@@ -6,6 +6,7 @@
  */
 
 import { describe, expect, it } from '@jest/globals';
+import { createRateLimiter } from '../../functions/adapters/rate-limiter.js';
 import { budgetPlan, slotIntervalMs } from '../../functions/core/budget-plan.js';
 import { BETA, floorRate } from '../../functions/core/learned-rate.js';
 import type { AnswerFeedback, LogFields, RateLimiter } from '../../functions/core/ports.js';
@@ -249,6 +250,39 @@ describe('the shared budget, learning the rate', () => {
       ),
     ).toBeLessThanOrEqual(CEILING);
     expect([...result.limiters.values()].every((limiter) => limiter.rate() === CEILING)).toBe(true);
+  });
+
+  it('the static fallback learns too, for its own container, while the table is away', async () => {
+    // Prepare: the table never answers; the container goes onto its static share (4 requests/s).
+    const clock = new FakeClock();
+    const dispenser = new MemoryDispenser(clock, 1, 100);
+    dispenser.fate = () => 'lost';
+    const limiter = createSharedLimiter({
+      dispenser: dispenser.for('a'),
+      fallback: createRateLimiter({
+        requestsPerSecond: 4,
+        now: clock.now,
+        sleep: clock.sleep,
+        learning: true,
+      }),
+      fallbackRps: 4,
+      plan: PLAN,
+      lane: 'batch',
+      learning: true,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+    const first = limiter.acquire(clock.now() + 10_000);
+    await clock.advance(PLAN.fallbackDelayMs + 1500);
+    expect(await first).toBe(true);
+    expect(limiter.mode()).toBe('fallback');
+    const before = limiter.rate();
+    // Act: respond.io answers a 429.
+    limiter.feedback(TOO_MANY(clock.now() - 10, 500));
+    // Assess: the static share is cut (0.7 × 4), and it is the rate the container now allows.
+    expect(before).toBe(4);
+    expect(limiter.rate()).toBeCloseTo(BETA * 4, 9);
+    await clock.advance(5000);
   });
 
   it('API first while the rate is lowered: lookups wait at most two slot intervals of the learned rate', async () => {
