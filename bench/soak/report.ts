@@ -92,6 +92,12 @@ export function formatFaultTable(reports: readonly SoakReport[]): string {
     ['budget: switches back', (r) => r.faults.budget.recoveries],
     ['budget: requests started on the static share', (r) => r.faults.budget.fallbackStarts],
     ['budget: changes of the learned rate', (r) => r.faults.budget.rateChanges],
+    ...(['too-many-requests', 'limit-header', 'others-spending'] as const).map(
+      (reason): [string, (report: SoakReport) => number] => [
+        `...${reason}`,
+        (r) => r.faults.budget.rateChangesByReason[reason] ?? 0,
+      ],
+    ),
     ['budget: lowest learned rate, requests/s', (r) => r.faults.budget.lowestRate],
   ];
   const header = [

@@ -188,6 +188,8 @@ export interface SoakBudgetCounts {
   /** Changes of the learned rate (shared or a container's own), and the lowest it went. */
   readonly rateChanges: number;
   readonly lowestRate: number;
+  /** The changes by reason (core/learned-rate.ts's CutReason). */
+  readonly rateChangesByReason: Readonly<Record<string, number>>;
 }
 
 /** What the results and dead-letter queues held for one input row. */
@@ -335,6 +337,7 @@ export async function runSoak(
     coordinatorRequests: 0,
     rateChanges: 0,
     lowestRate: settings.limitRps,
+    rateChangesByReason: {} as Record<string, number>,
   };
   /** Every start of every container, on its limiter's clock (one clock here: Date.now). */
   const starts: number[] = [];
@@ -351,9 +354,11 @@ export async function runSoak(
       if (mode === 'fallback') budget.fallbacks += 1;
       else budget.recoveries += 1;
     },
-    onRateChange: (event: { to: number }) => {
+    onRateChange: (event: { to: number; reason: string }) => {
       budget.rateChanges += 1;
       budget.lowestRate = Math.min(budget.lowestRate, event.to);
+      budget.rateChangesByReason[event.reason] =
+        (budget.rateChangesByReason[event.reason] ?? 0) + 1;
     },
   };
   const budgetClients: DynamoDBClient[] = [];
@@ -823,6 +828,7 @@ export async function runSoak(
         fallbackStarts: budget.fallbackStarts,
         rateChanges: budget.rateChanges,
         lowestRate: budget.lowestRate,
+        rateChangesByReason: budget.rateChangesByReason,
         requestsPerRequest: stats.requests > 0 ? budget.coordinatorRequests / stats.requests : 0,
       },
     };

@@ -141,6 +141,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
   let pendingSignals: AnswerSignal[] = [];
   /** The rate was below the ceiling when last looked at (for the "back at the ceiling" line). */
   let belowCeiling = false;
+  /** When this container went onto the fallback (its static share's requests start there). */
+  let fallbackSince = Number.POSITIVE_INFINITY;
 
   const rateNow = (at: number) => (learning ? rateAt(shared, ceiling, at) : ceiling);
   const shapeNow = (at: number): SlotShape => shapeAt(plan, rateNow(at));
@@ -311,6 +313,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
 
   function enterFallback(at: number): void {
     mode = 'fallback';
+    fallbackSince = at;
     logger?.warn(
       fallback === null
         ? 'Budget coordinator unreachable: no requests start until it answers (no static share)'
@@ -490,8 +493,9 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedLimite
     },
 
     feedback(answer: AnswerFeedback) {
-      // The static share learns on its own too, for when it is in use.
-      fallback?.feedback(answer);
+      // The static share learns from the answers to its own starts only (on the fallback): it
+      // does not see the coordinated ones, so it would take their count for others' spending.
+      if (mode === 'fallback' && answer.startedAt >= fallbackSince) fallback?.feedback(answer);
       const at = now();
       if (answer.status === 429 && Number.isFinite(answer.holdMs) && answer.holdMs > 0) {
         holdUntil = Math.max(holdUntil, at + answer.holdMs);

@@ -285,6 +285,41 @@ describe('the shared budget, learning the rate', () => {
     await clock.advance(5000);
   });
 
+  it('leaves the static share alone while coordinated: it does not see those starts', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const fallback = createRateLimiter({
+      requestsPerSecond: 4,
+      now: clock.now,
+      sleep: clock.sleep,
+      learning: true,
+    });
+    const limiter = createSharedLimiter({
+      dispenser: new MemoryDispenser(clock).for('a'),
+      fallback,
+      fallbackRps: 4,
+      plan: PLAN,
+      lane: 'batch',
+      learning: true,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+    const first = limiter.acquire(clock.now() + 5000);
+    await clock.advance(100);
+    expect(await first).toBe(true);
+    // Act: the whole budget spent in respond.io's window (by this container's coordinated starts).
+    limiter.feedback({
+      startedAt: clock.now() - 50,
+      status: 200,
+      limit: CEILING,
+      remaining: 0,
+      holdMs: 0,
+    });
+    await clock.advance(100);
+    // Assess
+    expect(fallback.rate()).toBe(4);
+  });
+
   it('API first while the rate is lowered: lookups wait at most two slot intervals of the learned rate', async () => {
     // Act: respond.io allows 10 of the configured 20 and says so; the batch has a backlog.
     const result = await simulateBudget({
