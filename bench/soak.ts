@@ -7,7 +7,7 @@
  * unknown source, or the simulator saw more requests in one second than the limit.
  */
 
-import { ERROR_BEHAVIORS, parseErrorBehavior } from '../functions/core/error-behavior.js';
+import { ERROR_BEHAVIORS, parseErrorBehavior } from '../functions/settings/error-behavior.js';
 import { formatSoakReport } from './soak/report.js';
 import { runSoak, type SoakReport } from './soak/run.js';
 import { DEFAULT_SOAK_SETTINGS, soakSettingsFromEnv } from './soak/settings.js';

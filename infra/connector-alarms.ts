@@ -23,7 +23,7 @@ import {
   API_SERVICE_NAME,
   FILES_SERVICE_NAME,
   SQS_SERVICE_NAME,
-} from '../functions/core/settings.js';
+} from '../functions/settings/table.js';
 import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
 import type { FileWorkflow } from './file-workflow.js';

@@ -18,7 +18,7 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { API_ROUTES } from '../functions/core/api-routes.js';
+import { API_ROUTES } from '../functions/api/routes.js';
 import type { ConnectorConfig } from './connector-config.js';
 
 /**

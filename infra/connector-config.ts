@@ -1,6 +1,6 @@
 /**
  * The deployment's configuration, read from the CDK context through the settings table
- * (functions/core/settings.ts: every key, its default and its check). `readConnectorConfig` takes
+ * (functions/settings/table.ts: every key, its default and its check). `readConnectorConfig` takes
  * a context getter (e.g. `(key) => app.node.tryGetContext(key)`), so `-c key=value` strings,
  * cdk.json values and test objects are all read the same way; it reports every problem at once,
  * so `cdk synth` fails with one clear message. The checks that relate several keys live here.
@@ -13,9 +13,9 @@
  * so the check stays.
  */
 
-import type { ErrorBehavior } from '../functions/core/error-behavior.js';
-import { MAX_BATCHES_PER_RUN, PART_WRITE_RESERVE_MS } from '../functions/core/file-workflow.js';
-import { readSettings } from '../functions/core/setting-table.js';
+import { MAX_BATCHES_PER_RUN, PART_WRITE_RESERVE_MS } from '../functions/files/workflow.js';
+import type { ErrorBehavior } from '../functions/settings/error-behavior.js';
+import { readSettings } from '../functions/settings/setting.js';
 import {
   type LogLevel,
   type LogRetentionDays,
@@ -23,7 +23,7 @@ import {
   readByFunction,
   SETTINGS,
   type SettingValues,
-} from '../functions/core/settings.js';
+} from '../functions/settings/table.js';
 import { budgetExceeded, rateBudget, round } from './rate-budget.js';
 
 export type TokenSecretSource =

@@ -5,7 +5,7 @@
  * depth, oldest input message); the learned rate against the configured one; the functions'
  * errors, throttles and durations; what batches
  * did; with the file workflow, its runs (started, succeeded, failed). The SQS function's own metrics are read from its namespace and service, as
- * functions/adapters/cloudwatch-metrics.ts publishes them.
+ * functions/batches/metrics.ts publishes them.
  */
 
 import { Aws, Duration } from 'aws-cdk-lib';
@@ -27,14 +27,14 @@ import {
   API_SERVICE_NAME,
   FILES_SERVICE_NAME,
   SQS_SERVICE_NAME,
-} from '../functions/core/settings.js';
+} from '../functions/settings/table.js';
 import { LEARNED_RATE_LOW_MINUTES, LEARNED_RATE_LOW_SHARE } from './connector-alarms.js';
 import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
 
 /**
  * How long lookups of the SQS function waited for a slot of the shared rate budget (BudgetWait,
- * one value per request: functions/adapters/budget-metrics.ts), as the percentiles the dashboard
+ * one value per request: functions/budget/metrics.ts), as the percentiles the dashboard
  * graphs. Published only with the shared budget (rateBudget=shared, the default).
  */
 export const BUDGET_WAIT_METRICS: readonly {

@@ -18,8 +18,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { containerRateLimit, loadConfig } from '../functions/core/config.js';
-import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/core/settings.js';
+import { containerRateLimit, loadConfig } from '../functions/settings/config.js';
+import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/settings/table.js';
 import { createAlarms } from './connector-alarms.js';
 import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
@@ -36,7 +36,7 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** The handler files the functions are built from. */
 export const DEFAULT_ENTRIES = {
   api: join(PROJECT_ROOT, 'functions', 'api', 'handler.ts'),
-  sqs: join(PROJECT_ROOT, 'functions', 'sqs', 'handler.ts'),
+  sqs: join(PROJECT_ROOT, 'functions', 'queue', 'handler.ts'),
   files: {
     prepare: join(PROJECT_ROOT, 'functions', 'files', 'prepare-handler.ts'),
     batch: join(PROJECT_ROOT, 'functions', 'files', 'batch-handler.ts'),

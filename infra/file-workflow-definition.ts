@@ -1,8 +1,8 @@
 /**
  * The file workflow's state machine definition (Amazon States Language through CDK), built from
- * the plan of functions/core/file-workflow.ts (batch size, batch bytes, concurrency, the retry of
+ * the plan of functions/files/workflow.ts (batch size, batch bytes, concurrency, the retry of
  * a whole batch) so the local runner, which reads the same plan, cannot drift. The paths are the
- * field names of functions/core/file-steps.ts.
+ * field names of functions/files/steps.ts.
  *
  * Version given? → Prepare → Accepted? → Format? → a distributed map per format (the ItemReader
  * reads the pinned version of the upload; each child execution is one batch function task) →
@@ -40,7 +40,7 @@ import {
   FILE_ERRORS,
   type FileFormat,
   type FileWorkflowPlan,
-} from '../functions/core/file-workflow.js';
+} from '../functions/files/workflow.js';
 
 /**
  * The map's ItemReader: the upload at the version prepare pinned (`VersionId`, which the

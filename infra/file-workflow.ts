@@ -26,8 +26,8 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FILE_PREFIXES, fileWorkflowPlan } from '../functions/core/file-workflow.js';
-import { FILES_SERVICE_NAME } from '../functions/core/settings.js';
+import { FILE_PREFIXES, fileWorkflowPlan } from '../functions/files/workflow.js';
+import { FILES_SERVICE_NAME } from '../functions/settings/table.js';
 import type { ConnectorConfig } from './connector-config.js';
 import { ConnectorFunction } from './connector-function.js';
 import { fileWorkflowDefinition } from './file-workflow-definition.js';

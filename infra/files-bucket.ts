@@ -1,6 +1,6 @@
 /**
  * The files bucket of the bulk file workflow: uploads under `input/`, results and summaries
- * under `output/`, each run's parts under `runs/` (functions/core/file-workflow.ts
+ * under `output/`, each run's parts under `runs/` (functions/files/workflow.ts
  * FILE_PREFIXES). S3-managed encryption, TLS only, no public access, versioned (the prepare step
  * pins the uploaded version, so a second upload of the same key during a run cannot change what
  * the map reads), EventBridge notifications on (the trigger), and lifecycle rules that expire
@@ -18,7 +18,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FILE_PREFIXES } from '../functions/core/file-workflow.js';
+import { FILE_PREFIXES } from '../functions/files/workflow.js';
 import type { FileWorkflowConfig } from './connector-config.js';
 
 export type FilePrefix = keyof typeof FILE_PREFIXES;

@@ -13,7 +13,7 @@ import {
   BUDGET_PARTITION_KEY,
   BUDGET_TABLE_ACTIONS,
   BUDGET_TTL_ATTRIBUTE,
-} from '../functions/core/budget-table.js';
+} from '../functions/budget/table-key.js';
 
 export class RateBudgetTable extends Construct {
   readonly table: Table;

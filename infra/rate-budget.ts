@@ -6,7 +6,7 @@
  * deployment with it; infra/connector-stack.ts passes the shares to the functions.
  */
 
-import { containerRateLimit, maxStartsPerSecond } from '../functions/core/config.js';
+import { containerRateLimit, maxStartsPerSecond } from '../functions/settings/config.js';
 
 /** The context values the split depends on. */
 export interface BudgetSplit {

@@ -1,13 +1,13 @@
 /**
  * The README's two configuration tables, written from the settings table
- * (functions/core/settings.ts): the environment variables under "## Configuration" and the CDK
+ * (functions/settings/table.ts): the environment variables under "## Configuration" and the CDK
  * context keys under "### Deployment configuration (CDK context)". Each table sits between two
  * marker comments; `npm run docs` (infra/scripts/write-readme-settings.ts) rewrites them and
- * test/unit/readme.test.ts fails when the README is not what this module writes.
+ * test/docs/readme.test.ts fails when the README is not what this module writes.
  */
 
-import type { Part, Setting } from '../functions/core/setting-table.js';
-import { SETTINGS } from '../functions/core/settings.js';
+import type { Part, Setting } from '../functions/settings/setting.js';
+import { SETTINGS } from '../functions/settings/table.js';
 
 /** One generated block of the README. */
 export interface ReadmeTable {
@@ -19,7 +19,7 @@ export interface ReadmeTable {
 
 const marker = (name: string, edge: 'begin' | 'end') =>
   edge === 'begin'
-    ? `<!-- ${name} table: generated from functions/core/settings.ts by \`npm run docs\` -->`
+    ? `<!-- ${name} table: generated from functions/settings/table.ts by \`npm run docs\` -->`
     : `<!-- end of ${name} table -->`;
 
 const READ_BY: Readonly<Record<Part, string>> = {

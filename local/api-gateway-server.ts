@@ -19,8 +19,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { matchRoute } from '../functions/core/api-routes.js';
-import { errorName } from '../functions/core/errors.js';
+import { matchRoute } from '../functions/api/routes.js';
+import { errorName } from '../functions/platform/errors.js';
 import { listen, readBody } from './listen.js';
 
 export type PayloadVersion = '1.0' | '2.0';

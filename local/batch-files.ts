@@ -15,8 +15,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { RunSummary } from '../functions/core/file-summary.js';
-import { FILE_PREFIXES, fileFormatOf, outputKeysFor } from '../functions/core/file-workflow.js';
+import type { RunSummary } from '../functions/files/summary.js';
+import { FILE_PREFIXES, fileFormatOf, outputKeysFor } from '../functions/files/workflow.js';
 import type { BatchRunSummary } from './batch-run.js';
 import { printSummary } from './batch-run.js';
 import { LOCAL_FILES_BUCKET, localS3Client } from './local-s3.js';

@@ -9,8 +9,8 @@
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
-import { sendMessagesInBatches } from '../functions/adapters/sqs-sinks.js';
-import { OUTPUT_COLUMNS } from '../functions/core/contact-row.js';
+import { OUTPUT_COLUMNS } from '../functions/lookup/row.js';
+import { sendMessagesInBatches } from '../functions/queue/sqs-sinks.js';
 import { createQueueCollector, type TakenMessage } from './batch-collector.js';
 import type { PipelineQueues } from './queue-pipeline.js';
 import { type InputRow, type OutputRecord, writeRecords } from './rows-io.js';

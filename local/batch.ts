@@ -23,7 +23,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { loadLocalRunSettings } from '../functions/core/config.js';
+import { loadLocalRunSettings } from '../functions/settings/config.js';
 import { NoFilesBucketError, runViaFiles, type ViaFilesSummary } from './batch-files.js';
 import { type BatchRunSummary, runThroughQueues } from './batch-run.js';
 import { DEFAULT_REGION, type PipelineQueues, QUEUE_NAMES } from './queue-pipeline.js';

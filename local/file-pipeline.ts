@@ -9,15 +9,6 @@
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3FileStore } from '../functions/adapters/s3-file-store.js';
-import { loadConfig, loadFileSettings } from '../functions/core/config.js';
-import {
-  FILE_PREFIXES,
-  type FileWorkflowPlan,
-  fileWorkflowPlan,
-} from '../functions/core/file-workflow.js';
-import type { FileStore } from '../functions/core/ports.js';
-import { SETTINGS } from '../functions/core/settings.js';
 import type { FileBatchHandler } from '../functions/files/batch.js';
 import {
   createFileBatchFunction,
@@ -25,6 +16,15 @@ import {
 } from '../functions/files/batch-handler.js';
 import { createFinishFunction } from '../functions/files/finish-handler.js';
 import { createPrepareFunction } from '../functions/files/prepare-handler.js';
+import { createS3FileStore } from '../functions/files/s3-store.js';
+import {
+  FILE_PREFIXES,
+  type FileWorkflowPlan,
+  fileWorkflowPlan,
+} from '../functions/files/workflow.js';
+import type { FileStore } from '../functions/platform/ports.js';
+import { loadConfig, loadFileSettings } from '../functions/settings/config.js';
+import { SETTINGS } from '../functions/settings/table.js';
 import {
   type BatchAttempt,
   createFileRunner,

@@ -16,6 +16,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { FileBatchHandler } from '../functions/files/batch.js';
+import type { FinishHandler } from '../functions/files/finish-handler.js';
 import type {
   Assembled,
   BatchEvent,
@@ -24,15 +26,13 @@ import type {
   PrepareEvent,
   Reported,
   RunRequest,
-} from '../functions/core/file-steps.js';
+} from '../functions/files/steps.js';
 import {
   batchRetryWaitsSeconds,
   FILE_ERRORS,
   type FileWorkflowPlan,
-} from '../functions/core/file-workflow.js';
-import type { FileStore } from '../functions/core/ports.js';
-import type { FileBatchHandler } from '../functions/files/batch.js';
-import type { FinishHandler } from '../functions/files/finish-handler.js';
+} from '../functions/files/workflow.js';
+import type { FileStore } from '../functions/platform/ports.js';
 import { batchItems, ItemReaderFailedError, readItems } from './map-items.js';
 
 export interface FileSteps {

@@ -7,7 +7,7 @@
  */
 
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { RunRequest } from '../functions/core/file-steps.js';
+import type { RunRequest } from '../functions/files/steps.js';
 
 export interface InputWatcherOptions {
   readonly client: S3Client;

@@ -13,9 +13,9 @@ import {
   csvItem,
   ItemReadError,
   isBlankLine,
-} from '../functions/core/file-items.js';
-import type { BatchContextInput, BatchEvent, BatchItem } from '../functions/core/file-steps.js';
-import type { FileFormat } from '../functions/core/file-workflow.js';
+} from '../functions/files/items.js';
+import type { BatchContextInput, BatchEvent, BatchItem } from '../functions/files/steps.js';
+import type { FileFormat } from '../functions/files/workflow.js';
 
 /** The map could not read the file's items (Step Functions' States.ItemReaderFailed). */
 export class ItemReaderFailedError extends Error {

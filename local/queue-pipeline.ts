@@ -24,11 +24,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { buildApp, interceptLocalhostDns } from 'fauxqs';
-import { sleep } from '../functions/adapters/clock.js';
-import { loadConfig } from '../functions/core/config.js';
-import { SETTINGS } from '../functions/core/settings.js';
-import type { SqsBatchHandler } from '../functions/sqs/batch.js';
-import { createSqsFunction } from '../functions/sqs/handler.js';
+import { sleep } from '../functions/platform/clock.js';
+import type { SqsBatchHandler } from '../functions/queue/batch.js';
+import { createSqsFunction } from '../functions/queue/handler.js';
+import { loadConfig } from '../functions/settings/config.js';
+import { SETTINGS } from '../functions/settings/table.js';
 
 export const DEFAULT_SQS_PORT = SETTINGS.localSqsPort.default;
 export const DEFAULT_REGION = 'us-east-1';
@@ -460,7 +460,7 @@ export async function startQueuePipeline(options: QueuePipelineOptions): Promise
 }
 
 /**
- * `createHandler` for the real SQS function (functions/sqs/handler.ts's composition) on this
+ * `createHandler` for the real SQS function (functions/queue/handler.ts's composition) on this
  * pipeline's queues; the rest of its configuration (respond.io URL, token secret, rate limit,
  * ERROR_BEHAVIOR...) comes from `env`. Metrics are not printed locally.
  */

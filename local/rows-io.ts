@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { OUTPUT_COLUMNS } from '../functions/core/contact-row.js';
+import { OUTPUT_COLUMNS } from '../functions/lookup/row.js';
 
 export type InputRow = Readonly<Record<string, unknown>>;
 export type RowsFormat = 'csv' | 'jsonl';

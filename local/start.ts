@@ -20,8 +20,12 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_BASE_URL, loadConfig, loadLocalRunSettings } from '../functions/core/config.js';
-import { SETTINGS } from '../functions/core/settings.js';
+import {
+  DEFAULT_BASE_URL,
+  loadConfig,
+  loadLocalRunSettings,
+} from '../functions/settings/config.js';
+import { SETTINGS } from '../functions/settings/table.js';
 import {
   type PayloadVersion,
   type ProxyHandler,

@@ -15,9 +15,9 @@
 
 import ky from 'ky';
 import { createApiHandler } from '../../functions/api/app.js';
-import { loadConfig, loadLogSettings } from '../../functions/core/config.js';
-import { createConnector } from '../../functions/runtime/connector.js';
-import { createLogger } from '../../functions/runtime/logger.js';
+import { createConnector } from '../../functions/lookup/connector.js';
+import { createLogger } from '../../functions/platform/logger.js';
+import { loadConfig, loadLogSettings } from '../../functions/settings/config.js';
 import { createLambdaContext, toApiGatewayEvent } from '../../local/api-gateway-server.js';
 import { LOCAL_BUDGET_TABLE, localDynamoDbClient } from '../../local/dynamodb-stand-in.js';
 import { DEMO_TOKEN } from '../../local/simulator/server.js';

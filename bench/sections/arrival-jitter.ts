@@ -19,10 +19,10 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRateLimiter } from '../../functions/adapters/rate-limiter.js';
-import { createRespondioDirectory } from '../../functions/adapters/respondio/directory.js';
-import { ARRIVAL_JITTER_MS } from '../../functions/core/budget-plan.js';
-import { createIdentifiers } from '../../functions/runtime/identifiers.js';
+import { ARRIVAL_JITTER_MS } from '../../functions/budget/plan.js';
+import { createRateLimiter } from '../../functions/budget/static-limiter.js';
+import { createIdentifiers } from '../../functions/lookup/identifiers.js';
+import { createRespondioDirectory } from '../../functions/lookup/respondio.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { startSimulator } from '../../local/simulator/server.js';
 import { type BenchSection, type BenchTable, fixed, percentile } from '../table.js';

@@ -72,8 +72,8 @@ const TARGETS: readonly Target[] = [
     event: API_EVENT,
   },
   {
-    name: 'SQS function (functions/sqs/handler.ts)',
-    entry: 'functions/sqs/handler.ts',
+    name: 'SQS function (functions/queue/handler.ts)',
+    entry: 'functions/queue/handler.ts',
     // No records: the container is built, nothing is sent.
     event: { Records: [] },
   },
@@ -85,7 +85,7 @@ const TARGETS: readonly Target[] = [
   },
   {
     name: 'SQS function, tracing on',
-    entry: 'functions/sqs/handler.ts',
+    entry: 'functions/queue/handler.ts',
     event: { Records: [] },
     env: TRACED_ENV,
   },

@@ -18,17 +18,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { createApiHandler } from '../../functions/api/app.js';
-import { budgetPlan } from '../../functions/core/budget-plan.js';
+import { budgetPlan } from '../../functions/budget/plan.js';
+import { createConnector, createContainerLimiter } from '../../functions/lookup/connector.js';
+import { createLogger } from '../../functions/platform/logger.js';
+import type { BudgetObserver, RateLimiter } from '../../functions/platform/ports.js';
+import { createSqsFunction } from '../../functions/queue/handler.js';
 import {
   type Config,
   containerRateLimit,
   loadConfig,
   loadLogSettings,
-} from '../../functions/core/config.js';
-import type { BudgetObserver, RateLimiter } from '../../functions/core/ports.js';
-import { createConnector, createContainerLimiter } from '../../functions/runtime/connector.js';
-import { createLogger } from '../../functions/runtime/logger.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
+} from '../../functions/settings/config.js';
 import { rateBudget } from '../../infra/rate-budget.js';
 import { createLambdaContext, toApiGatewayEvent } from '../../local/api-gateway-server.js';
 import { LOCAL_BUDGET_TABLE, localDynamoDbClient } from '../../local/dynamodb-stand-in.js';

@@ -9,14 +9,14 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SQSRecord } from 'aws-lambda';
-import { resultMessageBody } from '../../functions/adapters/sqs-sinks.js';
 import type {
   DeadLetterMove,
   DeadLetterSink,
   ResultMessage,
   ResultSink,
   TokenSource,
-} from '../../functions/core/ports.js';
+} from '../../functions/platform/ports.js';
+import { resultMessageBody } from '../../functions/queue/sqs-sinks.js';
 import { DEMO_TOKEN } from '../../local/simulator/server.js';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,7 +47,7 @@ export function listSetting(name: string, fallback: readonly number[]): number[]
 }
 
 /** Waits `ms` milliseconds (the adapters' one sleep). */
-export { sleep as pause } from '../../functions/adapters/clock.js';
+export { sleep as pause } from '../../functions/platform/clock.js';
 
 /** 90% known contacts (cycling through ids 1..known), 10% unknown ids (404). */
 export function identifiers(count: number, known: number): string[] {

@@ -17,10 +17,10 @@
  */
 
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
-import { loadConfig } from '../../functions/core/config.js';
-import type { BatchSummary } from '../../functions/core/ports.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
+import type { BatchSummary } from '../../functions/platform/ports.js';
+import { createSqsFunction } from '../../functions/queue/handler.js';
+import { sendMessagesInBatches } from '../../functions/queue/sqs-sinks.js';
+import { loadConfig } from '../../functions/settings/config.js';
 import { startQueuePipeline } from '../../local/queue-pipeline.js';
 import { seededRandom } from '../../local/seeded-random.js';
 import { type BenchSection, type BenchTable, fixed, met } from '../table.js';

@@ -11,8 +11,8 @@
  * run, default 600); limit and latency are the benchmark's BENCH_LIMIT_RPS and BENCH_LATENCY_MS.
  */
 
-import { type Config, containerRateLimit, loadConfig } from '../../functions/core/config.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { createSqsFunction } from '../../functions/queue/handler.js';
+import { type Config, containerRateLimit, loadConfig } from '../../functions/settings/config.js';
 import type { BenchSection, BenchSettings } from '../table.js';
 import { fixed, met } from '../table.js';
 import {

@@ -7,9 +7,9 @@
  */
 
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { loadConfig } from '../../functions/core/config.js';
-import type { TokenSource } from '../../functions/core/ports.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
+import type { TokenSource } from '../../functions/platform/ports.js';
+import { createSqsFunction } from '../../functions/queue/handler.js';
+import { loadConfig } from '../../functions/settings/config.js';
 import { startQueuePipeline } from '../../local/queue-pipeline.js';
 import {
   DEMO_TOKEN,

@@ -38,13 +38,13 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/adapters/respondio/directory.js';
-import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
-import { sendMessagesInBatches } from '../../functions/adapters/sqs-sinks.js';
-import { slotIntervalMs } from '../../functions/core/budget-plan.js';
-import { loadConfig } from '../../functions/core/config.js';
-import type { BatchSummary, TokenSource } from '../../functions/core/ports.js';
-import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/sqs/handler.js';
+import { slotIntervalMs } from '../../functions/budget/plan.js';
+import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/lookup/respondio.js';
+import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
+import type { BatchSummary, TokenSource } from '../../functions/platform/ports.js';
+import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/queue/handler.js';
+import { sendMessagesInBatches } from '../../functions/queue/sqs-sinks.js';
+import { loadConfig } from '../../functions/settings/config.js';
 import {
   LOCAL_BUDGET_TABLE,
   localDynamoDbClient,

@@ -3,7 +3,7 @@
  * the SOAK_* environment variables that override them.
  */
 
-import { type ErrorBehavior, parseErrorBehavior } from '../../functions/core/error-behavior.js';
+import { type ErrorBehavior, parseErrorBehavior } from '../../functions/settings/error-behavior.js';
 import type { FaultRates } from '../../local/simulator/server.js';
 import type { CoordinatorFaultRates } from './faulty-dynamodb.js';
 import type { SendBatchFaultRates } from './faulty-sqs.js';

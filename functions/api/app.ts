@@ -19,23 +19,23 @@
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
-import { apiAnswer } from '../core/api-answer.js';
-import type { Config } from '../core/config.js';
-import { deadlineFrom } from '../core/deadline.js';
-import { type IdentifierParser, loggableMessage } from '../core/identifier.js';
+import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
 import {
   failedLookup,
   type LookupOutcome,
   type LookupResult,
   lookupContact,
-} from '../core/lookup.js';
-import type { ContactDirectory, InvocationLogger } from '../core/ports.js';
+} from '../lookup/lookup.js';
+import { deadlineFrom } from '../platform/deadline.js';
+import type { ContactDirectory, InvocationLogger } from '../platform/ports.js';
+import type { Config } from '../settings/config.js';
+import { apiAnswer } from './answer.js';
 import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';
 import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
 
 export interface ApiDependencies {
   readonly directory: ContactDirectory;
-  /** The container's identifier parser (functions/runtime/identifiers.ts). */
+  /** The container's identifier parser (functions/lookup/identifiers.ts). */
   readonly identifiers: IdentifierParser;
   /** Only the error behavior is read; a whole Config fits. */
   readonly config: Pick<Config, 'errorBehavior'>;

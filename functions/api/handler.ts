@@ -9,14 +9,14 @@
  * (`npm start`) fails the same way, at start-up.
  */
 
-import { loadConfig, loadLogSettings } from '../core/config.js';
-import { API_SERVICE_NAME } from '../core/settings.js';
-import { API_TOKEN_REREAD_WAITS_MS } from '../core/token-rereads.js';
-import { createApiConnector } from '../runtime/api-connector.js';
-import { createLogger } from '../runtime/logger.js';
-import { createTokenMetrics } from '../runtime/metrics.js';
-import { loadTracing } from '../runtime/tracing.js';
+import { API_TOKEN_REREAD_WAITS_MS } from '../lookup/token-rereads.js';
+import { createLogger } from '../platform/logger.js';
+import { createTokenMetrics } from '../platform/metrics.js';
+import { loadTracing } from '../platform/tracing.js';
+import { loadConfig, loadLogSettings } from '../settings/config.js';
+import { API_SERVICE_NAME } from '../settings/table.js';
 import { type ApiHandler, createApiHandler } from './app.js';
+import { createApiConnector } from './container.js';
 
 // The log settings alone never fail, so an invalid configuration is still logged.
 const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));

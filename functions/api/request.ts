@@ -12,14 +12,14 @@
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { isRecord } from '../lookup/json.js';
 import {
   API_ROUTES,
   type HttpRoute,
   matchRoute as matchTable,
   type RouteName,
   routeKey,
-} from '../core/api-routes.js';
-import { isRecord } from '../core/json.js';
+} from './routes.js';
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 

@@ -6,19 +6,19 @@
  * upload and fails the run with ResultsIncomplete instead. Then the summary is written, last.
  */
 
-import type { ErrorBehavior } from '../core/error-behavior.js';
+import type { FileStore, Logger } from '../platform/ports.js';
+import type { ErrorBehavior } from '../settings/error-behavior.js';
 import {
   assembleParts,
   assemblyProblemText,
   type PartLine,
   type PartRef,
   readPartText,
-} from '../core/file-parts.js';
-import { resultsHeader } from '../core/file-results.js';
-import type { Assembled, AssembleEvent } from '../core/file-steps.js';
-import { finishedSummary } from '../core/file-summary.js';
-import { FILE_ERRORS, firstIndexOfPart } from '../core/file-workflow.js';
-import type { FileStore, Logger } from '../core/ports.js';
+} from './parts.js';
+import { resultsHeader } from './results.js';
+import type { Assembled, AssembleEvent } from './steps.js';
+import { finishedSummary } from './summary.js';
+import { FILE_ERRORS, firstIndexOfPart } from './workflow.js';
 
 /** Parts read ahead of the one being merged. */
 const READ_AHEAD = 8;

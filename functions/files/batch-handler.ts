@@ -5,23 +5,20 @@
  * each batch to batch.ts.
  */
 
+import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
+import { loadTracing } from '../platform/tracing.js';
 import {
   type Config,
   containerCeilingRps,
   type FileSettings,
   loadConfig,
   loadFileSettings,
-} from '../core/config.js';
-import type { BatchDone, BatchEvent } from '../core/file-steps.js';
-import { rowsInFlight } from '../core/file-workflow.js';
-import { FILES_SERVICE_NAME } from '../core/settings.js';
-import {
-  createFileBatchAdapters,
-  type FileBatchAdapterOverrides,
-} from '../runtime/file-adapters.js';
-import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
-import { loadTracing } from '../runtime/tracing.js';
+} from '../settings/config.js';
+import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { type BatchContext, createFileBatchHandler, type FileBatchHandler } from './batch.js';
+import { createFileBatchAdapters, type FileBatchAdapterOverrides } from './container.js';
+import type { BatchDone, BatchEvent } from './steps.js';
+import { rowsInFlight } from './workflow.js';
 
 export type FileBatchFunctionOverrides = FileBatchAdapterOverrides & {
   /** The waits between a batch's rounds (tests shorten them). */

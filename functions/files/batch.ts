@@ -12,14 +12,26 @@
  * answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
-import { runBounded } from '../core/bounded-pool.js';
-import { type BatchContext, deadlineFrom } from '../core/deadline.js';
-import type { ErrorBehavior } from '../core/error-behavior.js';
-import { errorName } from '../core/errors.js';
-import { type PartLine, partText, readPartText } from '../core/file-parts.js';
-import { resultsLine } from '../core/file-results.js';
-import { fileRecord, fileRowResult, readFileRow } from '../core/file-rows.js';
-import type { BatchDone, BatchEvent, BatchItem } from '../core/file-steps.js';
+import { runBounded } from '../batches/pool.js';
+import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
+import { failedLookup, type LookupOutcome, lookupContact } from '../lookup/lookup.js';
+import { EMPTY_UPSTREAM } from '../lookup/upstream-stats.js';
+import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
+import { errorName } from '../platform/errors.js';
+import {
+  type AnswerSource,
+  type BatchMetrics,
+  type ContactDirectory,
+  FileReadError,
+  type FileStore,
+  type Logger,
+  type UpstreamSummary,
+} from '../platform/ports.js';
+import type { ErrorBehavior } from '../settings/error-behavior.js';
+import { type PartLine, partText, readPartText } from './parts.js';
+import { resultsLine } from './results.js';
+import { fileRecord, fileRowResult, readFileRow } from './rows.js';
+import type { BatchDone, BatchEvent, BatchItem } from './steps.js';
 import {
   FILE_ERRORS,
   isRunId,
@@ -29,19 +41,7 @@ import {
   progressKeyFor,
   ROUND_WAITS_MS,
   ROW_ROUNDS,
-} from '../core/file-workflow.js';
-import { type IdentifierParser, loggableMessage } from '../core/identifier.js';
-import { failedLookup, type LookupOutcome, lookupContact } from '../core/lookup.js';
-import {
-  type AnswerSource,
-  type BatchMetrics,
-  type ContactDirectory,
-  FileReadError,
-  type FileStore,
-  type Logger,
-  type UpstreamSummary,
-} from '../core/ports.js';
-import { EMPTY_UPSTREAM } from '../core/upstream-stats.js';
+} from './workflow.js';
 
 /** Thrown when rows never got a request in time: the state machine retries the batch. */
 export class BatchUnfinishedError extends Error {

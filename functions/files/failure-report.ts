@@ -5,10 +5,10 @@
  * Lambda error's message without its stack trace, and for the map what to look at.
  */
 
-import type { FailEvent, Reported } from '../core/file-steps.js';
-import { failedSummary, type RunInput } from '../core/file-summary.js';
-import { FILE_ERRORS, outputKeysFor } from '../core/file-workflow.js';
-import type { FileStore, Logger } from '../core/ports.js';
+import type { FileStore, Logger } from '../platform/ports.js';
+import type { FailEvent, Reported } from './steps.js';
+import { failedSummary, type RunInput } from './summary.js';
+import { FILE_ERRORS, outputKeysFor } from './workflow.js';
 
 /** Longest cause kept (the Fail state's Cause may hold 32,768 characters; people read this). */
 const MAX_CAUSE_LENGTH = 2000;

@@ -6,16 +6,16 @@
  * runtime builds the files bucket once per container.
  */
 
-import { type Config, loadConfig, loadFileSettings, logSettingsOf } from '../core/config.js';
-import type { Assembled, AssembleEvent, FailEvent, Reported } from '../core/file-steps.js';
-import type { FileStore } from '../core/ports.js';
-import { FILES_SERVICE_NAME } from '../core/settings.js';
-import { createFileStore } from '../runtime/file-adapters.js';
-import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
-import { createLogger } from '../runtime/logger.js';
-import { loadTracing } from '../runtime/tracing.js';
+import { createLogger } from '../platform/logger.js';
+import type { FileStore } from '../platform/ports.js';
+import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
+import { loadTracing } from '../platform/tracing.js';
+import { type Config, loadConfig, loadFileSettings, logSettingsOf } from '../settings/config.js';
+import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { createAssembleHandler } from './assemble.js';
+import { createFileStore } from './container.js';
 import { createFailureReportHandler } from './failure-report.js';
+import type { Assembled, AssembleEvent, FailEvent, Reported } from './steps.js';
 
 export type FinishEvent = AssembleEvent | FailEvent;
 export type FinishHandler = {

@@ -4,21 +4,21 @@
  * event to the check in prepare.ts.
  */
 
+import { createLogger } from '../platform/logger.js';
+import type { FileStore } from '../platform/ports.js';
+import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
+import { loadTracing } from '../platform/tracing.js';
 import {
   type Config,
   type FileSettings,
   loadConfig,
   loadFileSettings,
   logSettingsOf,
-} from '../core/config.js';
-import type { Prepared, PrepareEvent } from '../core/file-steps.js';
-import type { FileStore } from '../core/ports.js';
-import { FILES_SERVICE_NAME } from '../core/settings.js';
-import { createFileStore } from '../runtime/file-adapters.js';
-import { builtOnFirstEvent, type EventHandler } from '../runtime/first-event.js';
-import { createLogger } from '../runtime/logger.js';
-import { loadTracing } from '../runtime/tracing.js';
+} from '../settings/config.js';
+import { FILES_SERVICE_NAME } from '../settings/table.js';
+import { createFileStore } from './container.js';
 import { createPrepareHandler, type PrepareHandler } from './prepare.js';
+import type { Prepared, PrepareEvent } from './steps.js';
 
 /** The whole step from its settings (the local runner and the tests give their own store). */
 export function createPrepareFunction(

@@ -9,10 +9,16 @@
  * file even if the same key is uploaded again meanwhile.
  */
 
-import type { FileSettings } from '../core/config.js';
-import { createFileInspector, type FileCheck } from '../core/file-check.js';
-import type { Prepared, PrepareEvent } from '../core/file-steps.js';
-import type { RunInput } from '../core/file-summary.js';
+import {
+  FileReadError,
+  type FileStore,
+  type Logger,
+  type StoredObject,
+} from '../platform/ports.js';
+import type { FileSettings } from '../settings/config.js';
+import { createFileInspector, type FileCheck } from './check.js';
+import type { Prepared, PrepareEvent } from './steps.js';
+import type { RunInput } from './summary.js';
 import {
   FILE_ERRORS,
   FILE_PREFIXES,
@@ -20,8 +26,7 @@ import {
   isRunId,
   outputKeysFor,
   partsPrefixFor,
-} from '../core/file-workflow.js';
-import { FileReadError, type FileStore, type Logger, type StoredObject } from '../core/ports.js';
+} from './workflow.js';
 
 export interface PrepareDeps {
   readonly store: FileStore;

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const paths = args.filter((arg, index) => !arg.startsWith('--') && index !== runsAt + 1);
   const targets: { name: string; entry: string | null }[] = args.includes('--probe')
     ? [{ name: 'probe', entry: null }]
-    : (paths.length > 0 ? paths : ['functions/api/handler.ts', 'functions/sqs/handler.ts']).map(
+    : (paths.length > 0 ? paths : ['functions/api/handler.ts', 'functions/queue/handler.ts']).map(
         (path) => ({
           name: path.replace(/[^A-Za-z0-9]+/g, '-'),
           entry: resolve(projectRoot, path),

@@ -1,8 +1,8 @@
 /**
  * `npm run docs`: rewrites the README's generated tables between their marker comments: the two
- * configuration tables from the settings table (functions/core/settings.ts) and the AWS rule
+ * configuration tables from the settings table (functions/settings/table.ts) and the AWS rule
  * packs table from infra/rule-decisions.ts. Everything else in the README stays as it is.
- * test/unit/readme.test.ts and test/infra/rule-packs.test.ts fail until this has run after a
+ * test/docs/readme.test.ts and test/infra/rule-packs.test.ts fail until this has run after a
  * change to either.
  */
 
@@ -18,6 +18,6 @@ if (after === before) {
 } else {
   writeFileSync(readmeUrl, after);
   process.stdout.write(
-    'README.md: rewrote the tables from functions/core/settings.ts and infra/rule-decisions.ts\n',
+    'README.md: rewrote the tables from functions/settings/table.ts and infra/rule-decisions.ts\n',
   );
 }

@@ -125,7 +125,7 @@ describe('the import layers (biome.json noRestrictedImports)', () => {
     const caught = diagnostics.find(
       (diagnostic) => diagnostic.location.path === 'functions/adapters/imports-sqs.ts',
     );
-    expect(caught?.message).toContain('ports it needs are declared in functions/core/ports.ts');
+    expect(caught?.message).toContain('ports it needs are declared in functions/platform/ports.ts');
   });
 
   it('finds no other problem in the probes (the probe files themselves are clean)', () => {

@@ -6,13 +6,13 @@
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { createPowertoolsBatchMetrics } from '../../functions/adapters/cloudwatch-metrics.js';
-import { createBudgetStats } from '../../functions/core/budget-stats.js';
+import { createPowertoolsBatchMetrics } from '../../functions/batches/metrics.js';
+import { createBudgetStats } from '../../functions/budget/stats.js';
 import {
   API_SERVICE_NAME,
   FILES_SERVICE_NAME,
   SQS_SERVICE_NAME,
-} from '../../functions/core/settings.js';
+} from '../../functions/settings/table.js';
 import { BUDGET_WAIT_METRICS } from '../../infra/connector-dashboard.js';
 import { captureOutput } from '../support/api.js';
 import {

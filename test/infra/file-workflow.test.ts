@@ -1,16 +1,16 @@
 /**
  * The bulk file workflow in the synthesized template (infra/file-workflow.ts): the state machine
  * definition is valid Amazon States Language (asl-validator, after its CloudFormation tokens are
- * replaced by dummy ARNs) and has the shape the plan of functions/core/file-workflow.ts and the
- * step contract of functions/core/file-steps.ts ask for; the files bucket, the upload rule, the
+ * replaced by dummy ARNs) and has the shape the plan of functions/files/workflow.ts and the
+ * step contract of functions/files/steps.ts ask for; the files bucket, the upload rule, the
  * exact permissions of the three functions and of the state machine, the alarms and the outputs.
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import aslValidator from 'asl-validator';
-import { loadConfig, loadFileSettings } from '../../functions/core/config.js';
-import { FILE_ERRORS, fileWorkflowPlan } from '../../functions/core/file-workflow.js';
-import { FILES_SERVICE_NAME } from '../../functions/core/settings.js';
+import { FILE_ERRORS, fileWorkflowPlan } from '../../functions/files/workflow.js';
+import { loadConfig, loadFileSettings } from '../../functions/settings/config.js';
+import { FILES_SERVICE_NAME } from '../../functions/settings/table.js';
 import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { FILE_STATES } from '../../infra/file-workflow-definition.js';
 import {

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { API_ROUTES, routeKey } from '../../functions/core/api-routes.js';
-import { contactRow, errorRow, OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
+import { API_ROUTES, routeKey } from '../../functions/api/routes.js';
+import { contactRow, errorRow, OUTPUT_COLUMNS } from '../../functions/lookup/row.js';
 import { resourcesOfType, synthesize } from './stack-template.js';
 
 const SPEC_PATH = join(

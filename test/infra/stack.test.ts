@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
-import { API_ROUTES, routeKey } from '../../functions/core/api-routes.js';
-import { containerRateLimit, loadConfig } from '../../functions/core/config.js';
+import { API_ROUTES, routeKey } from '../../functions/api/routes.js';
+import { containerRateLimit, loadConfig } from '../../functions/settings/config.js';
 import {
   API_SERVICE_NAME,
   FILES_SERVICE_NAME,
   readByFunction,
   SETTINGS,
   SQS_SERVICE_NAME,
-} from '../../functions/core/settings.js';
+} from '../../functions/settings/table.js';
 import { ACCESS_LOG_FIELDS } from '../../infra/connector-api.js';
 import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
@@ -114,7 +114,7 @@ describe('ConnectorStack with the default configuration', () => {
     // Assess
     expect(DEFAULT_ENTRIES).toEqual({
       api: `${PROJECT_ROOT}/functions/api/handler.ts`,
-      sqs: `${PROJECT_ROOT}/functions/sqs/handler.ts`,
+      sqs: `${PROJECT_ROOT}/functions/queue/handler.ts`,
       files: {
         prepare: `${PROJECT_ROOT}/functions/files/prepare-handler.ts`,
         batch: `${PROJECT_ROOT}/functions/files/batch-handler.ts`,

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
-import type { Identifier } from '../../functions/core/identifier.js';
+import type { Identifier } from '../../functions/lookup/identifier.js';
 import {
   type ApiGatewayServer,
   type ProxyHandler,

@@ -3,11 +3,11 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createSecretsTokenSource } from '../../functions/adapters/secrets-token-source.js';
 import { createApiHandler } from '../../functions/api/app.js';
-import { loadConfig } from '../../functions/core/config.js';
-import { createConnector } from '../../functions/runtime/connector.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { createConnector } from '../../functions/lookup/connector.js';
+import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
+import { createSqsFunction } from '../../functions/queue/handler.js';
+import { loadConfig } from '../../functions/settings/config.js';
 import {
   type SecretsManagerStandIn,
   startSecretsManagerStandIn,
@@ -291,7 +291,7 @@ describe('security: configuration errors at start-up', () => {
     process.env.RESPONDIO_BASE_URL = `https://${TOKEN}:x@api.respond.io/v2#${TOKEN}`;
     process.env.RESPONDIO_TOKEN_SECRET_ID = SECRET_ID;
     delete process.env.RESULTS_QUEUE_URL;
-    const { handler } = await import('../../functions/sqs/handler.js');
+    const { handler } = await import('../../functions/queue/handler.js');
     // Act
     const error = await handler({ Records: [] }, { getRemainingTimeInMillis: () => 1000 }).then(
       () => null,

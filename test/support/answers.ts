@@ -4,7 +4,7 @@
  * print the offending case.
  */
 
-import { OUTPUT_COLUMNS } from '../../functions/core/contact-row.js';
+import { OUTPUT_COLUMNS } from '../../functions/lookup/row.js';
 
 export type AnswerKind = 'row' | 'short';
 

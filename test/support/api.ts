@@ -4,14 +4,14 @@
 
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
-import { loadLogSettings } from '../../functions/core/config.js';
-import type { Identifier } from '../../functions/core/identifier.js';
+import type { Identifier } from '../../functions/lookup/identifier.js';
+import { createLogger, type InvocationLogger } from '../../functions/platform/logger.js';
 import type {
   ContactDirectory,
   DirectoryAnswer,
   LookupOptions,
-} from '../../functions/core/ports.js';
-import { createLogger, type InvocationLogger } from '../../functions/runtime/logger.js';
+} from '../../functions/platform/ports.js';
+import { loadLogSettings } from '../../functions/settings/config.js';
 import {
   createLambdaContext,
   type PayloadVersion,

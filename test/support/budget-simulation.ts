@@ -9,14 +9,10 @@
  * the limiters, so that tests can watch the budget learn.
  */
 
-import { createRateLimiter } from '../../functions/adapters/rate-limiter.js';
-import {
-  type BudgetPlan,
-  type BudgetSettings,
-  budgetPlan,
-} from '../../functions/core/budget-plan.js';
-import type { BudgetLane, LogFields, Logger } from '../../functions/core/ports.js';
-import { createSharedLimiter, type SharedLimiter } from '../../functions/core/shared-limiter.js';
+import { type BudgetPlan, type BudgetSettings, budgetPlan } from '../../functions/budget/plan.js';
+import { createSharedLimiter, type SharedLimiter } from '../../functions/budget/shared-limiter.js';
+import { createRateLimiter } from '../../functions/budget/static-limiter.js';
+import type { BudgetLane, LogFields, Logger } from '../../functions/platform/ports.js';
 import { seededRandom } from '../../local/seeded-random.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { FakeClock } from './fake-clock.js';

@@ -4,12 +4,12 @@
  * are in flight together.
  */
 
-import type { Identifier } from '../../functions/core/identifier.js';
+import type { Identifier } from '../../functions/lookup/identifier.js';
 import type {
   ContactDirectory,
   DirectoryAnswer,
   LookupOptions,
-} from '../../functions/core/ports.js';
+} from '../../functions/platform/ports.js';
 
 export interface DeferredCall {
   readonly identifier: Identifier;

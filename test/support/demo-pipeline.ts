@@ -3,8 +3,8 @@
  * simulator, with the demo token, silent logs and no metrics: what the batch command tests run.
  */
 
-import { loadConfig } from '../../functions/core/config.js';
-import { createSqsFunction } from '../../functions/sqs/handler.js';
+import { createSqsFunction } from '../../functions/queue/handler.js';
+import { loadConfig } from '../../functions/settings/config.js';
 import { type QueuePipeline, startQueuePipeline } from '../../local/queue-pipeline.js';
 import { DEMO_TOKEN, type Simulator } from '../../local/simulator/server.js';
 

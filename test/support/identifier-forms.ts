@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import examples from 'libphonenumber-js/examples.mobile';
 import { type CountryCode, getExampleNumber } from 'libphonenumber-js/min';
-import { PHONE_COUNTRIES } from '../../functions/core/phone-countries.js';
+import { PHONE_COUNTRIES } from '../../functions/lookup/phone-countries.js';
 import { identifiers } from './identifiers.js';
 
 export interface WrittenIdentifier {
@@ -76,7 +76,7 @@ export const writtenIdentifier: fc.Arbitrary<WrittenIdentifier> = fc.oneof(
 /**
  * Unicode look-alikes of the characters that matter, and what each becomes in a phone number:
  * `ascii` when the parser reads it as its ASCII form, null when it refuses it (elsewhere every
- * one of them is refused; test/unit/identifier.test.ts decides each).
+ * one of them is refused; test/lookup/identifier.test.ts decides each).
  */
 export const LOOK_ALIKES: readonly { readonly char: string; readonly ascii: string | null }[] = [
   { char: '\uff10', ascii: '0' }, // fullwidth digit zero

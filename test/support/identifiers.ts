@@ -3,8 +3,8 @@
  * adapter), without and with a default country for national numbers.
  */
 
-import type { Identifier, IdentifierParser } from '../../functions/core/identifier.js';
-import { createIdentifiers } from '../../functions/runtime/identifiers.js';
+import type { Identifier, IdentifierParser } from '../../functions/lookup/identifier.js';
+import { createIdentifiers } from '../../functions/lookup/identifiers.js';
 
 /** The parser of a deployment without DEFAULT_PHONE_COUNTRY. */
 export const identifiers: IdentifierParser = createIdentifiers({ defaultPhoneCountry: null });

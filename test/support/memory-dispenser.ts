@@ -6,7 +6,7 @@
  * answer).
  */
 
-import { type RateState, UNLEARNED } from '../../functions/core/learned-rate.js';
+import { type RateState, UNLEARNED } from '../../functions/budget/learned-rate.js';
 import type {
   HoldAnswer,
   RateAnswer,
@@ -15,7 +15,7 @@ import type {
   SlotAnswer,
   SlotClaim,
   SlotDispenser,
-} from '../../functions/core/ports.js';
+} from '../../functions/platform/ports.js';
 
 /** What happens to one call: it works, never reaches the table, or reaches it and loses its answer. */
 export type CallFate = 'ok' | 'lost' | 'answerLost';

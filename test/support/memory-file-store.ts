@@ -4,7 +4,11 @@
  * chunks), a record of every write, and switches to fail a write.
  */
 
-import { FileReadError, type FileStore, type ObjectUpload } from '../../functions/core/ports.js';
+import {
+  FileReadError,
+  type FileStore,
+  type ObjectUpload,
+} from '../../functions/platform/ports.js';
 
 export interface MemoryFileStore extends FileStore {
   readonly objects: Map<string, string>;

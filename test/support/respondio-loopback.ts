@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import {
   createRespondioDirectory,
   type RespondioDirectoryOptions,
-} from '../../functions/adapters/respondio/directory.js';
-import type { ContactDirectory, RateLimiter, TokenSource } from '../../functions/core/ports.js';
+} from '../../functions/lookup/respondio.js';
+import type { ContactDirectory, RateLimiter, TokenSource } from '../../functions/platform/ports.js';
 
 export interface SeenRequest {
   readonly method: string;

@@ -39,7 +39,7 @@ async function run(plan: TracedPlan): Promise<void> {
     const answer = await api(event, CONTEXT);
     apiStatuses.push(answer.statusCode);
   }
-  const { handler: sqs } = await import('../../functions/sqs/handler.js');
+  const { handler: sqs } = await import('../../functions/queue/handler.js');
   const event: SQSEvent = {
     Records: plan.sqs.map((identifier, index) =>
       sqsRecord(`traced-${index}`, JSON.stringify({ Identifier: identifier, CustomerRef: 'C-9' })),

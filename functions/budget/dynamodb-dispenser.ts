@@ -1,0 +1,331 @@
+/**
+ * The slot dispenser on DynamoDB: one item per organisation budget,
+ * `{pk, nxt, resumeAt?, rate?, peak?, since?, cap?, rv?, expiresAt}`, where `nxt` is the epoch ms
+ * of the next free slot and `rate … rv` the learned rate (core/learned-rate.ts) with its version.
+ * Each call is one conditional UpdateItem (rarely two, plus a read when a refusal must say why):
+ *
+ * - busy claim: `SET nxt = nxt + :d` if `nxt BETWEEN :now AND :latest` and the rate's version is
+ *   the claimer's; the new value says which slots are the caller's, `[nxt − d, nxt)`. Concurrent
+ *   claims are serialised by DynamoDB, so every one that passes its condition gets slots of its
+ *   own. A claim spaced for another version of the rate is `stale` (it comes back with the item's).
+ * - idle claim: `SET nxt = :now + :d` if the item is new or `nxt < :now − :grace` (same version
+ *   check); the slots start at the caller's now.
+ * - resume announcement: `SET nxt = :z, resumeAt = :z` if no slot or pending resume is at or after
+ *   it; every later claim gets slots from `:z` on.
+ * - rate change: `SET rate, peak, since, cap, rv = :v + 1` if `rv = :v` (one change per version).
+ * - hold (a 429's Retry-After): `SET nxt = :h` if `nxt < :h`: no slot is given out before it.
+ *
+ * A failed condition returns the item (ReturnValuesOnConditionCheckFailure, which DynamoDB
+ * honours); where it does not come back (dynalite), a strongly consistent GetItem reads it.
+ * `expiresAt` (the table's TTL attribute) lets an unused budget item disappear after a day.
+ *
+ * Every request has its own short timeout and the client makes one attempt (no SDK retries):
+ * the shared limiter decides what to do next. Any error other than a failed condition
+ * (throttling, 5xx, timeouts, a missing table, access denied) is `unreachable`. Never throws.
+ * The client is built on first use with the SDK defaults, so AWS_ENDPOINT_URL_DYNAMODB points it
+ * at a local stand-in.
+ */
+
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  CoordinatorRequests,
+  SharedRate,
+  SlotClaim,
+  SlotDispenser,
+} from '../platform/ports.js';
+import { UNLEARNED } from './learned-rate.js';
+import { BUDGET_ITEM_KEY, BUDGET_PARTITION_KEY, BUDGET_TTL_ATTRIBUTE } from './table-key.js';
+
+export interface DynamoDbSlotDispenserOptions {
+  readonly tableName: string;
+  /** Timeout of one request, ms. */
+  readonly timeoutMs: number;
+  /** Timeout of the first request (it opens the connection). Default max(timeoutMs, 1000). */
+  readonly firstCallTimeoutMs?: number;
+  /** Default: a client with the SDK's defaults and a single attempt per request. */
+  readonly client?: DynamoDBClient;
+  /** The item's partition key value. Default BUDGET_ITEM_KEY. */
+  readonly key?: string;
+  /** Clock for the TTL attribute, epoch ms. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/** An item nobody wrote for this long may be deleted by DynamoDB's TTL. */
+const ITEM_LIFETIME_SECONDS = 86_400;
+
+interface ItemState {
+  readonly next: number | null;
+  readonly resumeAt: number | null;
+  readonly rate: SharedRate;
+}
+
+type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failed: 'condition'; readonly item: ItemState | null }
+  | { readonly ok: false; readonly failed: 'error'; readonly reason: string };
+
+const numberValue = (value: number): AttributeValue => ({ N: String(value) });
+
+function readNumber(value: AttributeValue | undefined): number | null {
+  if (value === undefined || value.N === undefined) return null;
+  const parsed = Number(value.N);
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+/** The learned rate an item holds (version 0 and nothing learned when it holds none). */
+function sharedRate(item: Record<string, AttributeValue> | undefined): SharedRate {
+  const version = readNumber(item?.rv) ?? 0;
+  if (version === 0) return { ...UNLEARNED, version: 0 };
+  return {
+    rate: readNumber(item?.rate) ?? 0,
+    peak: readNumber(item?.peak) ?? 0,
+    since: readNumber(item?.since) ?? 0,
+    cap: readNumber(item?.cap),
+    version,
+  };
+}
+
+function itemState(item: Record<string, AttributeValue> | undefined): ItemState {
+  return {
+    next: readNumber(item?.nxt),
+    resumeAt: readNumber(item?.resumeAt),
+    rate: sharedRate(item),
+  };
+}
+
+/** The condition that the item's rate is still at `version` (0: none was ever written). */
+function sameVersion(version: number): {
+  condition: string;
+  values: Record<string, AttributeValue>;
+} {
+  return version === 0
+    ? { condition: 'attribute_not_exists(rv)', values: {} }
+    : { condition: 'rv = :rv', values: { ':rv': numberValue(version) } };
+}
+
+function errorReason(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'TimeoutError') return 'TimeoutError';
+  return typeof name === 'string' ? name : 'Error';
+}
+
+/** The budget table's client: the SDK's defaults (AWS_ENDPOINT_URL_DYNAMODB works), one attempt. */
+export function createBudgetTableClient(): DynamoDBClient {
+  return new DynamoDBClient({ maxAttempts: 1 });
+}
+
+export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOptions): SlotDispenser {
+  const { tableName, timeoutMs } = options;
+  const firstCallTimeoutMs = options.firstCallTimeoutMs ?? Math.max(timeoutMs, 1000);
+  const clock = options.now ?? Date.now;
+  const key = { [BUDGET_PARTITION_KEY]: { S: options.key ?? BUDGET_ITEM_KEY } };
+  let client = options.client;
+  let calls = 0;
+
+  function dynamo(): DynamoDBClient {
+    client ??= createBudgetTableClient();
+    return client;
+  }
+
+  function signal(): AbortSignal {
+    calls += 1;
+    return AbortSignal.timeout(calls === 1 ? firstCallTimeoutMs : timeoutMs);
+  }
+
+  const expiresAt = () => numberValue(Math.floor(clock() / 1000) + ITEM_LIFETIME_SECONDS);
+
+  async function update(
+    expression: string,
+    condition: string,
+    values: Record<string, AttributeValue>,
+    remove = '',
+  ): Promise<Outcome<ItemState>> {
+    try {
+      const answer = await dynamo().send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `${expression}, ${BUDGET_TTL_ATTRIBUTE} = :ttl${remove}`,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: { ...values, ':ttl': expiresAt() },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal() },
+      );
+      return { ok: true, value: itemState(answer.Attributes) };
+    } catch (error) {
+      if ((error as { name?: unknown })?.name === 'ConditionalCheckFailedException') {
+        const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+        return {
+          ok: false,
+          failed: 'condition',
+          item: item === undefined ? null : itemState(item),
+        };
+      }
+      return { ok: false, failed: 'error', reason: errorReason(error) };
+    }
+  }
+
+  async function read(): Promise<Outcome<ItemState>> {
+    try {
+      const answer = await dynamo().send(
+        new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+        { abortSignal: signal() },
+      );
+      return { ok: true, value: itemState(answer.Item) };
+    } catch (error) {
+      return { ok: false, failed: 'error', reason: errorReason(error) };
+    }
+  }
+
+  function busy(claim: SlotClaim, span: number) {
+    const version = sameVersion(claim.rateVersion);
+    return update('SET nxt = nxt + :d', `(nxt BETWEEN :now AND :latest) AND ${version.condition}`, {
+      ':d': numberValue(span),
+      ':now': numberValue(claim.now),
+      ':latest': numberValue(claim.latestStartAt),
+      ...version.values,
+    });
+  }
+
+  function idle(claim: SlotClaim, span: number) {
+    const version = sameVersion(claim.rateVersion);
+    return update(
+      'SET nxt = :end',
+      `(attribute_not_exists(nxt) OR nxt < :idleBefore) AND ${version.condition}`,
+      {
+        ':end': numberValue(claim.now + span),
+        ':idleBefore': numberValue(claim.now - claim.idleGraceMs),
+        ...version.values,
+      },
+    );
+  }
+
+  /** Which claim the item's state allows: idle, busy, none (refused), or stale (another rate). */
+  function allowed(claim: SlotClaim, state: ItemState): 'idle' | 'busy' | 'stale' | null {
+    if (state.rate.version !== claim.rateVersion) return 'stale';
+    if (state.next === null || state.next < claim.now - claim.idleGraceMs) return 'idle';
+    if (state.next >= claim.now && state.next <= claim.latestStartAt) return 'busy';
+    return null;
+  }
+
+  return {
+    async claim(claim) {
+      const span = Number((claim.slots * claim.intervalMs).toFixed(3));
+      const requests = { writes: 0, reads: 0 };
+      const tried = new Set<'idle' | 'busy'>();
+      let order: ('idle' | 'busy')[] = claim.knownBusy
+        ? ['busy']
+        : claim.idleFirst
+          ? ['idle', 'busy']
+          : ['busy', 'idle'];
+      let known: ItemState | null = null;
+      while (order.length > 0) {
+        const path = order.shift() as 'idle' | 'busy';
+        tried.add(path);
+        requests.writes += 1;
+        const outcome = path === 'busy' ? await busy(claim, span) : await idle(claim, span);
+        if (outcome.ok) {
+          const next = outcome.value.next ?? claim.now + span;
+          const firstSlotAt = path === 'idle' ? claim.now : next - span;
+          const rate = outcome.value.rate;
+          return { kind: 'granted', firstSlotAt, slots: claim.slots, next, rate, ...requests };
+        }
+        if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
+        if (outcome.item !== null) {
+          known = outcome.item;
+          const possible = allowed(claim, known);
+          if (possible === 'stale') return { kind: 'stale', rate: known.rate, ...requests };
+          order = possible !== null && !tried.has(possible) ? [possible] : [];
+        }
+      }
+      if (known === null) {
+        requests.reads += 1;
+        const outcome = await read();
+        if (!outcome.ok)
+          return unreachable(outcome.failed === 'error' ? outcome.reason : '', requests);
+        known = outcome.value;
+        if (allowed(claim, known) === 'stale') {
+          return { kind: 'stale', rate: known.rate, ...requests };
+        }
+      }
+      return { kind: 'refused', next: known.next, rate: known.rate, ...requests };
+    },
+
+    async changeRate(_now, version, next) {
+      const requests = { writes: 1, reads: 0 };
+      const condition = sameVersion(version);
+      const outcome = await update(
+        'SET rate = :rate, peak = :peak, since = :since, rv = :next' +
+          (next.cap === null ? '' : ', cap = :cap'),
+        condition.condition,
+        {
+          ':rate': numberValue(next.rate),
+          ':peak': numberValue(next.peak),
+          ':since': numberValue(next.since),
+          ':next': numberValue(version + 1),
+          ...(next.cap === null ? {} : { ':cap': numberValue(next.cap) }),
+          ...condition.values,
+        },
+        next.cap === null ? ' REMOVE cap' : '',
+      );
+      if (outcome.ok) return { kind: 'changed', rate: outcome.value.rate, ...requests };
+      if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
+      let state = outcome.item;
+      if (state === null) {
+        requests.reads += 1;
+        const answer = await read();
+        if (!answer.ok)
+          return unreachable(answer.failed === 'error' ? answer.reason : '', requests);
+        state = answer.value;
+      }
+      return { kind: 'stale', rate: state.rate, ...requests };
+    },
+
+    async hold(_now, until) {
+      const requests = { writes: 1, reads: 0 };
+      const outcome = await update(
+        'SET nxt = :until',
+        'attribute_not_exists(nxt) OR nxt < :until',
+        {
+          ':until': numberValue(until),
+        },
+      );
+      if (outcome.ok) return { kind: 'held', ...requests };
+      if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
+      return { kind: 'later', ...requests };
+    },
+
+    async announceResume(now, resumeAt) {
+      const requests = { writes: 1, reads: 0 };
+      const outcome = await update(
+        'SET nxt = :z, resumeAt = :z',
+        'attribute_not_exists(nxt) OR (nxt < :z AND (attribute_not_exists(resumeAt) OR resumeAt < :now))',
+        { ':z': numberValue(resumeAt), ':now': numberValue(now) },
+      );
+      if (outcome.ok) return { kind: 'resume', resumeAt, announced: true, ...requests };
+      if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
+      let state = outcome.item;
+      if (state === null) {
+        requests.reads += 1;
+        const answer = await read();
+        if (!answer.ok)
+          return unreachable(answer.failed === 'error' ? answer.reason : '', requests);
+        state = answer.value;
+      }
+      // Another container's resume time stands, or slots are already given out beyond ours.
+      const standing = Math.max(state.resumeAt ?? Number.NEGATIVE_INFINITY, state.next ?? resumeAt);
+      return { kind: 'resume', resumeAt: standing, announced: false, ...requests };
+    },
+  };
+}
+
+function unreachable(reason: string, requests: CoordinatorRequests) {
+  return { kind: 'unreachable', reason, ...requests } as const;
+}

@@ -1,0 +1,202 @@
+/**
+ * The container's request pacer for respond.io: the static share's limiter (the whole budget
+ * with `rateBudget=static`, the fallback of the shared budget otherwise).
+ *
+ * Request starts are planned evenly, `1000 / rate × (1 + guard)` ms apart (the rate's whole part
+ * when it is at least 1). The next slot is counted from the planned time of the previous one
+ * when that start was released at most `latenessToleranceMs` late (a third of the guard: 10 ms
+ * per second by default), so ordinary timer lateness is not lost on every request; a start later
+ * than that (the limiter was idle, or the event loop was blocked) counts from its actual time.
+ * Hence any `r + 1` consecutive starts span at least `1000 × (1 + guard) − latenessToleranceMs`
+ * ms: with an integer rate `r`, any sliding 1000 ms window holds at most `r` starts, and the rest
+ * of the guard (20 ms per second by default) absorbs the jitter between a start here and its
+ * arrival at the server. With a fractional rate below 1, any window of `k / rate` seconds holds
+ * at most `k` starts.
+ *
+ * Waiters are served first in, first out. A 429 holds every waiter for its Retry-After. With
+ * learning on, the rate is learned for this container alone (core/learned-rate.ts) below its
+ * configured one: a 429 cuts it, an X-RateLimit-Remaining that shows others spending what this
+ * container's share leaves them cuts it too, an X-RateLimit-Limit below it caps it, and it
+ * climbs back over time.
+ */
+
+import { sleep as systemSleep } from '../platform/clock.js';
+import type { AnswerFeedback, RateLimiter } from '../platform/ports.js';
+import {
+  type AnswerSignal,
+  nextState,
+  type RateChange,
+  type RateState,
+  rateAt,
+  UNLEARNED,
+} from './learned-rate.js';
+
+export interface RateLimiterOptions {
+  /** Requests per second this container may start; fractions allowed (e.g. 1.67): the ceiling. */
+  requestsPerSecond: number;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Waits `ms` milliseconds. Default a `setTimeout` promise. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Extra spacing as a fraction of the interval, against network jitter. Default 0.03. */
+  guard?: number;
+  /** Learn a rate below `requestsPerSecond` from respond.io's answers. Default false. */
+  learning?: boolean;
+  /** Told each change of the learned rate (log line and metric). */
+  onRateChange?: (change: RateChange) => void;
+  /** Told each start's time on `now` (tests count starts in any second: the guarantee's subject). */
+  onStart?: (at: number) => void;
+}
+
+interface Waiter {
+  readonly deadlineAt: number;
+  readonly resolve: (granted: boolean) => void;
+}
+
+const WINDOW_MS = 1000;
+/** How long and how many of our own starts are remembered (to read X-RateLimit-Remaining). */
+const REMEMBER_STARTS_MS = 2 * WINDOW_MS;
+const MAX_REMEMBERED_STARTS = 4096;
+
+export const DEFAULT_RATE_LIMIT_GUARD = 0.03;
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { requestsPerSecond: ceiling } = options;
+  if (!Number.isFinite(ceiling) || ceiling <= 0) {
+    throw new RangeError(`requestsPerSecond must be a positive number, got ${ceiling}`);
+  }
+  const guard = options.guard ?? DEFAULT_RATE_LIMIT_GUARD;
+  if (!Number.isFinite(guard) || guard < 0 || guard > 1) {
+    throw new RangeError(`guard must be a number from 0 to 1, got ${guard}`);
+  }
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? systemSleep;
+  const learning = options.learning === true;
+  const latenessToleranceMs = (WINDOW_MS * guard) / 3;
+
+  let state: RateState = UNLEARNED;
+  /** Earliest epoch ms at which the next request may start. */
+  let nextSlotAt = Number.NEGATIVE_INFINITY;
+  const queue: Waiter[] = [];
+  /** Our own recent starts, oldest first (to read X-RateLimit-Remaining). */
+  const recentStarts: number[] = [];
+  let pumping = false;
+
+  const rate = (at: number) => (learning ? rateAt(state, ceiling, at) : ceiling);
+  /**
+   * The spacing at the rate in force: the configured rate as given (a whole number when it is at
+   * least 1, in the functions), a learned one below it by its whole part when at least 1, so that
+   * no second holds more starts than it.
+   */
+  const intervalAt = (at: number) => {
+    const rps = rate(at);
+    const spaced = rps >= ceiling || rps < 1 ? rps : Math.floor(rps + 1e-9);
+    return (WINDOW_MS / spaced) * (1 + guard);
+  };
+
+  /** Our own starts in the 1000 ms window that ends at `end`. */
+  function ownStartsInWindow(end: number): number {
+    let count = 0;
+    for (let index = recentStarts.length - 1; index >= 0; index -= 1) {
+      const start = recentStarts[index] ?? 0;
+      if (start <= end - WINDOW_MS) break;
+      if (start <= end) count += 1;
+    }
+    return count;
+  }
+
+  function takeSlot(at: number): void {
+    options.onStart?.(at);
+    const onTime = Number.isFinite(nextSlotAt) && at - nextSlotAt <= latenessToleranceMs;
+    nextSlotAt = (onTime ? Math.min(at, nextSlotAt) : at) + intervalAt(at);
+    recentStarts.push(at);
+    while (
+      recentStarts.length > MAX_REMEMBERED_STARTS ||
+      (recentStarts.length > 0 && (recentStarts[0] ?? 0) <= at - REMEMBER_STARTS_MS)
+    ) {
+      recentStarts.shift();
+    }
+  }
+
+  function holdUntil(at: number): void {
+    if (at > nextSlotAt) nextSlotAt = at;
+    dropUnreachable();
+  }
+
+  /** Resolves false, right away, every waiter whose turn would come after its deadline. */
+  function dropUnreachable(): void {
+    const base = Math.max(now(), nextSlotAt);
+    const interval = intervalAt(base);
+    let position = 0;
+    for (let index = 0; index < queue.length; ) {
+      const waiter = queue[index] as Waiter;
+      if (base + position * interval > waiter.deadlineAt) {
+        queue.splice(index, 1);
+        waiter.resolve(false);
+      } else {
+        position += 1;
+        index += 1;
+      }
+    }
+  }
+
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        dropUnreachable();
+        const head = queue[0];
+        if (head === undefined) break;
+        const wait = nextSlotAt - now();
+        if (wait > 0) {
+          await sleep(wait);
+          continue;
+        }
+        queue.shift();
+        takeSlot(now());
+        head.resolve(true);
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  return {
+    acquire(deadlineAt) {
+      const at = now();
+      if (queue.length === 0 && at >= nextSlotAt) {
+        if (at > deadlineAt) return Promise.resolve(false);
+        takeSlot(at);
+        return Promise.resolve(true);
+      }
+      return new Promise<boolean>((resolve) => {
+        queue.push({ deadlineAt, resolve });
+        dropUnreachable();
+        void pump();
+      });
+    },
+
+    feedback(answer: AnswerFeedback) {
+      const at = now();
+      if (answer.status === 429 && Number.isFinite(answer.holdMs) && answer.holdMs > 0) {
+        holdUntil(at + answer.holdMs);
+      }
+      if (!learning) return;
+      const signal: AnswerSignal = {
+        startedAt: answer.startedAt,
+        at,
+        status: answer.status,
+        limit: answer.limit,
+        remaining: answer.remaining,
+        ownInWindow: ownStartsInWindow(answer.startedAt),
+      };
+      const change = nextState(state, ceiling, signal);
+      if (change === null) return;
+      state = change.state;
+      options.onRateChange?.(change);
+    },
+
+    rate: () => rate(now()),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The summary object of a run, written next to its results (`output/<name>.summary.json`):
+ * what ran (run id, the input object and version), how it ended, the counts and the time it
+ * took; for a failed run the error and its cause instead of a results file. Written last, so a
+ * summary that says `succeeded` or `rows-failed` means its results file is complete. Pure.
+ */
+
+import type { ErrorBehavior } from '../settings/error-behavior.js';
+import type { RateRange } from './parts.js';
+import type { FileRowCounts } from './rows.js';
+import { FILE_ERRORS } from './workflow.js';
+
+/** The input object a run read. */
+export interface RunInput {
+  readonly bucket: string;
+  readonly key: string;
+  /** The object version the run read (`null`: the bucket has no versioning, locally). */
+  readonly versionId: string | null;
+  readonly etag: string | null;
+  readonly bytes: number | null;
+}
+
+export type RunStatus =
+  /** Every row has its line; none failed the run. */
+  | 'succeeded'
+  /** Every row has its line; some failed, and the error behavior fails the run for them. */
+  | 'rows-failed'
+  /** No results file from this run: the file was refused or a step failed. */
+  | 'failed';
+
+export interface RunSummary extends Partial<FileRowCounts> {
+  readonly status: RunStatus;
+  readonly runId: string;
+  readonly input: RunInput;
+  /** The results file (absent when the run failed). */
+  readonly results?: string;
+  readonly errorBehavior?: ErrorBehavior;
+  /** The respond.io rate the budget allowed while the rows were done, requests/s. */
+  readonly budgetRateRps?: RateRange;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly elapsedSeconds: number;
+}
+
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+const seconds = (fromMs: number, toMs: number) => Math.round((toMs - fromMs) / 100) / 10;
+
+/** The summary of a run whose results were written. */
+export function finishedSummary(run: {
+  readonly runId: string;
+  readonly input: RunInput;
+  readonly results: string;
+  readonly counts: FileRowCounts;
+  readonly errorBehavior: ErrorBehavior;
+  readonly budgetRate?: RateRange | null;
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number;
+}): RunSummary {
+  const failed = run.counts.failedRows > 0;
+  return {
+    status: failed ? 'rows-failed' : 'succeeded',
+    runId: run.runId,
+    input: run.input,
+    results: run.results,
+    ...run.counts,
+    errorBehavior: run.errorBehavior,
+    ...(run.budgetRate ? { budgetRateRps: run.budgetRate } : {}),
+    ...(failed
+      ? { error: FILE_ERRORS.rowsFailed, cause: rowsFailedCause(run.counts, run.errorBehavior) }
+      : {}),
+    startedAt: iso(run.startedAtMs),
+    finishedAt: iso(run.finishedAtMs),
+    elapsedSeconds: seconds(run.startedAtMs, run.finishedAtMs),
+  };
+}
+
+/** Why a run whose results were written still failed. */
+export function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior): string {
+  return (
+    `${counts.failedRows} of ${counts.rows} rows failed (${counts.notFound} not found, ` +
+    `${counts.otherErrors} other errors) and ERROR_BEHAVIOR=${behavior} fails the run for them; ` +
+    'every row has its line in the results file (DoNotFailAndReturnResponse lets such a run succeed)'
+  );
+}
+
+/** The summary of a run that wrote no results file. */
+export function failedSummary(run: {
+  readonly runId: string;
+  readonly input: RunInput;
+  readonly error: string;
+  readonly cause: string;
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number;
+}): RunSummary {
+  return {
+    status: 'failed',
+    runId: run.runId,
+    input: run.input,
+    error: run.error,
+    cause: run.cause,
+    startedAt: iso(run.startedAtMs),
+    finishedAt: iso(run.finishedAtMs),
+    elapsedSeconds: seconds(run.startedAtMs, run.finishedAtMs),
+  };
+}

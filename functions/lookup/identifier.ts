@@ -1,0 +1,231 @@
+/**
+ * Identifier parsing: the only gate between user input and the respond.io request path.
+ *
+ * Accepted forms (surrounding whitespace is trimmed; the prefix in any case, spaces around the
+ * colon allowed):
+ * - `id:<digits>`       respond.io contact id, e.g. `id:123`, `ID: 123`
+ * - `email:<address>`   e.g. `Email:jane@Example.com`; the domain is lowercased, the local part
+ *                       kept as given (respond.io does not document its case rules)
+ * - `phone:<number>`    with its country code (`+60 12-123 3112`, `(+60) 12 123 3112`,
+ *                       `0060121233112`), or a national number (`0121233112`) when
+ *                       DEFAULT_PHONE_COUNTRY says whose; read by core's written-phone rules,
+ *                       then validated by the PhoneNumbers port (libphonenumber-js)
+ *
+ * Every accepted identifier has one canonical form, `kind:value` (`phone:+60121233112`): what is
+ * sent to respond.io, and the key to cache on. Everything else is rejected before any request is
+ * made. Accepted values are percent-encoded into exactly one path segment, so no identifier can
+ * reach another endpoint. The parser depends on configuration and an adapter, so the runtime
+ * builds it once per container (functions/lookup/identifiers.ts) and hands it to its users.
+ */
+
+import type { PhoneNumberProblem, PhoneNumbers } from '../platform/ports.js';
+import { readWrittenPhone } from './written-phone.js';
+
+export type IdentifierKind = 'id' | 'email' | 'phone';
+
+export interface Identifier {
+  readonly kind: IdentifierKind;
+  /** The value after the `kind:` prefix, validated and in its canonical form. */
+  readonly value: string;
+  /** `kind:value`, e.g. `phone:+60121233112`: what is sent, and the key to cache on. */
+  readonly canonical: string;
+  /** The canonical form as one safe URL path segment, e.g. `email:jane@example.com`. */
+  readonly pathSegment: string;
+  /** The canonical form made safe to log: personal data partly hidden. */
+  readonly masked: string;
+}
+
+export type IdentifierParse =
+  | { readonly ok: true; readonly identifier: Identifier }
+  | { readonly ok: false; readonly message: string };
+
+/** Parses Identifiers; built once per container with the configuration's default country. */
+export interface IdentifierParser {
+  /** Parses and validates an Identifier from an input row. Never throws. */
+  parse(input: unknown): IdentifierParse;
+  /** A form of an identifier-like input that is safe to log, whether or not it is valid. */
+  mask(input: unknown): string;
+}
+
+export interface IdentifierParserOptions {
+  readonly phoneNumbers: PhoneNumbers;
+  /** DEFAULT_PHONE_COUNTRY: the country of national numbers; null refuses them. */
+  readonly defaultPhoneCountry: string | null;
+}
+
+/** Longest identifier accepted, prefix included (an e-mail address is at most 254 characters). */
+export const MAX_IDENTIFIER_LENGTH = 262;
+
+export const ACCEPTED_FORMS =
+  'expected one of id:<digits> (e.g. id:123), email:<address> (e.g. email:jane@example.com) ' +
+  'or phone:<number with its country code> (e.g. phone:+60121233112, phone:+60 12-123 3112)';
+
+const ID = /^[0-9]{1,18}$/;
+const PREFIX = /^[A-Za-z]{1,10}$/;
+const KINDS: readonly IdentifierKind[] = ['id', 'email', 'phone'];
+const EMAIL_LOCAL = /^[A-Za-z0-9!$&'*+=^_`{|}~-]+(?:\.[A-Za-z0-9!$&'*+=^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const TOP_LEVEL = /^[A-Za-z]{2,63}$/;
+
+function isEmail(value: string): boolean {
+  if (value.length > 254) return false;
+  const at = value.lastIndexOf('@');
+  if (at < 1 || at !== value.indexOf('@')) return false;
+  const local = value.slice(0, at);
+  const labels = value.slice(at + 1).split('.');
+  if (local.length > 64 || !EMAIL_LOCAL.test(local) || labels.length < 2) return false;
+  const top = labels[labels.length - 1] ?? '';
+  return labels.every((label) => DOMAIN_LABEL.test(label)) && TOP_LEVEL.test(top);
+}
+
+/** A valid address with its domain lowercased; the local part stays as given. */
+function canonicalEmail(value: string): string {
+  const at = value.indexOf('@');
+  return `${value.slice(0, at)}${value.slice(at).toLowerCase()}`;
+}
+
+/** Characters left as they are in the path; everything else is percent-encoded. */
+const PATH_SAFE = /[A-Za-z0-9\-._~@+:]/;
+
+/** Percent-encodes a validated value so that it stays inside one path segment. */
+export function encodePathSegment(text: string): string {
+  let out = '';
+  for (const char of text) {
+    // encodeURIComponent leaves !'()* as they are; encode them too (e-mail local parts use ! ' *).
+    out += PATH_SAFE.test(char)
+      ? char
+      : encodeURIComponent(char).replace(
+          /[!'()*]/g,
+          (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+        );
+  }
+  return out;
+}
+
+function maskEmail(value: string): string {
+  const at = value.indexOf('@');
+  return `${value.slice(0, 1)}***${value.slice(at)}`;
+}
+
+function maskPhone(value: string): string {
+  return `${value.slice(0, 3)}${'*'.repeat(Math.max(value.length - 6, 0))}${value.slice(-3)}`;
+}
+
+function describe(input: string): string {
+  return input.length > 40 ? `${JSON.stringify(input.slice(0, 40))}…` : JSON.stringify(input);
+}
+
+function reject(message: string): IdentifierParse {
+  return { ok: false, message: `Invalid Identifier: ${message}; ${ACCEPTED_FORMS}` };
+}
+
+const WRITTEN_PHONE_PROBLEMS = {
+  character:
+    'a phone number may hold only digits, spaces, dashes, dots, parentheses and a leading + or 00',
+  plus: 'a + may only lead the number',
+  empty: 'it has no digits',
+} as const;
+
+const PHONE_NUMBER_PROBLEMS: Readonly<Record<PhoneNumberProblem, string>> = {
+  'too-short': 'too short for its country',
+  'too-long': 'too long for its country',
+  'unknown-country-code': 'no country has that country code',
+  invalid: "not a number of its country's numbering plan",
+};
+
+/** The identifier of a kind and its canonical value. */
+function identifierOf(kind: IdentifierKind, value: string): Identifier {
+  const masked = kind === 'email' ? maskEmail(value) : kind === 'phone' ? maskPhone(value) : value;
+  return {
+    kind,
+    value,
+    canonical: `${kind}:${value}`,
+    pathSegment: `${kind}:${encodePathSegment(value)}`,
+    masked: `${kind}:${masked}`,
+  };
+}
+
+export function createIdentifierParser(options: IdentifierParserOptions): IdentifierParser {
+  const { phoneNumbers, defaultPhoneCountry } = options;
+
+  /** The canonical phone value, or why not (a rejection message without the prefix). */
+  function phoneValue(value: string, shown: string): { value: string } | { problem: string } {
+    const written = readWrittenPhone(value);
+    if (!written.ok) {
+      return {
+        problem: `${shown} is not a valid phone: ${WRITTEN_PHONE_PROBLEMS[written.problem]}`,
+      };
+    }
+    if (!written.international && defaultPhoneCountry === null) {
+      return {
+        problem:
+          `${shown} is a national phone number: add the country code (e.g. phone:+60121233112) ` +
+          'or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
+      };
+    }
+    const reading = phoneNumbers.toE164(
+      written.number,
+      written.international ? null : defaultPhoneCountry,
+    );
+    if (!reading.ok) {
+      const country = written.international ? '' : ` (national numbers: ${defaultPhoneCountry})`;
+      return {
+        problem: `${shown} is not a valid phone: ${PHONE_NUMBER_PROBLEMS[reading.problem]}${country}`,
+      };
+    }
+    return { value: reading.e164 };
+  }
+
+  function parse(input: unknown): IdentifierParse {
+    if (input === undefined || input === null) return reject('Identifier is required');
+    if (typeof input !== 'string') {
+      return reject(`Identifier must be a string, got ${typeof input}`);
+    }
+    const text = input.trim();
+    if (text.length === 0) return reject('Identifier is empty');
+    if (text.length > MAX_IDENTIFIER_LENGTH) {
+      return reject(`Identifier is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
+    }
+    const shown = describe(text);
+    const colon = text.indexOf(':');
+    const prefix = colon < 0 ? '' : text.slice(0, colon).trim();
+    // ASCII letters only: toLowerCase maps some non-ASCII letters (the Kelvin sign) to ASCII.
+    const kind = PREFIX.test(prefix)
+      ? KINDS.find((known) => known === prefix.toLowerCase())
+      : undefined;
+    if (kind === undefined) return reject(`${shown} has no known prefix`);
+    const value = text.slice(colon + 1).trim();
+    if (kind === 'id') {
+      return ID.test(value)
+        ? { ok: true, identifier: identifierOf('id', value) }
+        : reject(`${shown} is not a valid id`);
+    }
+    if (kind === 'email') {
+      return isEmail(value)
+        ? { ok: true, identifier: identifierOf('email', canonicalEmail(value)) }
+        : reject(`${shown} is not a valid email`);
+    }
+    const phone = phoneValue(value, shown);
+    return 'value' in phone
+      ? { ok: true, identifier: identifierOf('phone', phone.value) }
+      : reject(phone.problem);
+  }
+
+  return {
+    parse,
+    mask(input) {
+      const parsed = parse(input);
+      if (parsed.ok) return parsed.identifier.masked;
+      return typeof input === 'string' ? `<invalid, ${input.length} chars>` : `<${typeof input}>`;
+    },
+  };
+}
+
+/**
+ * A message fit for a log line: any quoted input (the Identifier rejection quotes up to 40
+ * characters of what it was given, which may be an e-mail address or a phone number) is
+ * replaced by `<input>`. Rows keep the full message; logs get this one.
+ */
+export function loggableMessage(message: string | null): string | null {
+  return message === null ? null : message.replace(/"(?:[^"\\]|\\.)*"…?/g, '<input>');
+}

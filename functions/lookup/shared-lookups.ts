@@ -1,0 +1,167 @@
+/**
+ * Lookups that spend no request when they need none: a decorator over the ContactDirectory port,
+ * keyed on the canonical identifier, built once per container (runtime/shared-lookups.ts) so
+ * that both functions have it.
+ *
+ * - Single flight, always on: while a request for an identifier is in flight, other lookups of
+ *   it wait for that request's answer instead of sending their own. Each joiner keeps its own
+ *   deadline (one whose deadline comes first gets a deadline failure then, not a late answer) and
+ *   its own correlation id; every joiner gets the shared answer, failures included, and each
+ *   row then goes its own way. A flight that ran out of its own (earlier) deadline does not end
+ *   a joiner that still has time: the joiner asks again.
+ * - The contact cache, when the policy turns it on: an answer the rules allow to be kept
+ *   (core/contact-cache-rules.ts: a 200, or a 404 with its own TTL) is served until its TTL,
+ *   counted from when its request started, runs out. A `fresh` lookup skips the cache and the
+ *   request in flight and asks respond.io; its answer then refreshes the cache.
+ *
+ * `attempts` of a shared or cached answer is 0 (requests of this lookup's own); `source` says
+ * how it was answered. Orchestration over ports only: the inner directory, the cache, the clock
+ * and the timers are given, so the tests drive all of it with fakes.
+ */
+
+import type {
+  ContactCache,
+  ContactDirectory,
+  DirectoryAnswer,
+  Logger,
+  LookupOptions,
+  Timers,
+} from '../platform/ports.js';
+import {
+  type CachePolicy,
+  cacheKey,
+  isDefinitive,
+  replaces,
+  servable,
+  timeLeft,
+} from './cache-rules.js';
+import type { Identifier } from './identifier.js';
+
+export interface SharedLookupsOptions {
+  /** The contact cache; null when the policy keeps nothing (single flight only). */
+  readonly cache: ContactCache | null;
+  readonly policy: CachePolicy;
+  /** Clock, epoch ms. */
+  readonly now: () => number;
+  readonly timers: Timers;
+  readonly logger?: Logger;
+}
+
+/** A request in flight, shared by every lookup of its identifier that comes meanwhile. */
+interface Flight {
+  readonly answer: Promise<DirectoryAnswer>;
+  /** The deadline the request was started with (its first caller's). */
+  readonly deadlineAt: number;
+  readonly correlationId: string | undefined;
+}
+
+const DEADLINE_PASSED: DirectoryAnswer = {
+  ok: false,
+  attempts: 0,
+  failure: { kind: 'deadline' },
+  source: 'shared',
+};
+
+/** True when the flight ended for want of its own time, while the joiner had more. */
+function endedByEarlierDeadline(answer: DirectoryAnswer, flight: Flight, deadlineAt: number) {
+  return !answer.ok && answer.failure.kind === 'deadline' && flight.deadlineAt < deadlineAt;
+}
+
+export function shareLookups(
+  directory: ContactDirectory,
+  options: SharedLookupsOptions,
+): ContactDirectory {
+  const { cache, policy, now, timers, logger } = options;
+  const flights = new Map<string, Flight>();
+
+  /** Keeps a definitive answer (or drops what it makes out of date); failures change nothing. */
+  function keep(key: string, answer: DirectoryAnswer, fetchedAt: number): void {
+    if (cache === null || !isDefinitive(answer)) return;
+    const entry = { answer: { ...answer, source: 'request' as const }, fetchedAt };
+    if (!replaces(entry, cache.get(key))) return;
+    const ttlMs = timeLeft(entry, policy, now());
+    if (ttlMs > 0) cache.set(key, entry, ttlMs);
+    else cache.delete(key);
+  }
+
+  function startFlight(key: string, identifier: Identifier, lookup: LookupOptions): Flight {
+    const fetchedAt = now();
+    const done = () => {
+      if (flights.get(key) === flight) flights.delete(key);
+    };
+    const answer = directory.getContact(identifier, lookup).then(
+      (answered) => {
+        done();
+        keep(key, answered, fetchedAt);
+        return answered;
+      },
+      (error: unknown) => {
+        done();
+        throw error;
+      },
+    );
+    const flight: Flight = {
+      answer,
+      deadlineAt: lookup.deadlineAt,
+      correlationId: lookup.correlationId,
+    };
+    flights.set(key, flight);
+    return flight;
+  }
+
+  /** The flight's answer, or null once `deadlineAt` comes first. */
+  function joined(flight: Flight, deadlineAt: number): Promise<DirectoryAnswer | null> {
+    const waitMs = deadlineAt - now();
+    if (waitMs <= 0) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const callOff = timers.after(waitMs, () => resolve(null));
+      flight.answer.then(
+        (answer) => {
+          callOff();
+          resolve(answer);
+        },
+        (error: unknown) => {
+          callOff();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  function cached(key: string, lookup: LookupOptions): DirectoryAnswer | null {
+    if (cache === null || lookup.fresh === true) return null;
+    const kept = cache.get(key);
+    if (kept === undefined || !servable(kept, policy, now())) return null;
+    return { ...kept.answer, attempts: 0, source: 'cache' };
+  }
+
+  return {
+    async getContact(identifier, lookup) {
+      const key = cacheKey(identifier);
+      const logContext = {
+        identifier: identifier.masked,
+        ...(lookup.correlationId === undefined ? {} : { correlationId: lookup.correlationId }),
+      };
+      for (;;) {
+        const hit = cached(key, lookup);
+        if (hit !== null) {
+          logger?.debug('Answered from the contact cache', logContext);
+          return hit;
+        }
+        const inFlight = lookup.fresh === true ? undefined : flights.get(key);
+        if (inFlight === undefined) {
+          const own = await startFlight(key, identifier, lookup).answer;
+          return { ...own, source: 'request' };
+        }
+        logger?.debug('Sharing the request in flight for this identifier', {
+          ...logContext,
+          ...(inFlight.correlationId === undefined ? {} : { sharedWith: inFlight.correlationId }),
+        });
+        const shared = await joined(inFlight, lookup.deadlineAt);
+        if (shared === null) return DEADLINE_PASSED;
+        if (endedByEarlierDeadline(shared, inFlight, lookup.deadlineAt)) continue;
+        return { ...shared, attempts: 0, source: 'shared' };
+      }
+    },
+  };
+}

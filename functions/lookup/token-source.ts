@@ -1,0 +1,225 @@
+/**
+ * The respond.io API token, read from AWS Secrets Manager.
+ *
+ * The secret's SecretString is either the raw token or a JSON object holding it under a key
+ * (default `token`), e.g. `{"token": "..."}`. The token is cached for `ttlMs`; concurrent callers
+ * share one read, and `refresh()` (after a 401) re-reads it, also shared. Failures become a
+ * TokenError whose message names the secret and the problem but never the secret's value:
+ * `invalid` when the secret itself is wrong (missing, no access, empty, malformed), `unavailable`
+ * when trying again later can help (throttling, 5xx, network, timeout).
+ *
+ * A Secrets Manager outage: when the read after the TTL fails with an `unavailable` error, the
+ * last good token keeps serving for at most `staleMaxMs` past its TTL (TOKEN_STALE_MAX_SECONDS);
+ * the observer hears of each failed read and each lookup served. Meanwhile the secret is read
+ * again at most every `staleRetryMs`, in the background: no lookup waits for a failing Secrets
+ * Manager more than once. A 401 still forces a real re-read (`refresh()` never serves a stale
+ * token), and a token respond.io refused is never served stale.
+ */
+
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { TokenError, type TokenObserver, type TokenSource } from '../platform/ports.js';
+import { isRecord } from './json.js';
+import { describeSdkError } from './secrets-errors.js';
+
+export interface SecretsTokenSourceOptions {
+  /** Secret id or ARN (RESPONDIO_TOKEN_SECRET_ID). */
+  secretId: string;
+  /** How long a read token is reused, in ms (0: every getToken reads the secret). */
+  ttlMs: number;
+  /** Default `new SecretsManagerClient({})`: SDK defaults, so AWS_ENDPOINT_URL_SECRETS_MANAGER works. */
+  client?: SecretsManagerClient;
+  /** JSON key holding the token when SecretString is a JSON object. Default `token`. */
+  secretKey?: string;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Gives up on one GetSecretValue call after this many ms (SDK retries included). Default 5000. */
+  readTimeoutMs?: number;
+  /**
+   * How long past its TTL the last good token may serve while the secret cannot be read
+   * (transient errors only), in ms. Default 0: never.
+   */
+  staleMaxMs?: number;
+  /** While a stale token serves, the secret is read again at most this often. Default 5000. */
+  staleRetryMs?: number;
+  /** Hears of stale tokens: each failed read and each lookup served. */
+  observer?: TokenObserver;
+}
+
+export const DEFAULT_SECRET_KEY = 'token';
+export const DEFAULT_SECRET_READ_TIMEOUT_MS = 5000;
+export const DEFAULT_STALE_RETRY_MS = 5000;
+
+/** A token goes into an HTTP header: visible ASCII only, no spaces. */
+const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
+
+/** Extracts the token from a SecretString; throws TokenError('invalid') naming what is wrong. */
+export function tokenFromSecretString(
+  secretId: string,
+  secretString: string,
+  secretKey: string = DEFAULT_SECRET_KEY,
+): string {
+  const secret = `Secrets Manager secret ${JSON.stringify(secretId)}`;
+  const text = secretString.trim();
+  if (text === '') throw new TokenError('invalid', `${secret} is empty`);
+  let token = text;
+  if (text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new TokenError(
+        'invalid',
+        `${secret} looks like JSON but is not valid JSON; store the raw token or {"${secretKey}": "<token>"}`,
+      );
+    }
+    const value = isRecord(parsed) ? parsed[secretKey] : undefined;
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new TokenError(
+        'invalid',
+        `${secret} is JSON without a non-empty string under the key "${secretKey}"`,
+      );
+    }
+    token = value.trim();
+  }
+  if (!TOKEN_SHAPE.test(token)) {
+    throw new TokenError(
+      'invalid',
+      `${secret} holds a token with spaces or non-printable characters; store the token alone`,
+    );
+  }
+  return token;
+}
+
+export function createSecretsTokenSource(options: SecretsTokenSourceOptions): TokenSource {
+  const { secretId, ttlMs, observer } = options;
+  const secretKey = options.secretKey ?? DEFAULT_SECRET_KEY;
+  const now = options.now ?? Date.now;
+  const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_SECRET_READ_TIMEOUT_MS;
+  const staleMaxMs = options.staleMaxMs ?? 0;
+  const staleRetryMs = options.staleRetryMs ?? DEFAULT_STALE_RETRY_MS;
+  let client = options.client;
+
+  let cached: {
+    readonly token: string;
+    readonly expiresAt: number;
+    readonly sequence: number;
+  } | null = null;
+  /** The last token read, while respond.io has not refused it: what may serve stale. */
+  let lastGood: { readonly token: string; readonly expiresAt: number } | null = null;
+  /** Set while a stale token serves: no read before this time (epoch ms). */
+  let staleUntil: number | null = null;
+  let readCount = 0;
+  /** Reads older than the latest refresh may return the rotated-out token: never cache them. */
+  let oldestUsableRead = 0;
+  /**
+   * The read in flight, if any; `forRefresh` when it started after a refresh() call. `forLookup`
+   * is the same read as a lookup takes it: judged once when it fails, the stale token or the
+   * error, and `stale` says which.
+   */
+  let inFlight: {
+    readonly promise: Promise<string>;
+    readonly forLookup: Promise<{ readonly token: string; readonly stale: boolean }>;
+    readonly forRefresh: boolean;
+  } | null = null;
+
+  async function readSecret(): Promise<string> {
+    client ??= new SecretsManagerClient({});
+    let output: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined };
+    try {
+      output = await client.send(new GetSecretValueCommand({ SecretId: secretId }), {
+        abortSignal: AbortSignal.timeout(readTimeoutMs),
+      });
+    } catch (error) {
+      throw describeSdkError(secretId, error);
+    }
+    if (typeof output.SecretString !== 'string') {
+      throw new TokenError(
+        'invalid',
+        output.SecretBinary === undefined
+          ? `Secrets Manager secret ${JSON.stringify(secretId)} has no SecretString`
+          : `Secrets Manager secret ${JSON.stringify(secretId)} holds only SecretBinary; store the token as SecretString`,
+      );
+    }
+    return tokenFromSecretString(secretId, output.SecretString, secretKey);
+  }
+
+  function startRead(forRefresh: boolean): NonNullable<typeof inFlight> {
+    readCount += 1;
+    const sequence = readCount;
+    if (forRefresh) oldestUsableRead = sequence;
+    const promise = readSecret().then((token) => {
+      // A read that started before a later one (e.g. a refresh) never overwrites its result.
+      if (sequence >= oldestUsableRead && (cached === null || sequence >= cached.sequence)) {
+        cached = { token, expiresAt: now() + ttlMs, sequence };
+        lastGood = { token, expiresAt: cached.expiresAt };
+        staleUntil = null;
+      }
+      return token;
+    });
+    const forLookup = promise.then(
+      (token) => ({ token, stale: false }),
+      (error: unknown) => {
+        const token = afterFailedRead(error);
+        if (token === null) throw error;
+        return { token, stale: true };
+      },
+    );
+    // A background read's failure has been judged; nobody may be waiting for it.
+    forLookup.catch(() => undefined);
+    const entry = { promise, forLookup, forRefresh };
+    inFlight = entry;
+    const clear = () => {
+      if (inFlight === entry) inFlight = null;
+    };
+    promise.then(clear, clear);
+    return entry;
+  }
+
+  /** The last good token, if it may still serve at this time. */
+  function stale(at: number): { readonly token: string; readonly staleForMs: number } | null {
+    if (lastGood === null || at > lastGood.expiresAt + staleMaxMs) return null;
+    return { token: lastGood.token, staleForMs: Math.max(at - lastGood.expiresAt, 0) };
+  }
+
+  /**
+   * A read failed (judged once per read): stale serving starts or goes on if the failure is
+   * transient and the last good token may still serve; returns that token, or null.
+   */
+  function afterFailedRead(error: unknown): string | null {
+    const at = now();
+    const served = error instanceof TokenError && error.reason === 'unavailable' ? stale(at) : null;
+    staleUntil = served === null ? null : at + staleRetryMs;
+    if (served !== null && error instanceof TokenError) {
+      observer?.onStaleToken?.({ staleForMs: served.staleForMs, detail: error.message });
+    }
+    return served?.token ?? null;
+  }
+
+  return {
+    async getToken() {
+      const at = now();
+      if (cached !== null && at < cached.expiresAt) return cached.token;
+      const served = staleUntil === null ? null : stale(at);
+      if (served !== null) {
+        // Secrets Manager failed a moment ago: serve at once, try again in the background.
+        if (at >= (staleUntil ?? at) && inFlight === null) startRead(false);
+        observer?.onStaleServed?.();
+        return served.token;
+      }
+      const read = await (inFlight ?? startRead(false)).forLookup;
+      if (read.stale) observer?.onStaleServed?.();
+      return read.token;
+    },
+    refresh(rejectedToken) {
+      if (rejectedToken !== undefined && cached !== null && cached.token !== rejectedToken) {
+        return Promise.resolve(cached.token);
+      }
+      // A token respond.io refused is never served stale; a 401 always means a real read.
+      if (rejectedToken !== undefined && lastGood?.token === rejectedToken) lastGood = null;
+      cached = null;
+      staleUntil = null;
+      if (inFlight?.forRefresh) return inFlight.promise;
+      return startRead(true).promise;
+    },
+  };
+}

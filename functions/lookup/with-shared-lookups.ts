@@ -1,0 +1,36 @@
+/**
+ * The decorator step of a container's contact directory (createConnector): core's shared
+ * lookups around it, with single flight always and the lru-cache contact cache when
+ * CONTACT_CACHE_TTL_SECONDS is above 0. The cache lives as long as the container, in its memory.
+ */
+
+import { systemTimers } from '../platform/clock.js';
+import type { ContactDirectory, Logger, Timers } from '../platform/ports.js';
+import type { Config } from '../settings/config.js';
+import { cacheEnabled } from './cache-rules.js';
+import { createContactCache } from './contact-cache.js';
+import { shareLookups } from './shared-lookups.js';
+
+export interface SharedLookupsWiring {
+  readonly logger?: Logger;
+  /** Clock, epoch ms. Default Date.now (tests give a fake one). */
+  readonly now?: () => number;
+  /** Default setTimeout. */
+  readonly timers?: Timers;
+}
+
+export function withSharedLookups(
+  directory: ContactDirectory,
+  config: Pick<Config, 'contactCache'>,
+  wiring: SharedLookupsWiring = {},
+): ContactDirectory {
+  const policy = config.contactCache;
+  const now = wiring.now ?? Date.now;
+  return shareLookups(directory, {
+    cache: cacheEnabled(policy) ? createContactCache({ maxEntries: policy.maxEntries, now }) : null,
+    policy,
+    now,
+    timers: wiring.timers ?? systemTimers,
+    ...(wiring.logger ? { logger: wiring.logger } : {}),
+  });
+}

@@ -1,0 +1,16 @@
+/** The system clock's waiting primitives, shared by every adapter that waits. */
+
+import type { Timers } from './ports.js';
+
+/** Resolves after `ms` milliseconds (a `setTimeout` promise). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Core's Timers port over setTimeout: `after(ms, fire)` returns the function that calls it off. */
+export const systemTimers: Timers = {
+  after(ms, fire) {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
+};

@@ -1,0 +1,243 @@
+/**
+ * The SQS batch function's orchestration: each record is one input row; rows run concurrently
+ * inside the container's rate budget (a small worker pool), result rows are written in chunks as
+ * rows finish, dead-letter moves follow once the rows are written, and the pure settle step
+ * (core/batch-settlement.ts) turns it all into the batch item failures and the summary. Per-row
+ * errors never throw out of the handler; the adapters (results queue, dead-letter queue,
+ * respond.io directory) are injected.
+ */
+
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { runBounded } from '../batches/pool.js';
+import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
+import { failedLookup, lookupContact } from '../lookup/lookup.js';
+import { EMPTY_UPSTREAM } from '../lookup/upstream-stats.js';
+import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
+import { errorName } from '../platform/errors.js';
+import {
+  type AnswerSource,
+  type BatchMetrics,
+  type BatchSummary,
+  type ContactDirectory,
+  type DeadLetterMove,
+  type DeadLetterSink,
+  type Logger,
+  MAX_MESSAGES_PER_WRITE,
+  type ResultMessage,
+  type ResultSink,
+  type UpstreamSummary,
+} from '../platform/ports.js';
+import { ConfigError } from '../settings/config.js';
+import type { ErrorBehavior } from '../settings/error-behavior.js';
+import {
+  type MessageOutcome,
+  missingDeadLetterQueueMessage,
+  needsDeadLetterQueue,
+  notStarted,
+  poisonMessage,
+} from './disposition.js';
+import { type InputMessage, readInputRecord } from './input-message.js';
+import {
+  type BatchRecord,
+  batchRecord,
+  deadLetterMoves,
+  settleBatch,
+  writesRow,
+} from './settlement.js';
+
+export interface BatchHandlerDeps {
+  readonly directory: ContactDirectory;
+  /** The container's identifier parser (functions/lookup/identifiers.ts). */
+  readonly identifiers: IdentifierParser;
+  readonly results: ResultSink;
+  /** Required unless errorBehavior is DoNotFailAndReturnResponse. */
+  readonly deadLetters: DeadLetterSink | null;
+  readonly errorBehavior: ErrorBehavior;
+  /** The input queue's redrive maxReceiveCount: the last allowed attempt is final. */
+  readonly maxReceiveCount: number;
+  /** Rows in flight at once (waiting for a rate slot or for respond.io). */
+  readonly maxInFlight: number;
+  /** A row starts only while at least this much time is left before the lookup deadline. */
+  readonly rowBudgetMs: number;
+  /** Time kept at the end of the invocation for writing results and dead-letter moves. */
+  readonly flushReserveMs: number;
+  /** Safety margin before the Lambda timeout. Default DEADLINE_MARGIN_MS (500 ms). */
+  readonly marginMs?: number;
+  readonly logger?: Logger;
+  readonly metrics?: BatchMetrics;
+  /** Upstream request statistics for this batch (see createUpstreamStats). */
+  readonly upstream?: { take(): UpstreamSummary };
+  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
+  readonly budgetRate?: () => number;
+  readonly now?: () => number;
+}
+
+export type { BatchContext };
+
+export type SqsBatchHandler = (event: SQSEvent, context: BatchContext) => Promise<SQSBatchResponse>;
+
+/** Writes result rows in chunks as rows finish; `failed()` awaits every write. */
+function streamingResults(sink: ResultSink) {
+  const writes: Promise<readonly string[]>[] = [];
+  let pending: ResultMessage[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunk = pending;
+    pending = [];
+    writes.push(
+      sink.send(chunk).then(
+        (answer) => answer.failed,
+        () => chunk.map((result) => result.sourceMessageId),
+      ),
+    );
+  };
+  return {
+    add(result: ResultMessage) {
+      pending.push(result);
+      if (pending.length >= MAX_MESSAGES_PER_WRITE) flush();
+    },
+    /** The source message ids whose rows could not be written. */
+    async failed(): Promise<ReadonlySet<string>> {
+      flush();
+      return new Set((await Promise.all(writes)).flat());
+    },
+  };
+}
+
+export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
+  if (deps.deadLetters === null && needsDeadLetterQueue(deps.errorBehavior)) {
+    throw new ConfigError(missingDeadLetterQueueMessage(deps.errorBehavior));
+  }
+  const now = deps.now ?? Date.now;
+  const maxInFlight = Math.max(1, Math.floor(deps.maxInFlight));
+  const log = deps.logger;
+
+  /** The row's outcome, and how its lookup was answered (null when there was none). */
+  async function lookupOutcome(
+    record: SQSRecord,
+    input: InputMessage,
+    deadlineAt: number,
+  ): Promise<{ outcome: MessageOutcome; source: AnswerSource | null }> {
+    if (!input.ok) return { outcome: poisonMessage(input.message), source: null };
+    try {
+      const outcome = await lookupContact(input.identifier, deps, {
+        deadlineAt,
+        correlationId: record.messageId,
+      });
+      return { outcome, source: outcome.source };
+    } catch (error) {
+      // A bug of ours, not the row's fault: let SQS deliver the row again.
+      log?.error('Lookup threw unexpectedly', {
+        messageId: record.messageId,
+        errorName: errorName(error),
+      });
+      const outcome = failedLookup({
+        statusCode: 500,
+        message: 'Internal error during the lookup',
+        retryable: true,
+      });
+      return { outcome, source: null };
+    }
+  }
+
+  async function moveToDeadLetters(moves: readonly DeadLetterMove[]): Promise<Set<string>> {
+    if (moves.length === 0 || deps.deadLetters === null) return new Set();
+    try {
+      return new Set((await deps.deadLetters.move(moves)).failed);
+    } catch {
+      return new Set(moves.map((move) => move.sourceMessageId));
+    }
+  }
+
+  /** A warning per final failure with a row, an error without one; 404 is an ordinary answer. */
+  function logFinalFailure(record: BatchRecord) {
+    const { disposition, outcome } = record;
+    if (outcome.kind === 'found' || disposition.kind !== 'final') return;
+    const { failure } = outcome;
+    if (failure.statusCode === 404) return;
+    const detail = {
+      messageId: record.messageId,
+      identifier: deps.identifiers.mask(record.identifier),
+      statusCode: failure.statusCode,
+      receiveCount: record.receiveCount,
+      deadLettered: disposition.deadLetter,
+      rowWritten: disposition.writeRow,
+    };
+    if (disposition.writeRow) log?.warn('Row failed for good', detail);
+    else log?.error('Row failed for good', { ...detail, reason: loggableMessage(failure.message) });
+  }
+
+  return async (event, context) => {
+    const startedAt = now();
+    const records = event.Records ?? [];
+    const remainingMs = context.getRemainingTimeInMillis();
+    const deadlineAt = deadlineFrom(remainingMs, startedAt, {
+      ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
+      reserveMs: deps.flushReserveMs,
+    });
+    const policy = { errorBehavior: deps.errorBehavior, maxReceiveCount: deps.maxReceiveCount };
+    const settled: BatchRecord[] = new Array(records.length);
+    const results = streamingResults(deps.results);
+
+    // Lookups: at most maxInFlight rows at once; none starts once the deadline is too close.
+    await runBounded(records.length, maxInFlight, async (index) => {
+      const record = records[index] as SQSRecord;
+      const { input, facts } = readInputRecord(record);
+      const { outcome, source } =
+        deadlineAt - now() >= deps.rowBudgetMs
+          ? await lookupOutcome(record, input, deadlineAt)
+          : { outcome: notStarted(), source: null };
+      const entry = batchRecord(facts, outcome, policy, source);
+      settled[index] = entry;
+      if (writesRow(entry)) {
+        results.add({
+          sourceMessageId: entry.messageId,
+          identifier: entry.identifier,
+          row: outcome.row,
+          input: input.ok ? input.extras : {},
+          ...(source ? { lookupSource: source } : {}),
+          ...(deps.budgetRate ? { budgetRate: deps.budgetRate() } : {}),
+        });
+      }
+    });
+    const failedResults = await results.failed();
+    // Dead-letter moves, only once the row (if any) is on the results queue.
+    const failedMoves = await moveToDeadLetters(deadLetterMoves(settled, failedResults));
+    const settlement = settleBatch(settled, { results: failedResults, deadLetters: failedMoves });
+    for (const record of settlement.finalFailures) logFinalFailure(record);
+
+    const summary: BatchSummary = {
+      ...settlement.counts,
+      upstream: deps.upstream?.take() ?? EMPTY_UPSTREAM,
+      durationMs: now() - startedAt,
+    };
+    log?.info('Batch done', {
+      rows: summary.rows,
+      rowsByStatus: summary.rowsByStatus,
+      resultsWritten: summary.resultsWritten,
+      deadLettered: summary.deadLettered,
+      batchItemFailures: summary.batchItemFailures,
+      retried: summary.retried,
+      notStarted: summary.notStarted,
+      writeFailures: summary.writeFailures,
+      cacheHits: summary.cacheHits,
+      coalesced: summary.coalesced,
+      upstreamRequests: summary.upstream.requests,
+      upstream429: summary.upstream.throttled,
+      ...(deps.budgetRate ? { budgetRateRps: roundRate(deps.budgetRate()) } : {}),
+      durationMs: summary.durationMs,
+    });
+    try {
+      deps.metrics?.publish(summary);
+    } catch (error) {
+      log?.warn('Metrics could not be published', {
+        errorName: errorName(error),
+      });
+    }
+    return {
+      batchItemFailures: settlement.batchItemFailures.map((itemIdentifier) => ({ itemIdentifier })),
+    };
+  };
+}
+
+const roundRate = (rps: number) => Math.round(rps * 100) / 100;

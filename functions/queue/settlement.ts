@@ -1,0 +1,160 @@
+/**
+ * The settle step of the SQS batch, pure: from each record's outcome and disposition, and from
+ * which writes failed, it derives the dead-letter moves to make, then the batch item failures,
+ * the records acknowledged, the final failures to log and the batch's counts (cache hits and
+ * rows that shared a request among them), in one pass.
+ * It lives in core so that the layer rule keeps it free of I/O; functions/queue/batch.ts does the
+ * lookups and the writes around it.
+ */
+
+import type { AnswerSource, BatchSummary, DeadLetterMove } from '../platform/ports.js';
+import type { ErrorBehavior } from '../settings/error-behavior.js';
+import { type MessageOutcome, type RowDisposition, rowDisposition } from './disposition.js';
+
+/** One record of the batch once its outcome is known: what the settle step needs of it. */
+export interface BatchRecord {
+  /** The SQS message id (stable across redeliveries). */
+  readonly messageId: string;
+  /** The input body, unchanged, for the dead-letter move. */
+  readonly body: string;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  readonly receiveCount: number;
+  readonly sourceQueueArn?: string;
+  /** The Identifier as sent (null when the body had none to read), for masked log lines. */
+  readonly identifier: unknown;
+  readonly outcome: MessageOutcome;
+  readonly disposition: RowDisposition;
+  /** How the lookup was answered (own request, shared, cache); null when there was none. */
+  readonly lookupSource: AnswerSource | null;
+}
+
+/** The facts of one SQS record that decide its disposition. */
+export type RecordFacts = Omit<BatchRecord, 'outcome' | 'disposition' | 'lookupSource'>;
+
+/** Gives a record its one disposition, from its outcome and the batch policy. */
+export function batchRecord(
+  facts: RecordFacts,
+  outcome: MessageOutcome,
+  policy: { readonly errorBehavior: ErrorBehavior; readonly maxReceiveCount: number },
+  lookupSource: AnswerSource | null = null,
+): BatchRecord {
+  const disposition = rowDisposition(
+    outcome,
+    policy.errorBehavior,
+    facts.receiveCount,
+    policy.maxReceiveCount,
+  );
+  return { ...facts, outcome, disposition, lookupSource };
+}
+
+/** True when the record's row goes to the results queue. */
+export function writesRow(record: BatchRecord): boolean {
+  return record.disposition.kind === 'final' && record.disposition.writeRow;
+}
+
+/** A dead-letter move is due only once the row (if the record has one) is on the results queue. */
+function dueForMove(record: BatchRecord, failedResults: ReadonlySet<string>): boolean {
+  const { disposition } = record;
+  if (disposition.kind !== 'final' || !disposition.deadLetter) return false;
+  return !(disposition.writeRow && failedResults.has(record.messageId));
+}
+
+/** The dead-letter moves to make once the result writes are over; the reason is the failure's message. */
+export function deadLetterMoves(
+  records: readonly BatchRecord[],
+  failedResults: ReadonlySet<string>,
+): DeadLetterMove[] {
+  const moves: DeadLetterMove[] = [];
+  for (const record of records) {
+    const { outcome } = record;
+    // A found contact is never dead-lettered; the kind check also gives the failure's type.
+    if (outcome.kind === 'found' || !dueForMove(record, failedResults)) continue;
+    moves.push({
+      sourceMessageId: record.messageId,
+      body: record.body,
+      reason: outcome.failure.message,
+      statusCode: outcome.failure.statusCode,
+      receiveCount: record.receiveCount,
+      ...(record.sourceQueueArn ? { sourceQueueArn: record.sourceQueueArn } : {}),
+      ...(record.lookupSource ? { lookupSource: record.lookupSource } : {}),
+    });
+  }
+  return moves;
+}
+
+/** Which writes failed, by source message id. */
+export interface FailedWrites {
+  readonly results: ReadonlySet<string>;
+  readonly deadLetters: ReadonlySet<string>;
+}
+
+/** A batch's counts: the BatchSummary without what the settle step cannot know. */
+export type BatchCounts = Omit<BatchSummary, 'upstream' | 'durationMs'>;
+
+export interface Settlement {
+  /** Message ids SQS delivers again, each once, in record order. */
+  readonly batchItemFailures: readonly string[];
+  /** Message ids of the records acknowledged (every other record), in record order. */
+  readonly acknowledged: readonly string[];
+  /** Acknowledged records whose outcome was a failure (error row and/or dead-letter move). */
+  readonly finalFailures: readonly BatchRecord[];
+  readonly counts: BatchCounts;
+}
+
+export function settleBatch(records: readonly BatchRecord[], failed: FailedWrites): Settlement {
+  const failures = new Set<string>();
+  const finalFailures: BatchRecord[] = [];
+  const rowsByStatus: Record<string, number> = {};
+  let retried = 0;
+  let notStartedCount = 0;
+  let writeFailures = 0;
+  let deadLettered = 0;
+  let resultsWritten = 0;
+  let cacheHits = 0;
+  let coalesced = 0;
+  for (const record of records) {
+    const { disposition, outcome, messageId: id } = record;
+    if (record.lookupSource === 'cache') cacheHits += 1;
+    if (record.lookupSource === 'shared') coalesced += 1;
+    const started = outcome.kind !== 'notStarted';
+    if (started) {
+      const key = String(outcome.row.StatusCode);
+      rowsByStatus[key] = (rowsByStatus[key] ?? 0) + 1;
+    }
+    if (disposition.kind === 'retry') {
+      failures.add(id);
+      if (started) retried += 1;
+      else notStartedCount += 1;
+      continue;
+    }
+    const rowLost = disposition.writeRow && failed.results.has(id);
+    const moveLost = disposition.deadLetter && (rowLost || failed.deadLetters.has(id));
+    if (disposition.writeRow && !rowLost) resultsWritten += 1;
+    if (disposition.deadLetter && !moveLost) deadLettered += 1;
+    if (rowLost || moveLost) {
+      failures.add(id);
+      writeFailures += 1;
+      continue;
+    }
+    if (outcome.kind !== 'found') finalFailures.push(record);
+  }
+  // Reported ids are not acknowledged, whichever of their records ended well.
+  const acknowledged = records.map((r) => r.messageId).filter((id) => !failures.has(id));
+  return {
+    batchItemFailures: [...failures],
+    acknowledged,
+    finalFailures,
+    counts: {
+      rows: records.length,
+      rowsByStatus,
+      resultsWritten,
+      deadLettered,
+      batchItemFailures: records.length - acknowledged.length,
+      retried,
+      notStarted: notStartedCount,
+      writeFailures,
+      cacheHits,
+      coalesced,
+    },
+  };
+}

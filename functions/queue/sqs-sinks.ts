@@ -1,0 +1,277 @@
+/**
+ * The SQS side of the batch function: the results queue (a ResultSink) and the dead-letter queue
+ * (a DeadLetterSink), both written with SendMessageBatch in chunks of at most 10 entries and
+ * 256 KiB, retrying the entries that failed for a reason on AWS's side. Both carry the row's
+ * `StatusCode`, `SourceMessageId`, `LookupSource` and `BudgetRate` as message attributes.
+ */
+
+import {
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { sleep as systemSleep } from '../platform/clock.js';
+import {
+  type AnswerSource,
+  type DeadLetterMove,
+  type DeadLetterSink,
+  MAX_MESSAGES_PER_WRITE,
+  type ResultMessage,
+  type ResultSink,
+} from '../platform/ports.js';
+
+export interface OutgoingMessage {
+  /** The caller's key for this message (returned in `failed` / `sent`); need not be unique. */
+  readonly key: string;
+  readonly body: string;
+  readonly attributes?: Readonly<Record<string, MessageAttributeValue>>;
+}
+
+export interface SendOptions {
+  /** Attempts per entry, the first one included. Default 3. */
+  readonly maxAttempts?: number;
+  /** Wait before attempt n+1 (n from 1). Default 100 ms × 2^(n-1). */
+  readonly backoffMs?: (attempt: number) => number;
+  /** Chunks sent at the same time. Default 4. */
+  readonly concurrency?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SendOutcome {
+  /** Keys of the messages that could not be sent. */
+  readonly failed: readonly string[];
+  /** SQS message id of each sent message, by position in the input. */
+  readonly messageIds: readonly (string | undefined)[];
+}
+
+/** SendMessageBatch's limit on the sum of all message sizes in one call. */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+function messageBytes(message: OutgoingMessage): number {
+  let bytes = Buffer.byteLength(message.body, 'utf8');
+  for (const [name, value] of Object.entries(message.attributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '');
+    bytes += Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
+/** Splits indexes into chunks of at most 10 messages and 256 KiB. */
+function chunksOf(messages: readonly OutgoingMessage[], indexes: readonly number[]): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const index of indexes) {
+    const size = messageBytes(messages[index] as OutgoingMessage);
+    if (
+      current.length === MAX_MESSAGES_PER_WRITE ||
+      (current.length > 0 && bytes + size > MAX_BATCH_BYTES)
+    ) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(index);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function isClientFault(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { $fault?: string }).$fault === 'client'
+  );
+}
+
+/**
+ * Sends messages with SendMessageBatch. Entries that fail on AWS's side (SenderFault false, or the
+ * whole call failing with a server or network error) are retried; sender faults are not.
+ * Never throws.
+ */
+export async function sendMessagesInBatches(
+  client: SQSClient,
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+  options: SendOptions = {},
+): Promise<SendOutcome> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const backoffMs = options.backoffMs ?? ((attempt: number) => 100 * 2 ** (attempt - 1));
+  const sleep = options.sleep ?? systemSleep;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const messageIds: (string | undefined)[] = new Array(messages.length).fill(undefined);
+  const failed = new Set<number>();
+
+  async function sendChunk(chunk: readonly number[]): Promise<void> {
+    let open = [...chunk];
+    for (let attempt = 1; open.length > 0; attempt += 1) {
+      const retry: number[] = [];
+      try {
+        const answer = await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: open.map((index) => {
+              const message = messages[index] as OutgoingMessage;
+              return {
+                Id: `m${index}`,
+                MessageBody: message.body,
+                ...(message.attributes ? { MessageAttributes: { ...message.attributes } } : {}),
+              };
+            }),
+          }),
+        );
+        const seen = new Set<number>();
+        for (const entry of answer.Successful ?? []) {
+          const index = Number(entry.Id?.slice(1));
+          seen.add(index);
+          messageIds[index] = entry.MessageId;
+        }
+        for (const entry of answer.Failed ?? []) {
+          const index = Number(entry.Id?.slice(1));
+          seen.add(index);
+          if (entry.SenderFault) failed.add(index);
+          else retry.push(index);
+        }
+        // An entry the answer does not mention was not confirmed: send it again.
+        for (const index of open) if (!seen.has(index)) retry.push(index);
+      } catch (error) {
+        if (isClientFault(error)) {
+          for (const index of open) failed.add(index);
+        } else {
+          retry.push(...open);
+        }
+      }
+      if (retry.length > 0 && attempt >= maxAttempts) {
+        for (const index of retry) failed.add(index);
+        return;
+      }
+      if (retry.length > 0) await sleep(backoffMs(attempt));
+      open = retry;
+    }
+  }
+
+  const chunks = chunksOf(
+    messages,
+    messages.map((_, index) => index),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next] as number[];
+      next += 1;
+      await sendChunk(chunk);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  return {
+    failed: [...failed]
+      .sort((a, b) => a - b)
+      .map((index) => (messages[index] as OutgoingMessage).key),
+    messageIds,
+  };
+}
+
+/** Characters SQS accepts in a message or attribute; anything else becomes `?`. */
+const NOT_SQS_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu;
+
+function attributeText(text: string, maxLength = 1000): string {
+  const clean = text.replace(NOT_SQS_TEXT, '?').slice(0, maxLength);
+  return clean === '' ? '-' : clean;
+}
+
+/**
+ * The body of one result message: the correlation fields first, then the output row's columns,
+ * then `Input`, the extra fields of the input row.
+ */
+export function resultMessageBody(result: ResultMessage): string {
+  return JSON.stringify({
+    SourceMessageId: result.sourceMessageId,
+    Identifier: result.identifier ?? null,
+    ...result.row,
+    Input: result.input ?? {},
+  });
+}
+
+/**
+ * `LookupSource` (request, shared or cache): how the row's lookup was answered, so that a reader
+ * of the queue (the batch command's summary) can count cache hits and shared requests without
+ * a field in the row.
+ */
+function lookupSourceAttribute(
+  source: AnswerSource | undefined,
+): Record<string, MessageAttributeValue> {
+  return source === undefined ? {} : { LookupSource: { DataType: 'String', StringValue: source } };
+}
+
+/**
+ * `BudgetRate`: the respond.io rate (requests/s) the budget allowed when the row was done, so
+ * that the batch command's summary can say how low the learned rate went.
+ */
+function budgetRateAttribute(rate: number | undefined): Record<string, MessageAttributeValue> {
+  if (rate === undefined || !Number.isFinite(rate)) return {};
+  return { BudgetRate: { DataType: 'Number', StringValue: String(Math.round(rate * 100) / 100) } };
+}
+
+export interface QueueSinkOptions extends SendOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+}
+
+export function createResultsQueue(options: QueueSinkOptions): ResultSink {
+  const { client, queueUrl, ...sendOptions } = options;
+  return {
+    async send(results) {
+      const outcome = await sendMessagesInBatches(
+        client,
+        queueUrl,
+        results.map((result) => ({
+          key: result.sourceMessageId,
+          body: resultMessageBody(result),
+          attributes: {
+            StatusCode: { DataType: 'Number', StringValue: String(result.row.StatusCode) },
+            SourceMessageId: { DataType: 'String', StringValue: result.sourceMessageId },
+            ...lookupSourceAttribute(result.lookupSource),
+            ...budgetRateAttribute(result.budgetRate),
+          },
+        })),
+        sendOptions,
+      );
+      return { failed: outcome.failed };
+    },
+  };
+}
+
+/** Message attributes a dead-lettered message carries (the body is the input, unchanged). */
+export function deadLetterAttributes(move: DeadLetterMove): Record<string, MessageAttributeValue> {
+  return {
+    Reason: { DataType: 'String', StringValue: attributeText(move.reason) },
+    StatusCode: { DataType: 'Number', StringValue: String(move.statusCode) },
+    SourceMessageId: { DataType: 'String', StringValue: attributeText(move.sourceMessageId) },
+    ReceiveCount: { DataType: 'Number', StringValue: String(move.receiveCount) },
+    ...(move.sourceQueueArn
+      ? { SourceQueueArn: { DataType: 'String', StringValue: attributeText(move.sourceQueueArn) } }
+      : {}),
+    ...lookupSourceAttribute(move.lookupSource),
+  };
+}
+
+export function createDeadLetterQueue(options: QueueSinkOptions): DeadLetterSink {
+  const { client, queueUrl, ...sendOptions } = options;
+  return {
+    async move(moves) {
+      const outcome = await sendMessagesInBatches(
+        client,
+        queueUrl,
+        moves.map((move) => ({
+          key: move.sourceMessageId,
+          body: move.body === '' ? '-' : move.body,
+          attributes: deadLetterAttributes(move),
+        })),
+        sendOptions,
+      );
+      return { failed: outcome.failed };
+    },
+  };
+}
