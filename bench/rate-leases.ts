@@ -20,7 +20,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { BudgetObserver, RateLimiter } from '../functions/platform/ports.js';
+import type { BudgetObserver, RateLimiter } from '../functions/budget/limiter.js';
 
 export const LEASE_MS = 2000;
 const RENEW_MS = LEASE_MS / 2;

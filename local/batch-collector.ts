@@ -16,7 +16,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { MAX_MESSAGES_PER_WRITE } from '../functions/platform/ports.js';
+import { MAX_MESSAGES_PER_WRITE } from '../functions/queue/sinks.js';
 
 /** The longest visibility timeout SQS accepts (12 hours). */
 export const MAX_VISIBILITY_SECONDS = 43_200;

@@ -17,12 +17,12 @@ import {
 import { createFinishFunction } from '../functions/files/finish-handler.js';
 import { createPrepareFunction } from '../functions/files/prepare-handler.js';
 import { createS3FileStore } from '../functions/files/s3-store.js';
+import type { FileStore } from '../functions/files/store.js';
 import {
   FILE_PREFIXES,
   type FileWorkflowPlan,
   fileWorkflowPlan,
 } from '../functions/files/workflow.js';
-import type { FileStore } from '../functions/platform/ports.js';
 import { loadConfig, loadFileSettings } from '../functions/settings/config.js';
 import { SETTINGS } from '../functions/settings/table.js';
 import {

@@ -27,12 +27,12 @@ import type {
   Reported,
   RunRequest,
 } from '../functions/files/steps.js';
+import type { FileStore } from '../functions/files/store.js';
 import {
   batchRetryWaitsSeconds,
   FILE_ERRORS,
   type FileWorkflowPlan,
 } from '../functions/files/workflow.js';
-import type { FileStore } from '../functions/platform/ports.js';
 import { batchItems, ItemReaderFailedError, readItems } from './map-items.js';
 
 export interface FileSteps {

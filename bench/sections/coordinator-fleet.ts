@@ -18,10 +18,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { createApiHandler } from '../../functions/api/app.js';
+import type { BudgetObserver, RateLimiter } from '../../functions/budget/limiter.js';
 import { budgetPlan } from '../../functions/budget/plan.js';
 import { createConnector, createContainerLimiter } from '../../functions/lookup/connector.js';
 import { createLogger } from '../../functions/platform/logger.js';
-import type { BudgetObserver, RateLimiter } from '../../functions/platform/ports.js';
 import { createSqsFunction } from '../../functions/queue/handler.js';
 import {
   type Config,

@@ -9,13 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SQSRecord } from 'aws-lambda';
+import type { TokenSource } from '../../functions/lookup/respondio.js';
 import type {
   DeadLetterMove,
   DeadLetterSink,
   ResultMessage,
   ResultSink,
-  TokenSource,
-} from '../../functions/platform/ports.js';
+} from '../../functions/queue/sinks.js';
 import { resultMessageBody } from '../../functions/queue/sqs-sinks.js';
 import { DEMO_TOKEN } from '../../local/simulator/server.js';
 

@@ -17,7 +17,7 @@
  */
 
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { BatchSummary } from '../../functions/platform/ports.js';
+import type { BatchSummary } from '../../functions/batches/metrics.js';
 import { createSqsFunction } from '../../functions/queue/handler.js';
 import { sendMessagesInBatches } from '../../functions/queue/sqs-sinks.js';
 import { loadConfig } from '../../functions/settings/config.js';

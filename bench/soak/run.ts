@@ -38,10 +38,11 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { BatchSummary } from '../../functions/batches/metrics.js';
 import { slotIntervalMs } from '../../functions/budget/plan.js';
+import type { TokenSource } from '../../functions/lookup/respondio.js';
 import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/lookup/respondio.js';
 import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
-import type { BatchSummary, TokenSource } from '../../functions/platform/ports.js';
 import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/queue/handler.js';
 import { sendMessagesInBatches } from '../../functions/queue/sqs-sinks.js';
 import { loadConfig } from '../../functions/settings/config.js';

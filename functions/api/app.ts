@@ -20,6 +20,7 @@ import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
+import type { ContactDirectory } from '../lookup/lookup.js';
 import {
   failedLookup,
   type LookupOutcome,
@@ -27,7 +28,7 @@ import {
   lookupContact,
 } from '../lookup/lookup.js';
 import { deadlineFrom } from '../platform/deadline.js';
-import type { ContactDirectory, InvocationLogger } from '../platform/ports.js';
+import type { InvocationLogger } from '../platform/logger.js';
 import type { Config } from '../settings/config.js';
 import { apiAnswer } from './answer.js';
 import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';

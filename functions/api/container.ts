@@ -5,10 +5,10 @@
  */
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { RateLimiter } from '../budget/limiter.js';
 import { createPeriodicBudgetMetrics } from '../budget/metrics.js';
 import { createBudgetStats } from '../budget/stats.js';
 import { type Connector, type ConnectorOverrides, createConnector } from '../lookup/connector.js';
-import type { RateLimiter } from '../platform/ports.js';
 import { type Config, logSettingsOf } from '../settings/config.js';
 import { API_SERVICE_NAME } from '../settings/table.js';
 

@@ -8,23 +8,20 @@
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { BudgetObserver, RateLimiter } from '../budget/limiter.js';
 import { composeBudgetObservers } from '../budget/observers.js';
 import { createBudgetStats } from '../budget/stats.js';
 import { createConnector } from '../lookup/connector.js';
 import type { IdentifierParser } from '../lookup/identifier.js';
+import type { ContactDirectory } from '../lookup/lookup.js';
+import type { TokenSource } from '../lookup/respondio.js';
 import { createUpstreamStats, type UpstreamStats } from '../lookup/upstream-stats.js';
+import type { Logger } from '../platform/logger.js';
 import { createLogger } from '../platform/logger.js';
 import { createFunctionMetrics } from '../platform/metrics.js';
-import type {
-  BatchMetrics,
-  BudgetObserver,
-  ContactDirectory,
-  Logger,
-  RateLimiter,
-  TokenSource,
-} from '../platform/ports.js';
 import type { Tracing } from '../platform/tracing.js';
 import { type Config, logSettingsOf } from '../settings/config.js';
+import type { BatchMetrics } from './metrics.js';
 import { createPowertoolsBatchMetrics, createPowertoolsTokenMetrics } from './metrics.js';
 
 export interface BatchLaneOverrides {

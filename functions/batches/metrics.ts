@@ -8,7 +8,8 @@
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { addBudgetMetrics, type BudgetMetricsSource } from '../budget/metrics.js';
-import type { BatchMetrics, TokenObserver } from '../platform/ports.js';
+import type { TokenObserver } from '../lookup/token-source.js';
+import type { UpstreamSummary } from '../lookup/upstream-stats.js';
 
 /** `StaleToken`: 1 per failed secret read after which the last good token serves on. */
 export const STALE_TOKEN_METRIC = 'StaleToken';
@@ -59,3 +60,36 @@ export function createPowertoolsBatchMetrics(
     },
   };
 }
+
+/** What happened to one batch. */
+export interface BatchSummary {
+  /** Records in the event. */
+  readonly rows: number;
+  /** Row outcomes by StatusCode (retried rows included, rows not started excluded). */
+  readonly rowsByStatus: Readonly<Record<string, number>>;
+  /** Rows written to the results queue. */
+  readonly resultsWritten: number;
+  /** Messages moved to the dead-letter queue. */
+  readonly deadLettered: number;
+  /** Records reported back to SQS for another delivery. */
+  readonly batchItemFailures: number;
+  /** ...of which: transient failures with attempts left. */
+  readonly retried: number;
+  /** ...of which: rows not started because the invocation was running out of time. */
+  readonly notStarted: number;
+  /** ...of which: rows whose result or dead-letter message could not be written. */
+  readonly writeFailures: number;
+  /** Rows answered from the contact cache, without a request (retried rows included). */
+  readonly cacheHits: number;
+  /** Rows answered by the request another row of the same identifier had in flight. */
+  readonly coalesced: number;
+  readonly upstream: UpstreamSummary;
+  readonly durationMs: number;
+}
+
+/** Where batch summaries go: CloudWatch metrics. */
+export interface BatchMetrics {
+  publish(summary: BatchSummary): void;
+}
+
+// --- Bulk files (the files bucket; S3 behind it) ---

@@ -32,12 +32,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  CoordinatorRequests,
-  SharedRate,
-  SlotClaim,
-  SlotDispenser,
-} from '../platform/ports.js';
+import type { CoordinatorRequests, SharedRate, SlotClaim, SlotDispenser } from './dispenser.js';
 import { UNLEARNED } from './learned-rate.js';
 import { BUDGET_ITEM_KEY, BUDGET_PARTITION_KEY, BUDGET_TTL_ATTRIBUTE } from './table-key.js';
 

@@ -12,7 +12,7 @@
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BudgetObserver } from '../platform/ports.js';
+import type { BudgetObserver } from './limiter.js';
 import type { BudgetStats, BudgetSummary } from './stats.js';
 
 /** What the budget's metrics are about: the organisation's budget and the rate in force. */

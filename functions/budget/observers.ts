@@ -1,6 +1,6 @@
 /** One budget observer that tells several (metrics, and a benchmark's own counters). */
 
-import type { BudgetObserver } from '../platform/ports.js';
+import type { BudgetObserver } from './limiter.js';
 
 export function composeBudgetObservers(
   ...observers: readonly (BudgetObserver | undefined)[]

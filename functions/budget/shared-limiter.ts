@@ -29,18 +29,14 @@
  * Longer than ~250 lines on purpose: one state machine, read top to bottom.
  */
 
+import type { Logger } from '../platform/logger.js';
 import type {
-  AnswerFeedback,
-  BudgetLane,
-  BudgetObserver,
-  Logger,
   RateAnswer,
-  RateLimiter,
   ResumeAnswer,
   SharedRate,
   SlotAnswer,
   SlotDispenser,
-} from '../platform/ports.js';
+} from './dispenser.js';
 import {
   type AnswerSignal,
   nextState,
@@ -49,6 +45,7 @@ import {
   rateChangeFields,
   UNLEARNED,
 } from './learned-rate.js';
+import type { AnswerFeedback, BudgetLane, BudgetObserver, RateLimiter } from './limiter.js';
 import {
   type BudgetPlan,
   claimShape,

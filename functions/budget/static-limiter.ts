@@ -21,7 +21,6 @@
  */
 
 import { sleep as systemSleep } from '../platform/clock.js';
-import type { AnswerFeedback, RateLimiter } from '../platform/ports.js';
 import {
   type AnswerSignal,
   nextState,
@@ -30,6 +29,7 @@ import {
   rateAt,
   UNLEARNED,
 } from './learned-rate.js';
+import type { AnswerFeedback, RateLimiter } from './limiter.js';
 
 export interface RateLimiterOptions {
   /** Requests per second this container may start; fractions allowed (e.g. 1.67): the ceiling. */

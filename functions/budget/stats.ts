@@ -4,7 +4,7 @@
  * adapter publishes what it took.
  */
 
-import type { BudgetObserver } from '../platform/ports.js';
+import type { BudgetObserver } from './limiter.js';
 
 export interface BudgetSummary {
   /** Requests allowed to start, and of those, on the static share (the fallback). */

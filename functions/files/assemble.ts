@@ -6,7 +6,7 @@
  * upload and fails the run with ResultsIncomplete instead. Then the summary is written, last.
  */
 
-import type { FileStore, Logger } from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
 import {
   assembleParts,
@@ -17,6 +17,7 @@ import {
 } from './parts.js';
 import { resultsHeader } from './results.js';
 import type { Assembled, AssembleEvent } from './steps.js';
+import type { FileStore } from './store.js';
 import { finishedSummary } from './summary.js';
 import { FILE_ERRORS, firstIndexOfPart } from './workflow.js';
 

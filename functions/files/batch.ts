@@ -12,26 +12,22 @@
  * answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
+import type { BatchMetrics } from '../batches/metrics.js';
 import { runBounded } from '../batches/pool.js';
 import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
+import type { AnswerSource, ContactDirectory } from '../lookup/lookup.js';
 import { failedLookup, type LookupOutcome, lookupContact } from '../lookup/lookup.js';
+import type { UpstreamSummary } from '../lookup/upstream-stats.js';
 import { EMPTY_UPSTREAM } from '../lookup/upstream-stats.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
 import { errorName } from '../platform/errors.js';
-import {
-  type AnswerSource,
-  type BatchMetrics,
-  type ContactDirectory,
-  FileReadError,
-  type FileStore,
-  type Logger,
-  type UpstreamSummary,
-} from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
 import { type PartLine, partText, readPartText } from './parts.js';
 import { resultsLine } from './results.js';
 import { fileRecord, fileRowResult, readFileRow } from './rows.js';
 import type { BatchDone, BatchEvent, BatchItem } from './steps.js';
+import { FileReadError, type FileStore } from './store.js';
 import {
   FILE_ERRORS,
   isRunId,

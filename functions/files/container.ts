@@ -9,11 +9,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { type BatchLane, type BatchLaneOverrides, createBatchLane } from '../batches/lane.js';
 import { sleep } from '../platform/clock.js';
-import type { FileStore } from '../platform/ports.js';
 import { NO_TRACING, type Tracing } from '../platform/tracing.js';
 import type { Config, FileSettings } from '../settings/config.js';
 import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { createS3FileStore } from './s3-store.js';
+import type { FileStore } from './store.js';
 
 export interface FileStoreOverrides {
   /** Default: `new S3Client({})` (region, credentials and AWS_ENDPOINT_URL_S3 from the environment). */

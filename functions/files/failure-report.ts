@@ -5,8 +5,9 @@
  * Lambda error's message without its stack trace, and for the map what to look at.
  */
 
-import type { FileStore, Logger } from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import type { FailEvent, Reported } from './steps.js';
+import type { FileStore } from './store.js';
 import { failedSummary, type RunInput } from './summary.js';
 import { FILE_ERRORS, outputKeysFor } from './workflow.js';
 

@@ -7,7 +7,6 @@
  */
 
 import { createLogger } from '../platform/logger.js';
-import type { FileStore } from '../platform/ports.js';
 import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
 import { loadTracing } from '../platform/tracing.js';
 import { type Config, loadConfig, loadFileSettings, logSettingsOf } from '../settings/config.js';
@@ -16,6 +15,7 @@ import { createAssembleHandler } from './assemble.js';
 import { createFileStore } from './container.js';
 import { createFailureReportHandler } from './failure-report.js';
 import type { Assembled, AssembleEvent, FailEvent, Reported } from './steps.js';
+import type { FileStore } from './store.js';
 
 export type FinishEvent = AssembleEvent | FailEvent;
 export type FinishHandler = {

@@ -5,7 +5,6 @@
  */
 
 import { createLogger } from '../platform/logger.js';
-import type { FileStore } from '../platform/ports.js';
 import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
 import { loadTracing } from '../platform/tracing.js';
 import {
@@ -19,6 +18,7 @@ import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { createFileStore } from './container.js';
 import { createPrepareHandler, type PrepareHandler } from './prepare.js';
 import type { Prepared, PrepareEvent } from './steps.js';
+import type { FileStore } from './store.js';
 
 /** The whole step from its settings (the local runner and the tests give their own store). */
 export function createPrepareFunction(

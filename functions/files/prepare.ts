@@ -9,15 +9,11 @@
  * file even if the same key is uploaded again meanwhile.
  */
 
-import {
-  FileReadError,
-  type FileStore,
-  type Logger,
-  type StoredObject,
-} from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import type { FileSettings } from '../settings/config.js';
 import { createFileInspector, type FileCheck } from './check.js';
 import type { Prepared, PrepareEvent } from './steps.js';
+import { FileReadError, type FileStore, type StoredObject } from './store.js';
 import type { RunInput } from './summary.js';
 import {
   FILE_ERRORS,

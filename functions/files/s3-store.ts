@@ -17,7 +17,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { FileReadError, type FileStore, type ObjectUpload } from '../platform/ports.js';
+import { FileReadError, type FileStore, type ObjectUpload } from './store.js';
 
 /** Parts of a multipart upload: at least S3's 5 MiB minimum, few enough for 10,000 parts. */
 export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;

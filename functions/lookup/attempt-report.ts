@@ -4,13 +4,9 @@
  * token or the contact.
  */
 
-import type {
-  DirectoryAttemptEvent,
-  DirectoryObserver,
-  LogFields,
-  Logger,
-} from '../platform/ports.js';
+import type { LogFields, Logger } from '../platform/logger.js';
 import type { LookupFailure } from './failure.js';
+import type { DirectoryAttemptEvent, DirectoryObserver } from './respondio.js';
 
 export interface AttemptReporters {
   readonly observer?: DirectoryObserver | undefined;

@@ -6,9 +6,10 @@
  * rules around the contact directory.
  */
 
-import type { CachedAnswer, DirectoryAnswer } from '../platform/ports.js';
 import type { Identifier } from './identifier.js';
+import type { DirectoryAnswer } from './lookup.js';
 import { readContact } from './row.js';
+import type { CachedAnswer } from './shared-lookups.js';
 
 /** CONTACT_CACHE_*: how long answers are kept per container, and how many at most. */
 export interface CachePolicy {

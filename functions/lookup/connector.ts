@@ -20,26 +20,21 @@ import {
   createDynamoDbSlotDispenser,
 } from '../budget/dynamodb-dispenser.js';
 import { floorRate, rateChangeFields } from '../budget/learned-rate.js';
+import type { BudgetLane, BudgetObserver, RateLimiter } from '../budget/limiter.js';
 import { budgetPlan } from '../budget/plan.js';
 import { createSharedLimiter } from '../budget/shared-limiter.js';
 import { createRateLimiter } from '../budget/static-limiter.js';
 import { sleep } from '../platform/clock.js';
-import type {
-  BudgetLane,
-  BudgetObserver,
-  ContactDirectory,
-  DirectoryObserver,
-  Logger,
-  RateLimiter,
-  TokenObserver,
-  TokenSource,
-} from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import type { Tracing } from '../platform/tracing.js';
 import { type Config, ConfigError, containerRateLimit } from '../settings/config.js';
 import type { IdentifierParser } from './identifier.js';
 import { createIdentifiers } from './identifiers.js';
+import type { ContactDirectory } from './lookup.js';
+import type { DirectoryObserver, TokenSource } from './respondio.js';
 import { createRespondioDirectory } from './respondio.js';
 import { createTokenObserver } from './token-observer.js';
+import type { TokenObserver } from './token-source.js';
 import { createSecretsTokenSource } from './token-source.js';
 import { withSharedLookups } from './with-shared-lookups.js';
 

@@ -9,7 +9,7 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import type { CachedAnswer, ContactCache } from '../platform/ports.js';
+import type { CachedAnswer, ContactCache } from './shared-lookups.js';
 
 export interface ContactCacheOptions {
   readonly maxEntries: number;

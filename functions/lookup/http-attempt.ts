@@ -7,10 +7,10 @@
  */
 
 import ky, { isTimeoutError } from 'ky';
-import type { DirectoryAttemptEvent } from '../platform/ports.js';
 import type { LookupFailure } from './failure.js';
 import { isRecord } from './json.js';
 import { networkFailure, requestFailure } from './network-failure.js';
+import type { DirectoryAttemptEvent } from './respondio.js';
 import { BodyTooLarge, readBody } from './response-body.js';
 
 /** Longest body text kept in an `http` failure. */

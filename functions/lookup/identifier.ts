@@ -18,7 +18,7 @@
  * builds it once per container (functions/lookup/identifiers.ts) and hands it to its users.
  */
 
-import type { PhoneNumberProblem, PhoneNumbers } from '../platform/ports.js';
+import type { PhoneNumberProblem, PhoneNumbers } from './phone-numbers.js';
 import { readWrittenPhone } from './written-phone.js';
 
 export type IdentifierKind = 'id' | 'email' | 'phone';

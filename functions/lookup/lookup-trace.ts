@@ -5,14 +5,9 @@
  * it text, and the port's annotation values cannot be free text.
  */
 
-import type {
-  ContactDirectory,
-  DirectoryAnswer,
-  TraceAnnotations,
-  Tracer,
-  TraceSpan,
-} from '../platform/ports.js';
+import type { TraceAnnotations, Tracer, TraceSpan } from '../platform/tracing.js';
 import type { AttemptOutcome } from './http-attempt.js';
+import type { ContactDirectory, DirectoryAnswer } from './lookup.js';
 
 /** How a lookup ended: found, respond.io's failure status, or how it failed without one. */
 export function lookupAnnotations(answer: DirectoryAnswer, durationMs: number): TraceAnnotations {

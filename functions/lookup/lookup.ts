@@ -8,7 +8,7 @@
  * Both carry the row to answer or write. Callers branch on `kind`, never on the row's StatusCode.
  */
 
-import type { AnswerSource, ContactDirectory, LookupOptions } from '../platform/ports.js';
+import type { LookupFailure } from './failure.js';
 import { type ClassifiedFailure, classifyFailure } from './failure.js';
 import type { Identifier, IdentifierParser } from './identifier.js';
 import { type ContactRow, errorRow, NOT_A_CONTACT_MESSAGE, readContact } from './row.js';
@@ -82,4 +82,36 @@ export async function lookupContact(
     ? foundOrNot(answer.body)
     : failedLookup(classifyFailure(answer.failure));
   return { ...outcome, identifier, attempts: answer.attempts, source: answer.source ?? 'request' };
+}
+
+export interface LookupOptions {
+  /** Epoch milliseconds after which no request may be started or awaited. */
+  readonly deadlineAt: number;
+  /** Correlation id for logs (the Lambda request id or the SQS message id). */
+  readonly correlationId?: string;
+  /**
+   * Ask respond.io even when the contact cache holds an answer (the API caller sent
+   * `Cache-Control: no-cache`); the fresh answer then refreshes the cache.
+   */
+  readonly fresh?: boolean;
+}
+
+/**
+ * How a lookup was answered: by its own request to respond.io, by a request another lookup of
+ * the same identifier had in flight (single flight), or by the container's contact cache.
+ */
+export type AnswerSource = 'request' | 'shared' | 'cache';
+
+export type DirectoryAnswer = (
+  | { readonly ok: true; readonly body: unknown; readonly attempts: number }
+  | { readonly ok: false; readonly failure: LookupFailure; readonly attempts: number }
+) & {
+  /** Absent: 'request'. `attempts` counts this lookup's own requests (0 when shared or cached). */
+  readonly source?: AnswerSource;
+};
+
+/** Where contacts come from: respond.io in production, the simulator locally. */
+export interface ContactDirectory {
+  /** Fetches one contact. Never throws: every failure is described in the answer. */
+  getContact(identifier: Identifier, options: LookupOptions): Promise<DirectoryAnswer>;
 }

@@ -23,7 +23,6 @@ import {
   parsePhoneNumberWithError,
   validatePhoneNumberLength,
 } from 'libphonenumber-js/min';
-import type { PhoneNumberProblem, PhoneNumberReading, PhoneNumbers } from '../platform/ports.js';
 
 /** What core hands over: digits, with a `+` first when the number carries its country code. */
 const CLEANED = /^\+?[0-9]{1,40}$/;
@@ -61,4 +60,30 @@ export function createPhoneNumbers(): PhoneNumbers {
       }
     },
   };
+}
+
+/** Why a phone number was not read: what the phone number library found wrong with it. */
+export type PhoneNumberProblem =
+  /** Too few digits for its country. */
+  | 'too-short'
+  /** Too many digits for its country. */
+  | 'too-long'
+  /** No country has this country calling code. */
+  | 'unknown-country-code'
+  /** The right length, yet not a number of its country's numbering plan. */
+  | 'invalid';
+
+export type PhoneNumberReading =
+  | { readonly ok: true; readonly e164: string }
+  | { readonly ok: false; readonly problem: PhoneNumberProblem };
+
+/** Phone numbering plans (libphonenumber-js behind it): a cleaned number to E.164. */
+export interface PhoneNumbers {
+  /**
+   * Reads `number`, ASCII digits with a leading `+` when it carries its country code (core's
+   * written-phone rules have removed everything else), as E.164. `defaultCountry` (ISO 3166-1
+   * alpha-2) is the country of a national number; null when the number must be international.
+   * Never throws.
+   */
+  toE164(number: string, defaultCountry: string | null): PhoneNumberReading;
 }

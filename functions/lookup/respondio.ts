@@ -17,23 +17,16 @@
  * which the token is redacted.
  */
 
+import type { RateLimiter } from '../budget/limiter.js';
 import { sleep as systemSleep } from '../platform/clock.js';
-import {
-  type ContactDirectory,
-  type DirectoryAnswer,
-  type DirectoryObserver,
-  type Logger,
-  type LookupOptions,
-  NO_TRACER,
-  type RateLimiter,
-  type TokenSource,
-  type Tracer,
-} from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
+import { NO_TRACER, type Tracer } from '../platform/tracing.js';
 import { reportAttempt } from './attempt-report.js';
 import { contactUrl } from './contact-url.js';
 import type { LookupFailure } from './failure.js';
 import { attemptContactGet } from './http-attempt.js';
 import type { Identifier } from './identifier.js';
+import type { ContactDirectory, DirectoryAnswer, LookupOptions } from './lookup.js';
 import { traceAttempt, traceLookups } from './lookup-trace.js';
 import { attemptsAllowed, planRetry } from './retry-plan.js';
 import { tokenFailure } from './token-failure.js';
@@ -215,4 +208,43 @@ export function createRespondioDirectory(options: RespondioDirectoryOptions): Co
   };
   // Untraced, the directory stays as it is: no extra layer per lookup.
   return tracer === NO_TRACER ? directory : traceLookups(directory, tracer, now);
+}
+
+/** Thrown by a TokenSource; `reason` tells transient (`unavailable`) from permanent (`invalid`). */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+  constructor(
+    readonly reason: 'unavailable' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The respond.io API token, read at run time and never baked in. */
+export interface TokenSource {
+  /** The current token (cached). Throws TokenError. */
+  getToken(): Promise<string>;
+  /**
+   * Re-reads the token, bypassing the cache (after a 401). Concurrent callers share one read.
+   * With `rejectedToken` (the token respond.io refused), a newer token already read by another
+   * caller is returned without a read, so a rotation costs one read, not one per 401.
+   */
+  refresh(rejectedToken?: string): Promise<string>;
+}
+
+/** One request to respond.io, as the directory reports it. */
+export interface DirectoryAttemptEvent {
+  /** 1 for the first request of a lookup. */
+  readonly attempt: number;
+  readonly status: number | 'timeout' | 'network';
+  readonly latencyMs: number;
+  readonly willRetry: boolean;
+  /** The wait before the next attempt (0 when there is none). */
+  readonly waitMs: number;
+}
+
+/** Watches the directory's requests (for metrics). */
+export interface DirectoryObserver {
+  onAttempt?(event: DirectoryAttemptEvent): void;
 }

@@ -5,7 +5,7 @@
  * error class, never the SDK's message, which could echo a value.
  */
 
-import { TokenError } from '../platform/ports.js';
+import { TokenError } from './respondio.js';
 
 /** Errors that mean the secret (or our access to it) is wrong; reading again will not help. */
 const INVALID_SECRET_ERRORS: Readonly<Record<string, string>> = {

@@ -19,14 +19,8 @@
  * and the timers are given, so the tests drive all of it with fakes.
  */
 
-import type {
-  ContactCache,
-  ContactDirectory,
-  DirectoryAnswer,
-  Logger,
-  LookupOptions,
-  Timers,
-} from '../platform/ports.js';
+import type { Timers } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
 import {
   type CachePolicy,
   cacheKey,
@@ -36,6 +30,7 @@ import {
   timeLeft,
 } from './cache-rules.js';
 import type { Identifier } from './identifier.js';
+import type { ContactDirectory, DirectoryAnswer, LookupOptions } from './lookup.js';
 
 export interface SharedLookupsOptions {
   /** The contact cache; null when the policy keeps nothing (single flight only). */
@@ -164,4 +159,24 @@ export function shareLookups(
       }
     },
   };
+}
+
+/** An answer kept for reuse: respond.io's 200 or 404, and when the request for it started. */
+export interface CachedAnswer {
+  readonly answer: DirectoryAnswer;
+  /** Epoch ms at which the request that got this answer started: its age counts from here. */
+  readonly fetchedAt: number;
+}
+
+/**
+ * The container's contact cache (lru-cache behind it): bounded in entries, in memory only, and
+ * never written anywhere else. What may be kept, and for how long, is core/contact-cache-rules.ts.
+ */
+export interface ContactCache {
+  get(key: string): CachedAnswer | undefined;
+  /** Keeps `entry` for at most `ttlMs` from now (the least recently used entry goes when full). */
+  set(key: string, entry: CachedAnswer, ttlMs: number): void;
+  delete(key: string): void;
+  /** Entries kept now. */
+  readonly size: number;
 }

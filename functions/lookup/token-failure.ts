@@ -5,8 +5,8 @@
  */
 
 import { errorName } from '../platform/errors.js';
-import { TokenError } from '../platform/ports.js';
 import type { LookupFailure } from './failure.js';
+import { TokenError } from './respondio.js';
 
 export function tokenFailure(error: unknown): LookupFailure {
   if (error instanceof TokenError) {

@@ -5,7 +5,8 @@
  * the token.
  */
 
-import type { Logger, TokenObserver } from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
+import type { TokenObserver } from './token-source.js';
 
 export function createTokenObserver(parts: {
   readonly logger?: Logger;

@@ -17,8 +17,8 @@
  */
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { TokenError, type TokenObserver, type TokenSource } from '../platform/ports.js';
 import { isRecord } from './json.js';
+import { TokenError, type TokenSource } from './respondio.js';
 import { describeSdkError } from './secrets-errors.js';
 
 export interface SecretsTokenSourceOptions {
@@ -222,4 +222,20 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       return startRead(true).promise;
     },
   };
+}
+
+/** The secret could not be read after the TTL (a transient error); the last good token serves on. */
+export interface StaleTokenEvent {
+  /** How long past its TTL the token is, in ms. */
+  readonly staleForMs: number;
+  /** The failed read (a transient TokenError's message: names the secret, never its value). */
+  readonly detail: string;
+}
+
+/** Watches the token source's stale tokens (a warning and a metric). */
+export interface TokenObserver {
+  /** A read failed and the last good token serves on: once per failed read. */
+  onStaleToken?(event: StaleTokenEvent): void;
+  /** One lookup was given the stale token. */
+  onStaleServed?(): void;
 }

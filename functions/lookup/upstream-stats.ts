@@ -3,7 +3,7 @@
  * attempt events. Pure bookkeeping: the batch publishes what it took.
  */
 
-import type { DirectoryObserver, UpstreamSummary } from '../platform/ports.js';
+import type { DirectoryObserver } from './respondio.js';
 
 export interface UpstreamStats {
   /** Plug into the directory (`createConnector(config, { observer })`). */
@@ -42,4 +42,16 @@ export function createUpstreamStats(): UpstreamStats {
       return summary;
     },
   };
+}
+
+/** Requests to respond.io during one batch. */
+export interface UpstreamSummary {
+  /** Requests sent to respond.io. */
+  readonly requests: number;
+  /** Requests that were followed by another attempt for the same row. */
+  readonly retries: number;
+  /** 429 answers. */
+  readonly throttled: number;
+  /** Latency of each request, in milliseconds. */
+  readonly latenciesMs: readonly number[];
 }

@@ -4,11 +4,13 @@
  * CONTACT_CACHE_TTL_SECONDS is above 0. The cache lives as long as the container, in its memory.
  */
 
+import type { Timers } from '../platform/clock.js';
 import { systemTimers } from '../platform/clock.js';
-import type { ContactDirectory, Logger, Timers } from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import type { Config } from '../settings/config.js';
 import { cacheEnabled } from './cache-rules.js';
 import { createContactCache } from './contact-cache.js';
+import type { ContactDirectory } from './lookup.js';
 import { shareLookups } from './shared-lookups.js';
 
 export interface SharedLookupsWiring {

@@ -1,7 +1,5 @@
 /** The system clock's waiting primitives, shared by every adapter that waits. */
 
-import type { Timers } from './ports.js';
-
 /** Resolves after `ms` milliseconds (a `setTimeout` promise). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,3 +12,9 @@ export const systemTimers: Timers = {
     return () => clearTimeout(timer);
   },
 };
+
+/** Timers (setTimeout behind it), for a wait that may be called off. */
+export interface Timers {
+  /** Calls `fire` after `ms` milliseconds; the function returned calls it off. */
+  after(ms: number, fire: () => void): () => void;
+}

@@ -7,8 +7,8 @@
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createPowertoolsTokenMetrics } from '../batches/metrics.js';
+import type { TokenObserver } from '../lookup/token-source.js';
 import { type Config, logSettingsOf } from '../settings/config.js';
-import type { TokenObserver } from './ports.js';
 
 export function createFunctionMetrics(config: Config, serviceName: string): Metrics {
   return new Metrics({

@@ -21,7 +21,7 @@ import {
   type TraceName,
   type Tracer,
   type TraceSpan,
-} from './ports.js';
+} from './tracing.js';
 
 /** The part of an X-Ray subsegment a span writes to. */
 export interface XraySubsegment {

@@ -8,25 +8,16 @@
  */
 
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { BatchMetrics, BatchSummary } from '../batches/metrics.js';
 import { runBounded } from '../batches/pool.js';
 import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
+import type { AnswerSource, ContactDirectory } from '../lookup/lookup.js';
 import { failedLookup, lookupContact } from '../lookup/lookup.js';
+import type { UpstreamSummary } from '../lookup/upstream-stats.js';
 import { EMPTY_UPSTREAM } from '../lookup/upstream-stats.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
 import { errorName } from '../platform/errors.js';
-import {
-  type AnswerSource,
-  type BatchMetrics,
-  type BatchSummary,
-  type ContactDirectory,
-  type DeadLetterMove,
-  type DeadLetterSink,
-  type Logger,
-  MAX_MESSAGES_PER_WRITE,
-  type ResultMessage,
-  type ResultSink,
-  type UpstreamSummary,
-} from '../platform/ports.js';
+import type { Logger } from '../platform/logger.js';
 import { ConfigError } from '../settings/config.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
 import {
@@ -44,6 +35,13 @@ import {
   settleBatch,
   writesRow,
 } from './settlement.js';
+import {
+  type DeadLetterMove,
+  type DeadLetterSink,
+  MAX_MESSAGES_PER_WRITE,
+  type ResultMessage,
+  type ResultSink,
+} from './sinks.js';
 
 export interface BatchHandlerDeps {
   readonly directory: ContactDirectory;

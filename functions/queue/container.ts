@@ -8,11 +8,11 @@
 
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type BatchLane, type BatchLaneOverrides, createBatchLane } from '../batches/lane.js';
-import type { DeadLetterSink, ResultSink } from '../platform/ports.js';
 import { NO_TRACING } from '../platform/tracing.js';
 import { type Config, ConfigError } from '../settings/config.js';
 import { SQS_SERVICE_NAME } from '../settings/table.js';
 import { missingDeadLetterQueueMessage, needsDeadLetterQueue } from './disposition.js';
+import type { DeadLetterSink, ResultSink } from './sinks.js';
 import { createDeadLetterQueue, createResultsQueue } from './sqs-sinks.js';
 
 export interface SqsAdapterOverrides extends BatchLaneOverrides {

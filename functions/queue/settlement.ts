@@ -7,9 +7,11 @@
  * lookups and the writes around it.
  */
 
-import type { AnswerSource, BatchSummary, DeadLetterMove } from '../platform/ports.js';
+import type { BatchSummary } from '../batches/metrics.js';
+import type { AnswerSource } from '../lookup/lookup.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
 import { type MessageOutcome, type RowDisposition, rowDisposition } from './disposition.js';
+import type { DeadLetterMove } from './sinks.js';
 
 /** One record of the batch once its outcome is known: what the settle step needs of it. */
 export interface BatchRecord {

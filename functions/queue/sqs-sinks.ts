@@ -10,15 +10,15 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { AnswerSource } from '../lookup/lookup.js';
 import { sleep as systemSleep } from '../platform/clock.js';
 import {
-  type AnswerSource,
   type DeadLetterMove,
   type DeadLetterSink,
   MAX_MESSAGES_PER_WRITE,
   type ResultMessage,
   type ResultSink,
-} from '../platform/ports.js';
+} from './sinks.js';
 
 export interface OutgoingMessage {
   /** The caller's key for this message (returned in `failed` / `sent`); need not be unique. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
+import type { DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { OUTPUT_COLUMNS } from '../../functions/lookup/row.js';
-import type { DirectoryAnswer } from '../../functions/platform/ports.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/settings/error-behavior.js';
 import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createApiHandler } from '../../functions/api/app.js';
-import type { ContactDirectory, DirectoryAnswer } from '../../functions/platform/ports.js';
+import type { ContactDirectory, DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/settings/error-behavior.js';
 import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
 import { apiAnswerProblems } from '../support/answers.js';

@@ -16,54 +16,34 @@ const biome = new URL('node_modules/.bin/biome', root).pathname;
 
 /** Probe files: path in the tree → the module it imports. */
 const PROBES: Record<string, string> = {
-  'functions/adapters/imports-sqs.ts': '../sqs/batch.js',
-  'functions/adapters/imports-runtime.ts': '../runtime/logger.js',
-  'functions/adapters/imports-core.ts': '../core/ports.js',
-  'functions/adapters/imports-library.ts': 'ky',
-  'functions/core/imports-library.ts': 'ky',
-  'functions/core/imports-node.ts': 'node:fs',
-  'functions/core/imports-adapter.ts': '../adapters/clock.js',
-  'functions/core/imports-core.ts': './ports.js',
-  'functions/runtime/imports-sqs.ts': '../sqs/batch.js',
-  'functions/runtime/imports-adapter.ts': '../adapters/clock.js',
-  'functions/api/imports-adapter.ts': '../adapters/clock.js',
-  'functions/api/imports-sqs.ts': '../sqs/batch.js',
-  'functions/api/imports-runtime.ts': '../runtime/logger.js',
-  'functions/sqs/imports-adapter.ts': '../adapters/sqs-sinks.js',
-  'functions/sqs/imports-api.ts': '../api/app.js',
-  'functions/sqs/imports-core.ts': '../core/ports.js',
-  'functions/sqs/imports-files.ts': '../files/batch.js',
-  'functions/files/imports-adapter.ts': '../adapters/s3-file-store.js',
-  'functions/files/imports-sqs.ts': '../sqs/batch.js',
-  'functions/files/imports-runtime.ts': '../runtime/file-adapters.js',
-  'functions/files/imports-core.ts': '../core/file-rows.js',
-  'functions/runtime/imports-files.ts': '../files/batch.js',
-  'functions/adapters/imports-files.ts': '../files/batch.js',
-  'functions/api/imports-files.ts': '../files/batch.js',
-  'infra/imports-files.ts': '../functions/files/batch.js',
-  'infra/imports-runtime.ts': '../functions/runtime/connector.js',
-  'infra/imports-core.ts': '../functions/core/config.js',
+  'functions/lookup/imports-local.ts': '../../local/simulator/server.js',
+  'functions/queue/imports-test.ts': '../../test/support/fixtures.js',
+  'functions/files/imports-bench.ts': '../../bench/run.js',
+  'functions/budget/imports-infra.ts': '../../infra/stack.js',
+  'functions/queue/imports-lookup.ts': '../lookup/lookup.js',
+  'functions/settings/imports-settings.ts': './table.js',
+  'functions/settings/imports-phone-countries.ts': '../lookup/phone-countries.js',
+  'functions/settings/imports-library.ts': 'ky',
+  'functions/settings/imports-node.ts': 'node:fs',
+  'functions/settings/imports-lookup.ts': '../lookup/respondio.js',
+  'infra/imports-settings.ts': '../functions/settings/table.js',
+  'infra/imports-workflow.ts': '../functions/files/workflow.js',
+  'infra/imports-files-handler.ts': '../functions/files/prepare-handler.js',
+  'infra/imports-lookup.ts': '../functions/lookup/connector.js',
+  'infra/imports-local.ts': '../local/start.js',
 };
 
 const WRONG = [
-  'functions/adapters/imports-sqs.ts',
-  'functions/adapters/imports-runtime.ts',
-  'functions/core/imports-library.ts',
-  'functions/core/imports-node.ts',
-  'functions/core/imports-adapter.ts',
-  'functions/runtime/imports-sqs.ts',
-  'functions/api/imports-adapter.ts',
-  'functions/api/imports-sqs.ts',
-  'functions/sqs/imports-adapter.ts',
-  'functions/sqs/imports-api.ts',
-  'functions/sqs/imports-files.ts',
-  'functions/files/imports-adapter.ts',
-  'functions/files/imports-sqs.ts',
-  'functions/runtime/imports-files.ts',
-  'functions/adapters/imports-files.ts',
-  'functions/api/imports-files.ts',
-  'infra/imports-files.ts',
-  'infra/imports-runtime.ts',
+  'functions/lookup/imports-local.ts',
+  'functions/queue/imports-test.ts',
+  'functions/files/imports-bench.ts',
+  'functions/budget/imports-infra.ts',
+  'functions/settings/imports-library.ts',
+  'functions/settings/imports-node.ts',
+  'functions/settings/imports-lookup.ts',
+  'infra/imports-files-handler.ts',
+  'infra/imports-lookup.ts',
+  'infra/imports-local.ts',
 ];
 
 interface Diagnostic {
@@ -110,22 +90,20 @@ describe('the import layers (biome.json noRestrictedImports)', () => {
     expect(restricted).toEqual([...WRONG].sort());
   });
 
-  it('catches the file functions importing an adapter, and says where adapters come from', () => {
+  it('says why functions/settings stays pure', () => {
     // Assess
     const caught = diagnostics.find(
-      (diagnostic) => diagnostic.location.path === 'functions/files/imports-adapter.ts',
+      (diagnostic) => diagnostic.location.path === 'functions/settings/imports-library.ts',
     );
-    expect(caught?.message).toContain(
-      'functions/files uses functions/core and functions/runtime only',
-    );
+    expect(caught?.message).toContain('functions/settings is pure');
   });
 
-  it('catches an adapter importing from functions/sqs, and says what to do instead', () => {
+  it('says what infra may import from functions/', () => {
     // Assess
     const caught = diagnostics.find(
-      (diagnostic) => diagnostic.location.path === 'functions/adapters/imports-sqs.ts',
+      (diagnostic) => diagnostic.location.path === 'infra/imports-lookup.ts',
     );
-    expect(caught?.message).toContain('ports it needs are declared in functions/platform/ports.ts');
+    expect(caught?.message).toContain('it references the handlers by path');
   });
 
   it('finds no other problem in the probes (the probe files themselves are clean)', () => {

@@ -7,8 +7,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
+import type { BudgetObserver } from '../../functions/budget/limiter.js';
 import { createConnector } from '../../functions/lookup/connector.js';
-import { type BudgetObserver, type LogFields, NO_TRACER } from '../../functions/platform/ports.js';
+import type { LogFields } from '../../functions/platform/logger.js';
+import { NO_TRACER } from '../../functions/platform/tracing.js';
 import { createSqsFunction } from '../../functions/queue/handler.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import {

@@ -7,10 +7,11 @@
 
 import { describe, expect, it } from '@jest/globals';
 import { BETA, floorRate } from '../../functions/budget/learned-rate.js';
+import type { AnswerFeedback, RateLimiter } from '../../functions/budget/limiter.js';
 import { budgetPlan, slotIntervalMs } from '../../functions/budget/plan.js';
 import { createSharedLimiter, type SharedLimiter } from '../../functions/budget/shared-limiter.js';
 import { createRateLimiter } from '../../functions/budget/static-limiter.js';
-import type { AnswerFeedback, LogFields, RateLimiter } from '../../functions/platform/ports.js';
+import type { LogFields } from '../../functions/platform/logger.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import {
   percentileOf,

@@ -8,7 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { budgetPlan, PROBE_PERIOD_MS } from '../../functions/budget/plan.js';
 import { createSharedLimiter } from '../../functions/budget/shared-limiter.js';
-import type { LogFields } from '../../functions/platform/ports.js';
+import type { LogFields } from '../../functions/platform/logger.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { MemoryDispenser } from '../support/memory-dispenser.js';
 

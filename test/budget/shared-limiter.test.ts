@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import type { RateLimiter } from '../../functions/budget/limiter.js';
 import { budgetPlan, PROBE_PERIOD_MS, SLOT_LATENESS_MS } from '../../functions/budget/plan.js';
 import { createSharedLimiter } from '../../functions/budget/shared-limiter.js';
-import type { RateLimiter } from '../../functions/platform/ports.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import {
   percentileOf,

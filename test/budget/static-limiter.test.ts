@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { RateChange } from '../../functions/budget/learned-rate.js';
+import type { AnswerFeedback } from '../../functions/budget/limiter.js';
 import {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_GUARD,
 } from '../../functions/budget/static-limiter.js';
-import type { AnswerFeedback } from '../../functions/platform/ports.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 

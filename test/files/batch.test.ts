@@ -14,7 +14,7 @@ import {
   partsPrefixFor,
   progressKeyFor,
 } from '../../functions/files/workflow.js';
-import type { DirectoryAnswer } from '../../functions/platform/ports.js';
+import type { DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import type { ErrorBehavior } from '../../functions/settings/error-behavior.js';
 import { directoryAnswering, type FakeDirectory } from '../support/api.js';
 import { FAILURES, found, NOT_FOUND } from '../support/deferred-directory.js';

@@ -7,8 +7,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createPrepareHandler } from '../../functions/files/prepare.js';
 import type { Prepared, PrepareEvent } from '../../functions/files/steps.js';
+import { FileReadError } from '../../functions/files/store.js';
 import { FILE_ERRORS, partsPrefixFor } from '../../functions/files/workflow.js';
-import { FileReadError } from '../../functions/platform/ports.js';
 import { memoryFileStore } from '../support/memory-file-store.js';
 
 const STARTED = '2026-12-01T10:00:00.000Z';

@@ -7,7 +7,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createS3FileStore } from '../../functions/files/s3-store.js';
-import { FileReadError, type FileStore } from '../../functions/platform/ports.js';
+import { FileReadError, type FileStore } from '../../functions/files/store.js';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../local/local-s3.js';
 
 let s3: LocalS3;

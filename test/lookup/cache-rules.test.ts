@@ -10,8 +10,8 @@ import {
   servable,
 } from '../../functions/lookup/cache-rules.js';
 import { createContactCache } from '../../functions/lookup/contact-cache.js';
+import type { DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { shareLookups } from '../../functions/lookup/shared-lookups.js';
-import type { DirectoryAnswer } from '../../functions/platform/ports.js';
 import { FAILURES, found, NOT_FOUND } from '../support/deferred-directory.js';
 import { fakeTime } from '../support/fake-time.js';
 import { identifierOf } from '../support/identifiers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import type { ContactDirectory, DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { failedLookup, lookupContact } from '../../functions/lookup/lookup.js';
-import type { ContactDirectory, DirectoryAnswer } from '../../functions/platform/ports.js';
 import { identifiers } from '../support/identifiers.js';
 
 function directoryAnswering(answer: DirectoryAnswer) {

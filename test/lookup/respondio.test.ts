@@ -11,27 +11,25 @@ import {
   it,
   jest,
 } from '@jest/globals';
+import type { RateLimiter } from '../../functions/budget/limiter.js';
 import {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_GUARD,
 } from '../../functions/budget/static-limiter.js';
 import type { Identifier } from '../../functions/lookup/identifier.js';
+import type { DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { lookupContact } from '../../functions/lookup/lookup.js';
 import {
   createRespondioDirectory,
+  type DirectoryAttemptEvent,
   type RespondioDirectoryOptions,
+  TokenError,
+  type TokenSource,
 } from '../../functions/lookup/respondio.js';
 import {
   API_TOKEN_REREAD_WAIT_MS,
   API_TOKEN_REREAD_WAITS_MS,
 } from '../../functions/lookup/token-rereads.js';
-import {
-  type DirectoryAnswer,
-  type DirectoryAttemptEvent,
-  type RateLimiter,
-  TokenError,
-  type TokenSource,
-} from '../../functions/platform/ports.js';
 import { identifierOf, identifiers } from '../support/identifiers.js';
 import { CRAFTED_PATH_SEGMENTS } from '../support/path-segments.js';
 

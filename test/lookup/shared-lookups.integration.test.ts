@@ -7,9 +7,10 @@
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
+import type { BatchSummary } from '../../functions/batches/metrics.js';
 import { createConnector } from '../../functions/lookup/connector.js';
-import type { BatchSummary, ResultMessage } from '../../functions/platform/ports.js';
 import { createSqsFunction } from '../../functions/queue/handler.js';
+import type { ResultMessage } from '../../functions/queue/sinks.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { apiEvent, captureOutput, lambdaContext, testLogger } from '../support/api.js';
 import {

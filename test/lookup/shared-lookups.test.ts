@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CachePolicy } from '../../functions/lookup/cache-rules.js';
 import { createContactCache } from '../../functions/lookup/contact-cache.js';
+import type { ContactDirectory } from '../../functions/lookup/lookup.js';
+import type { ContactCache } from '../../functions/lookup/shared-lookups.js';
 import { shareLookups } from '../../functions/lookup/shared-lookups.js';
-import type { ContactCache, ContactDirectory, LogFields } from '../../functions/platform/ports.js';
+import type { LogFields } from '../../functions/platform/logger.js';
 import {
   type DeferredDirectory,
   deferredDirectory,

@@ -5,7 +5,7 @@ import {
   STALE_TOKEN_METRIC,
 } from '../../functions/batches/metrics.js';
 import { createTokenObserver } from '../../functions/lookup/token-observer.js';
-import type { LogFields, Logger } from '../../functions/platform/ports.js';
+import type { LogFields, Logger } from '../../functions/platform/logger.js';
 import { captureOutput } from '../support/api.js';
 
 const EVENT = {

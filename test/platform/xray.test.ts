@@ -4,8 +4,12 @@
  */
 
 import { describe, expect, it } from '@jest/globals';
-import { NO_TRACER, type TraceAnnotations } from '../../functions/platform/ports.js';
-import { loadTracing, NO_TRACING } from '../../functions/platform/tracing.js';
+import {
+  loadTracing,
+  NO_TRACER,
+  NO_TRACING,
+  type TraceAnnotations,
+} from '../../functions/platform/tracing.js';
 import {
   createXrayTracing,
   type PowertoolsTracerLike,

@@ -1,17 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import type { BatchSummary } from '../../functions/batches/metrics.js';
 import type { CachePolicy } from '../../functions/lookup/cache-rules.js';
 import { createContactCache } from '../../functions/lookup/contact-cache.js';
+import type { ContactDirectory, DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { shareLookups } from '../../functions/lookup/shared-lookups.js';
 import { systemTimers } from '../../functions/platform/clock.js';
-import type {
-  BatchSummary,
-  ContactDirectory,
-  DeadLetterMove,
-  DirectoryAnswer,
-  ResultMessage,
-} from '../../functions/platform/ports.js';
 import { createBatchHandler } from '../../functions/queue/batch.js';
+import type { DeadLetterMove, ResultMessage } from '../../functions/queue/sinks.js';
 import { ERROR_BEHAVIORS } from '../../functions/settings/error-behavior.js';
 import { FAILURES, found, NOT_FOUND } from '../support/deferred-directory.js';
 import { identifiers } from '../support/identifiers.js';

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import type {
-  BatchSummary,
-  DeadLetterMove,
-  ResultMessage,
-} from '../../functions/platform/ports.js';
+import type { BatchSummary } from '../../functions/batches/metrics.js';
 import { createBatchHandler } from '../../functions/queue/batch.js';
+import type { DeadLetterMove, ResultMessage } from '../../functions/queue/sinks.js';
 import { ERROR_BEHAVIORS } from '../../functions/settings/error-behavior.js';
 import { rowProblems, secretLeak } from '../support/answers.js';
 import { captureOutput, testLogger } from '../support/api.js';

@@ -1,16 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
+import type { BatchSummary } from '../../functions/batches/metrics.js';
+import type { ContactDirectory, DirectoryAnswer } from '../../functions/lookup/lookup.js';
+import type { Logger } from '../../functions/platform/logger.js';
+import { type BatchHandlerDeps, createBatchHandler } from '../../functions/queue/batch.js';
 import type {
-  BatchSummary,
-  ContactDirectory,
   DeadLetterMove,
   DeadLetterSink,
-  DirectoryAnswer,
-  Logger,
   ResultMessage,
   ResultSink,
-} from '../../functions/platform/ports.js';
-import { type BatchHandlerDeps, createBatchHandler } from '../../functions/queue/batch.js';
+} from '../../functions/queue/sinks.js';
 import type { ErrorBehavior } from '../../functions/settings/error-behavior.js';
 import { identifiers, identifiersFor } from '../support/identifiers.js';
 import { sqsRecord as record } from '../support/sqs-record.js';

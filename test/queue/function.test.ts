@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DeadLetterMove, ResultMessage } from '../../functions/platform/ports.js';
 import { createSqsFunction } from '../../functions/queue/handler.js';
+import type { DeadLetterMove, ResultMessage } from '../../functions/queue/sinks.js';
 import { ConfigError, loadConfig } from '../../functions/settings/config.js';
 
 const tokens = { getToken: async () => 'unused', refresh: async () => 'unused' };

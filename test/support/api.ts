@@ -5,12 +5,12 @@
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import type { Identifier } from '../../functions/lookup/identifier.js';
-import { createLogger, type InvocationLogger } from '../../functions/platform/logger.js';
 import type {
   ContactDirectory,
   DirectoryAnswer,
   LookupOptions,
-} from '../../functions/platform/ports.js';
+} from '../../functions/lookup/lookup.js';
+import { createLogger, type InvocationLogger } from '../../functions/platform/logger.js';
 import { loadLogSettings } from '../../functions/settings/config.js';
 import {
   createLambdaContext,

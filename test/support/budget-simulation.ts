@@ -9,10 +9,11 @@
  * the limiters, so that tests can watch the budget learn.
  */
 
+import type { BudgetLane } from '../../functions/budget/limiter.js';
 import { type BudgetPlan, type BudgetSettings, budgetPlan } from '../../functions/budget/plan.js';
 import { createSharedLimiter, type SharedLimiter } from '../../functions/budget/shared-limiter.js';
 import { createRateLimiter } from '../../functions/budget/static-limiter.js';
-import type { BudgetLane, LogFields, Logger } from '../../functions/platform/ports.js';
+import type { LogFields, Logger } from '../../functions/platform/logger.js';
 import { seededRandom } from '../../local/seeded-random.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { FakeClock } from './fake-clock.js';

@@ -9,7 +9,7 @@ import type {
   ContactDirectory,
   DirectoryAnswer,
   LookupOptions,
-} from '../../functions/platform/ports.js';
+} from '../../functions/lookup/lookup.js';
 
 export interface DeferredCall {
   readonly identifier: Identifier;

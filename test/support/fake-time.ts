@@ -3,7 +3,7 @@
  * `advance`, which fires every timer that falls due, in order; nothing waits for real.
  */
 
-import type { Timers } from '../../functions/platform/ports.js';
+import type { Timers } from '../../functions/platform/clock.js';
 
 export interface FakeTime {
   /** The clock, epoch ms. */

@@ -6,7 +6,6 @@
  * answer).
  */
 
-import { type RateState, UNLEARNED } from '../../functions/budget/learned-rate.js';
 import type {
   HoldAnswer,
   RateAnswer,
@@ -15,7 +14,8 @@ import type {
   SlotAnswer,
   SlotClaim,
   SlotDispenser,
-} from '../../functions/platform/ports.js';
+} from '../../functions/budget/dispenser.js';
+import { type RateState, UNLEARNED } from '../../functions/budget/learned-rate.js';
 
 /** What happens to one call: it works, never reaches the table, or reaches it and loses its answer. */
 export type CallFate = 'ok' | 'lost' | 'answerLost';

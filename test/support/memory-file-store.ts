@@ -4,11 +4,7 @@
  * chunks), a record of every write, and switches to fail a write.
  */
 
-import {
-  FileReadError,
-  type FileStore,
-  type ObjectUpload,
-} from '../../functions/platform/ports.js';
+import { FileReadError, type FileStore, type ObjectUpload } from '../../functions/files/store.js';
 
 export interface MemoryFileStore extends FileStore {
   readonly objects: Map<string, string>;

@@ -4,7 +4,7 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { TraceAnnotations, TraceName, Tracer } from '../../functions/platform/ports.js';
+import type { TraceAnnotations, TraceName, Tracer } from '../../functions/platform/tracing.js';
 
 export interface RecordedSpan {
   readonly name: TraceName;

@@ -6,11 +6,13 @@
 
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RateLimiter } from '../../functions/budget/limiter.js';
+import type { ContactDirectory } from '../../functions/lookup/lookup.js';
+import type { TokenSource } from '../../functions/lookup/respondio.js';
 import {
   createRespondioDirectory,
   type RespondioDirectoryOptions,
 } from '../../functions/lookup/respondio.js';
-import type { ContactDirectory, RateLimiter, TokenSource } from '../../functions/platform/ports.js';
 
 export interface SeenRequest {
   readonly method: string;
