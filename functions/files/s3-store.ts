@@ -1,22 +1,22 @@
 /**
  * The files bucket on S3 (@aws-sdk/client-s3), as the FileStore port: HeadObject to describe an
- * upload (a given version), GetObject streamed and decoded as strict UTF-8, small objects read
- * and written whole, ListObjectsV2 paged, and large objects written as a multipart upload that
- * appears only when it completes (one PutObject when it stays small). Works against any S3
- * endpoint (the local S3 with path-style addressing, too).
+ * object (a given version), GetObject streamed and decoded as strict UTF-8, small objects read
+ * and written whole, ListObjectsV2 paged, and objects written in pieces through lib-storage's
+ * Upload (a multipart upload that appears only when it completes; one PutObject when it stays
+ * small). Works against any S3 endpoint (the local S3 with path-style addressing, too).
  */
 
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { FileReadError, type FileStore, type ObjectUpload } from './store.js';
 
 /** Parts of a multipart upload: at least S3's 5 MiB minimum, few enough for 10,000 parts. */
@@ -129,75 +129,47 @@ export function createS3FileStore(options: S3FileStoreOptions): FileStore {
     },
 
     upload(key, uploadOptions = {}): ObjectUpload {
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      let uploadId: string | undefined;
-      const parts: { ETag: string | undefined; PartNumber: number }[] = [];
-
-      async function sendPart(): Promise<void> {
-        if (uploadId === undefined) {
-          const created = await client.send(
-            new CreateMultipartUploadCommand({
-              Bucket: bucket,
-              Key: key,
-              ContentType: uploadOptions.contentType,
-              Metadata: uploadOptions.metadata,
-            }),
-          );
-          uploadId = created.UploadId;
-        }
-        const partNumber = parts.length + 1;
-        const answer = await client.send(
-          new UploadPartCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumber: partNumber,
-            Body: Buffer.concat(pending),
-          }),
-        );
-        parts.push({ ETag: answer.ETag, PartNumber: partNumber });
-        pending = [];
-        pendingBytes = 0;
-      }
+      const body = new PassThrough();
+      const upload = new Upload({
+        client,
+        params: {
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: uploadOptions.contentType,
+          Metadata: uploadOptions.metadata,
+        },
+        partSize: partBytes,
+        // One part in memory at a time: `write` waits while that part is being sent.
+        queueSize: 1,
+        // abort() aborts the multipart upload (Upload won't once CompleteMultipartUpload fails).
+        leavePartsOnError: true,
+      });
+      // Upload reads the body only once done() is called; its failure rejects write or complete.
+      const done = upload.done();
+      done.catch(() => {});
 
       return {
         async write(text) {
-          const chunk = Buffer.from(text, 'utf8');
-          pending.push(chunk);
-          pendingBytes += chunk.byteLength;
-          if (pendingBytes >= partBytes) await sendPart();
+          if (!body.write(text)) await Promise.race([once(body, 'drain'), done]);
         },
         async complete() {
-          if (uploadId === undefined) {
-            // Small: one request writes it whole.
-            await client.send(
-              new PutObjectCommand({
-                Bucket: bucket,
-                Key: key,
-                Body: Buffer.concat(pending),
-                ContentType: uploadOptions.contentType,
-                Metadata: uploadOptions.metadata,
-              }),
-            );
-            return;
-          }
-          if (pendingBytes > 0) await sendPart();
-          await client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: bucket,
-              Key: key,
-              UploadId: uploadId,
-              MultipartUpload: { Parts: parts },
-            }),
-          );
+          body.end();
+          await done;
         },
         async abort() {
-          pending = [];
-          if (uploadId === undefined) return;
+          // Not upload.abort(): done() would reject at once, before an upload being created has
+          // an id to abort. A failed read ends the upload; done() settles when its requests have.
+          body.destroy(new Error('Upload aborted'));
+          await done.catch(() => {});
+          if (upload.uploadId === undefined) return;
           try {
             await client.send(
-              new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+              new AbortMultipartUploadCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId: upload.uploadId,
+              }),
             );
           } catch {
             // The bucket's lifecycle rule removes incomplete uploads after a day anyway.

@@ -1,10 +1,16 @@
 /**
- * The files bucket adapter (adapters/s3-file-store.ts) over the real S3 protocol (fauxqs):
+ * The files bucket adapter (functions/files/s3-store.ts) over the real S3 protocol (fauxqs):
  * describe, streamed strict UTF-8 reads, whole writes, paged listing, and uploads that appear
- * only when complete (multipart once large).
+ * only when complete (multipart once large), keep their content type and metadata, hold one
+ * part in memory, leave no multipart upload behind when aborted, and report a failure.
  */
 
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createS3FileStore } from '../../functions/files/s3-store.js';
 import { FileReadError, type FileStore } from '../../functions/files/store.js';
@@ -23,6 +29,49 @@ afterAll(async () => {
   client.destroy();
   await s3.close();
 });
+
+const PART_BYTES = 5 * 1024 * 1024;
+const LINE = `${'x'.repeat(1023)}\n`;
+
+/**
+ * A store on a client of its own that records each request (its command, input, and whether it
+ * was answered) and fails the `refused` command without sending it.
+ */
+function recordingStore(bucket = s3.bucket, refused?: string) {
+  const own = localS3Client(s3.endpoint);
+  const sent: { command: string; input: Record<string, unknown>; answered?: boolean }[] = [];
+  own.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = {
+        command: context.commandName ?? '',
+        input: args.input as Record<string, unknown>,
+      };
+      sent.push(request);
+      if (request.command === refused) throw new Error(`${refused} refused by the test`);
+      try {
+        return await next(args);
+      } finally {
+        Object.assign(request, { answered: true });
+      }
+    },
+    { step: 'initialize' },
+  );
+  const answered = (command: string) =>
+    sent.filter((request) => request.command === command && request.answered).length;
+  return {
+    store: createS3FileStore({ client: own, bucket, partBytes: PART_BYTES }),
+    client: own,
+    commands: () => sent.map((request) => request.command),
+    inputOf: (command: string) => sent.find((request) => request.command === command)?.input,
+    answered,
+    /** Waits until `command` has been sent (and answered, when asked). */
+    async until(command: string, answeredToo = false) {
+      const seen = () =>
+        answeredToo ? answered(command) > 0 : sent.some((request) => request.command === command);
+      while (!seen()) await new Promise((resolve) => setTimeout(resolve, 1));
+    },
+  };
+}
 
 async function textOf(chunks: AsyncIterable<string>): Promise<string> {
   let text = '';
@@ -115,5 +164,132 @@ describe('the S3 file store', () => {
     expect(before).toBeNull();
     expect((await store.describe('output/large.csv'))?.bytes).toBe(12 * 1024 * 1024);
     expect(await store.describe('output/aborted.csv')).toBeNull();
+  });
+
+  it('keeps the content type and metadata, small or in parts', async () => {
+    // Prepare
+    const options = { contentType: 'text/csv', metadata: { 'run-id': 'r2' } };
+    const small = store.upload('output/typed-small.csv', options);
+    await small.write('Identifier\n');
+    const large = store.upload('output/typed-large.csv', options);
+    for (let i = 0; i < 6 * 1024; i += 1) await large.write(LINE);
+    // Act
+    await small.complete();
+    await large.complete();
+    // Assess
+    for (const key of ['output/typed-small.csv', 'output/typed-large.csv']) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+      expect(head).toMatchObject({ ContentType: 'text/csv', Metadata: { 'run-id': 'r2' } });
+    }
+  });
+
+  it('holds about one part in memory: a write waits while a part is being sent', async () => {
+    // Prepare
+    const recording = recordingStore();
+    const upload = recording.store.upload('output/bounded.csv');
+    let written = 0;
+    let mostHeld = 0;
+    // Act
+    for (let i = 0; i < 16 * 1024; i += 1) {
+      await upload.write(LINE);
+      written += LINE.length;
+      mostHeld = Math.max(mostHeld, written - recording.answered('UploadPartCommand') * PART_BYTES);
+    }
+    await upload.complete();
+    recording.client.destroy();
+    // Assess
+    expect(recording.answered('UploadPartCommand')).toBe(4);
+    expect(mostHeld).toBeGreaterThan(PART_BYTES);
+    expect(mostHeld).toBeLessThan(PART_BYTES + 256 * 1024);
+  });
+
+  it.each([
+    ['while its first part is being sent', 'UploadPartCommand'],
+    ['while its multipart upload is being created', 'CreateMultipartUploadCommand'],
+  ])('leaves no multipart upload behind when aborted %s', async (_when, inFlight) => {
+    // Prepare
+    const recording = recordingStore();
+    const upload = recording.store.upload('output/aborted-large.csv');
+    for (let i = 0; i <= 5 * 1024; i += 1) await upload.write(LINE);
+    await recording.until(inFlight);
+    // Act
+    await upload.abort();
+    // Assess
+    const commands = recording.commands();
+    expect(commands.at(-1)).toBe('AbortMultipartUploadCommand');
+    expect(commands.filter((command) => command === 'AbortMultipartUploadCommand')).toHaveLength(1);
+    expect(commands).not.toContain('CompleteMultipartUploadCommand');
+    const { UploadId } = recording.inputOf('AbortMultipartUploadCommand') as { UploadId: string };
+    const partAfter = recording.client.send(
+      new UploadPartCommand({
+        Bucket: s3.bucket,
+        Key: 'output/aborted-large.csv',
+        UploadId,
+        PartNumber: 3,
+        Body: Buffer.from('x'),
+      }),
+    );
+    await expect(partAfter).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    expect(await store.describe('output/aborted-large.csv')).toBeNull();
+    recording.client.destroy();
+  });
+
+  it('aborts the multipart upload when completing it failed', async () => {
+    // Prepare
+    const recording = recordingStore(s3.bucket, 'CompleteMultipartUploadCommand');
+    const upload = recording.store.upload('output/not-completed.csv');
+    for (let i = 0; i < 6 * 1024; i += 1) await upload.write(LINE);
+    await expect(upload.complete()).rejects.toThrow('refused by the test');
+    // Act
+    await upload.abort();
+    // Assess
+    expect(recording.commands().at(-1)).toBe('AbortMultipartUploadCommand');
+    const { UploadId } = recording.inputOf('AbortMultipartUploadCommand') as { UploadId: string };
+    const partAfter = recording.client.send(
+      new UploadPartCommand({
+        Bucket: s3.bucket,
+        Key: 'output/not-completed.csv',
+        UploadId,
+        PartNumber: 3,
+        Body: Buffer.from('x'),
+      }),
+    );
+    await expect(partAfter).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    expect(await store.describe('output/not-completed.csv')).toBeNull();
+    recording.client.destroy();
+  });
+
+  it('sends nothing for an aborted small upload', async () => {
+    // Prepare
+    const recording = recordingStore();
+    const upload = recording.store.upload('output/aborted-small.csv');
+    await upload.write('{"a":1}\n');
+    // Act
+    await upload.abort();
+    // Assess
+    expect(recording.commands()).toEqual([]);
+    expect(await store.describe('output/aborted-small.csv')).toBeNull();
+    recording.client.destroy();
+  });
+
+  it('rejects a write or complete when S3 refuses the upload, and still aborts', async () => {
+    // Prepare
+    const recording = recordingStore('no-such-bucket');
+    const small = recording.store.upload('output/refused-small.csv');
+    await small.write('{"a":1}\n');
+    const large = recording.store.upload('output/refused-large.csv');
+    for (let i = 0; i <= 5 * 1024; i += 1) await large.write(LINE);
+    // Act: the refusal comes while no write waits.
+    await recording.until('CreateMultipartUploadCommand', true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const completing = small.complete().catch((error: unknown) => error);
+    const writing = large.write(LINE).catch((error: unknown) => error);
+    // Assess
+    expect(await completing).toMatchObject({ name: 'NoSuchBucket' });
+    expect(await writing).toMatchObject({ name: 'NoSuchBucket' });
+    await expect(large.complete()).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(large.abort()).resolves.toBeUndefined();
+    await expect(small.abort()).resolves.toBeUndefined();
+    recording.client.destroy();
   });
 });
