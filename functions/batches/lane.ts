@@ -1,7 +1,7 @@
 /**
  * What every batch function of the connector (the SQS function, the file batch function) builds
  * the same way once per container: its logger, the respond.io directory in the shared budget's
- * batch lane with the identifier parser, the upstream counters, and the CloudWatch batch metrics
+ * batch lane with the identifier parser, and the CloudWatch batch metrics
  * (with the budget's: the learned rate always, the slot dispenser's with a budget table). The functions' own adapters (queues,
  * the files bucket) are built next to it in sqs-adapters.ts and file-adapters.ts.
  */
@@ -15,7 +15,6 @@ import { createConnector } from '../lookup/connector.js';
 import type { IdentifierParser } from '../lookup/identifier.js';
 import type { ContactDirectory } from '../lookup/lookup.js';
 import type { TokenSource } from '../lookup/respondio.js';
-import { createUpstreamStats, type UpstreamStats } from '../lookup/upstream-stats.js';
 import type { Logger } from '../platform/logger.js';
 import { createLogger } from '../platform/logger.js';
 import { createFunctionMetrics } from '../platform/metrics.js';
@@ -46,7 +45,6 @@ export interface BatchLane {
   readonly identifiers: IdentifierParser;
   readonly logger: Logger;
   readonly metrics: BatchMetrics;
-  readonly upstream: UpstreamStats;
   /** The respond.io rate the budget allows now (the learned rate), requests/s. */
   readonly budgetRate: () => number;
 }
@@ -61,12 +59,10 @@ export function createBatchLane(
   // POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE arrive through the configuration:
   // Powertools prefers constructor options over its environment variables.
   const logger = overrides.logger ?? createLogger(logSettingsOf(config, serviceName));
-  const upstream = createUpstreamStats();
   const cloudWatch =
     overrides.metrics === undefined ? createFunctionMetrics(config, serviceName) : null;
   const budget = createBudgetStats();
   const { directory, identifiers, limiter } = createConnector(config, {
-    observer: upstream.observer,
     logger,
     lane: 'batch',
     budgetObserver: composeBudgetObservers(budget.observer, overrides.budgetObserver),
@@ -91,7 +87,6 @@ export function createBatchLane(
         rate: () => limiter.rate(),
         shared: config.rateBudgetTable !== null,
       }),
-    upstream,
     budgetRate: () => limiter.rate(),
   };
 }

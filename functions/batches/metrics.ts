@@ -9,7 +9,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { addBudgetMetrics, type BudgetMetricsSource } from '../budget/metrics.js';
 import type { TokenObserver } from '../lookup/token-source.js';
-import type { UpstreamSummary } from '../lookup/upstream-stats.js';
 
 /** `StaleToken`: 1 per failed secret read after which the last good token serves on. */
 export const STALE_TOKEN_METRIC = 'StaleToken';
@@ -85,6 +84,18 @@ export interface BatchSummary {
   readonly coalesced: number;
   readonly upstream: UpstreamSummary;
   readonly durationMs: number;
+}
+
+/** Requests to respond.io during one batch. */
+export interface UpstreamSummary {
+  /** Requests sent to respond.io. */
+  readonly requests: number;
+  /** Requests that were followed by another attempt for the same row. */
+  readonly retries: number;
+  /** 429 answers. */
+  readonly throttled: number;
+  /** Latency of each request, in milliseconds. */
+  readonly latenciesMs: readonly number[];
 }
 
 /** Where batch summaries go: CloudWatch metrics. */

@@ -5,6 +5,7 @@
  * each batch to batch.ts.
  */
 
+import { maxInFlightFor } from '../batches/engine.js';
 import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
 import { loadTracing } from '../platform/tracing.js';
 import {
@@ -18,7 +19,6 @@ import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { type BatchContext, createFileBatchHandler, type FileBatchHandler } from './batch.js';
 import { createFileBatchAdapters, type FileBatchAdapterOverrides } from './container.js';
 import type { BatchDone, BatchEvent } from './steps.js';
-import { rowsInFlight } from './workflow.js';
 
 export type FileBatchFunctionOverrides = FileBatchAdapterOverrides & {
   /** The waits between a batch's rounds (tests shorten them). */
@@ -35,7 +35,7 @@ export function createFileBatchFunction(
   return createFileBatchHandler({
     ...createFileBatchAdapters(config, settings, adapterOverrides),
     errorBehavior: config.errorBehavior,
-    maxInFlight: rowsInFlight(containerCeilingRps(config)),
+    maxInFlight: maxInFlightFor(containerCeilingRps(config)),
     rowBudgetMs: config.requestTimeoutMs,
     ...(roundWaitsMs ? { roundWaitsMs } : {}),
   });

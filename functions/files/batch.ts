@@ -1,9 +1,8 @@
 /**
  * The file batch function's work: one child execution of the distributed map, one batch of rows.
- * Each row is looked up through the same core and directory as the SQS function (shared budget,
- * batch lane); a row with a transient failure gets further rounds while the invocation's time
- * allows, then its last answer is its final error row (ERROR_BEHAVIOR decides what that row
- * holds, core/file-rows.ts). The batch's rows are written as one part, whole (one PutObject),
+ * The batch engine looks the rows up as for the SQS function (shared budget, batch lane); a row
+ * with a transient failure gets further rounds while the invocation's time allows, then its last
+ * answer is its final error row (ERROR_BEHAVIOR decides what that row holds, rows.ts). The batch's rows are written as one part, whole (one PutObject),
  * keyed by the batch's first index, so a retried batch replaces its own part and never adds one.
  *
  * A batch whose time runs out with rows that never got a request (no budget slot, or no time)
@@ -12,13 +11,11 @@
  * answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
+import { lookupRows } from '../batches/engine.js';
 import type { BatchMetrics } from '../batches/metrics.js';
-import { runBounded } from '../batches/pool.js';
 import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
-import type { AnswerSource, ContactDirectory } from '../lookup/lookup.js';
-import { failedLookup, type LookupOutcome, lookupContact } from '../lookup/lookup.js';
-import type { UpstreamSummary } from '../lookup/upstream-stats.js';
-import { EMPTY_UPSTREAM } from '../lookup/upstream-stats.js';
+import type { ContactDirectory, LookupOutcome } from '../lookup/lookup.js';
+import { failedLookup } from '../lookup/lookup.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
 import { errorName } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
@@ -62,7 +59,6 @@ export interface FileBatchDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly logger?: Logger;
   readonly metrics?: BatchMetrics;
-  readonly upstream?: { take(): UpstreamSummary };
   /** The respond.io rate the budget allows now (the learned rate), requests/s. */
   readonly budgetRate?: () => number;
   readonly now?: () => number;
@@ -92,16 +88,12 @@ interface RowAnswer {
   readonly outcome: LookupOutcome;
   readonly identifier: unknown;
   readonly extras: Readonly<Record<string, unknown>>;
-  /** Requests this row made in this round (0: rejected, shared, cached, or never started). */
-  readonly attempts: number;
-  readonly source: AnswerSource | null;
 }
 
 export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
   const now = deps.now ?? Date.now;
   const log = deps.logger;
   const waits = deps.roundWaitsMs ?? ROUND_WAITS_MS;
-  const maxInFlight = Math.max(1, Math.floor(deps.maxInFlight));
 
   return async (raw, context) => {
     const startedAt = now();
@@ -132,9 +124,6 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
       reserveMs: deps.writeReserveMs ?? PART_WRITE_RESERVE_MS,
     });
     const rowsByStatus: Record<string, number> = {};
-    let cacheHits = 0;
-    let coalesced = 0;
-    let retried = 0;
 
     const finish = (item: BatchItem, answer: RowAnswer) => {
       const { row, failed } = fileRowResult(answer.outcome, deps.errorBehavior);
@@ -163,77 +152,51 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
       }
     };
 
-    async function answerRow(item: BatchItem): Promise<RowAnswer> {
+    // Rows that cannot be read are final at once; the others go to the batch engine.
+    const looked: {
+      readonly item: BatchItem;
+      readonly identifier: unknown;
+      readonly extras: Readonly<Record<string, unknown>>;
+    }[] = [];
+    for (const item of items.filter((item) => !done.has(item.index))) {
       const read = readFileRow(format, item.row);
-      if (!read.ok) {
+      if (read.ok) looked.push({ item, identifier: read.identifier, extras: read.extras });
+      else {
         const outcome = failedLookup({ statusCode: 400, message: read.message, retryable: false });
-        return { outcome, identifier: null, extras: {}, attempts: 0, source: null };
-      }
-      const base = { identifier: read.identifier, extras: read.extras };
-      if (deadlineAt - now() < deps.rowBudgetMs) {
-        const outcome = failedLookup({ statusCode: 504, message: 'Not started', retryable: true });
-        return { ...base, outcome, attempts: 0, source: null };
-      }
-      try {
-        const result = await lookupContact(read.identifier, deps, {
-          deadlineAt,
-          correlationId: `${runId}:${item.index}`,
-        });
-        return { ...base, outcome: result, attempts: result.attempts, source: result.source };
-      } catch (error) {
-        // A bug of ours, not the row's: the row is tried again like a transient failure.
-        log?.error('Lookup threw unexpectedly', {
-          runId,
-          index: item.index,
-          errorName: errorName(error),
-        });
-        const outcome = failedLookup({
-          statusCode: 500,
-          message: 'Internal error during the lookup',
-          retryable: true,
-        });
-        return { ...base, outcome, attempts: 0, source: null };
+        finish(item, { outcome, identifier: null, extras: {} });
       }
     }
-
-    /** The latest answer of each row that has made a request (its final row if time runs out). */
-    const tried = new Map<number, RowAnswer>();
-    let pending = items.filter((item) => !done.has(item.index));
-    for (let round = 0; round < ROW_ROUNDS && pending.length > 0; round += 1) {
-      if (round > 0) {
-        const waitMs = waits[Math.min(round - 1, waits.length - 1)] ?? 0;
-        if (deadlineAt - now() < waitMs + deps.rowBudgetMs) break;
-        await deps.sleep(waitMs);
-        retried += pending.length;
-      }
-      const answers: RowAnswer[] = new Array(pending.length);
-      const inRound = pending;
-      await runBounded(inRound.length, maxInFlight, async (at) => {
-        answers[at] = await answerRow(inRound[at] as BatchItem);
-      });
-      const again: BatchItem[] = [];
-      pending.forEach((item, at) => {
-        const answer = answers[at] as RowAnswer;
-        if (answer.source === 'cache') cacheHits += 1;
-        if (answer.source === 'shared') coalesced += 1;
-        const transient = answer.outcome.kind === 'failed' && answer.outcome.failure.retryable;
-        if (!transient) {
-          finish(item, answer);
-          return;
-        }
-        if (answer.attempts > 0 || answer.source === 'shared') tried.set(item.index, answer);
-        again.push(item);
-      });
-      pending = again;
-    }
-    // Rows that made requests and still fail transiently: their last answer is final. Rows
-    // that never made one are not looked up yet: kept for the batch's next attempt.
+    const lookups = await lookupRows(
+      looked.map(({ item, identifier }) => ({
+        identifier,
+        correlationId: `${runId}:${item.index}`,
+      })),
+      deps,
+      {
+        deadlineAt,
+        maxInFlight: deps.maxInFlight,
+        rowBudgetMs: deps.rowBudgetMs,
+        roundWaitsMs: waits.slice(0, ROW_ROUNDS - 1),
+        sleep: deps.sleep,
+        now,
+        ...(log ? { logger: log } : {}),
+      },
+    );
+    // A row still failing transiently without ever making a request is not looked up yet: it is
+    // kept for the batch's next attempt. Every other row's answer is final.
     const unfinished: BatchItem[] = [];
-    for (const item of pending) {
-      const answer = tried.get(item.index);
-      if (answer === undefined) unfinished.push(item);
-      else finish(item, answer);
-    }
+    looked.forEach(({ item, identifier, extras }, at) => {
+      const answer = lookups.answers[at] ?? null;
+      const untried =
+        answer === null ||
+        (answer.kind === 'failed' &&
+          answer.failure.retryable &&
+          answer.attempts === 0 &&
+          answer.source !== 'shared');
+      if (untried) unfinished.push(item);
+      else finish(item, { outcome: answer, identifier, extras });
+    });
+    const { cacheHits, coalesced, upstream, rerun: retried } = lookups;
 
     const lines = [...done.values()].sort((a, b) => a.i - b.i);
     if (unfinished.length > 0) {
@@ -241,7 +204,6 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
     } else {
       await deps.store.put(partKey, partText(lines), { contentType: 'application/x-ndjson' });
     }
-    const upstream = deps.upstream?.take() ?? EMPTY_UPSTREAM;
     const durationMs = now() - startedAt;
     log?.info('Batch done', {
       runId,

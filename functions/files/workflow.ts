@@ -143,14 +143,6 @@ export const ROUND_WAITS_MS: readonly number[] = [1000, 5000];
 /** Time kept at the end of a batch invocation to write its part (or its progress). */
 export const PART_WRITE_RESERVE_MS = 3000;
 
-/**
- * Rows of a batch in flight at once: two seconds' worth of requests at the whole budget (what
- * the SQS function keeps too), at least 2, so the budget, not the pool, sets the pace.
- */
-export function rowsInFlight(requestsPerSecond: number): number {
-  return Math.max(2, Math.ceil(requestsPerSecond * 2));
-}
-
 /** The error names the workflow's steps fail with (the Fail state's Error). */
 export const FILE_ERRORS = {
   /** The file cannot be processed (extension, size, rows, header, not UTF-8, not JSON...). */

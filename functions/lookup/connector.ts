@@ -31,7 +31,7 @@ import { type Config, ConfigError, containerRateLimit } from '../settings/config
 import type { IdentifierParser } from './identifier.js';
 import { createIdentifiers } from './identifiers.js';
 import type { ContactDirectory } from './lookup.js';
-import type { DirectoryObserver, TokenSource } from './respondio.js';
+import type { TokenSource } from './respondio.js';
 import { createRespondioDirectory } from './respondio.js';
 import { createTokenObserver } from './token-observer.js';
 import type { TokenObserver } from './token-source.js';
@@ -46,7 +46,6 @@ export interface Connector {
 
 export interface ConnectorOverrides {
   readonly tokens?: TokenSource;
-  readonly observer?: DirectoryObserver;
   readonly logger?: Logger;
   /** Where the token source's stale-token metric goes (createPowertoolsTokenMetrics). */
   readonly tokenMetrics?: TokenObserver;
@@ -173,7 +172,6 @@ export function createConnector(config: Config, overrides: ConnectorOverrides = 
     maxAttempts: config.maxAttempts,
     maxRetryAfterMs: config.maxRetryAfterMs,
     ...(overrides.tokenRereadWaitsMs ? { tokenRereadWaitsMs: overrides.tokenRereadWaitsMs } : {}),
-    ...(overrides.observer ? { observer: overrides.observer } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
     ...(overrides.tracing ? { tracer: overrides.tracing.tracer } : {}),
   });

@@ -11,6 +11,7 @@
 import type { LookupFailure } from './failure.js';
 import { type ClassifiedFailure, classifyFailure } from './failure.js';
 import type { Identifier, IdentifierParser } from './identifier.js';
+import type { Attempt } from './respondio.js';
 import { type ContactRow, errorRow, NOT_A_CONTACT_MESSAGE, readContact } from './row.js';
 
 /** A contact found: its row. */
@@ -36,6 +37,8 @@ interface LookupFacts {
   readonly attempts: number;
   /** How the directory answered (own request, a shared one, the cache); null when rejected. */
   readonly source: AnswerSource | null;
+  /** This lookup's own requests to respond.io, one by one. */
+  readonly trail: readonly Attempt[];
 }
 
 export type LookupResult =
@@ -74,14 +77,15 @@ export async function lookupContact(
   const parsed = identifiers.parse(input);
   if (!parsed.ok) {
     const failure = { statusCode: 400, message: parsed.message, retryable: false };
-    return { ...failedLookup(failure), identifier: null, attempts: 0, source: null };
+    return { ...failedLookup(failure), identifier: null, attempts: 0, source: null, trail: [] };
   }
   const { identifier } = parsed;
   const answer = await directory.getContact(identifier, options);
   const outcome = answer.ok
     ? foundOrNot(answer.body)
     : failedLookup(classifyFailure(answer.failure));
-  return { ...outcome, identifier, attempts: answer.attempts, source: answer.source ?? 'request' };
+  const source = answer.source ?? 'request';
+  return { ...outcome, identifier, attempts: answer.attempts, source, trail: answer.trail ?? [] };
 }
 
 export interface LookupOptions {
@@ -108,6 +112,8 @@ export type DirectoryAnswer = (
 ) & {
   /** Absent: 'request'. `attempts` counts this lookup's own requests (0 when shared or cached). */
   readonly source?: AnswerSource;
+  /** This lookup's own requests, one by one (absent when it made none). */
+  readonly trail?: readonly Attempt[];
 };
 
 /** Where contacts come from: respond.io in production, the simulator locally. */

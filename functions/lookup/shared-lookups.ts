@@ -57,6 +57,12 @@ const DEADLINE_PASSED: DirectoryAnswer = {
   source: 'shared',
 };
 
+/** Another lookup's answer, reused: none of its requests are this lookup's own. */
+function reused(answer: DirectoryAnswer, source: 'shared' | 'cache'): DirectoryAnswer {
+  const { trail: _own, ...rest } = answer;
+  return { ...rest, attempts: 0, source };
+}
+
 /** True when the flight ended for want of its own time, while the joiner had more. */
 function endedByEarlierDeadline(answer: DirectoryAnswer, flight: Flight, deadlineAt: number) {
   return !answer.ok && answer.failure.kind === 'deadline' && flight.deadlineAt < deadlineAt;
@@ -127,7 +133,7 @@ export function shareLookups(
     if (cache === null || lookup.fresh === true) return null;
     const kept = cache.get(key);
     if (kept === undefined || !servable(kept, policy, now())) return null;
-    return { ...kept.answer, attempts: 0, source: 'cache' };
+    return reused(kept.answer, 'cache');
   }
 
   return {
@@ -155,7 +161,7 @@ export function shareLookups(
         const shared = await joined(inFlight, lookup.deadlineAt);
         if (shared === null) return DEADLINE_PASSED;
         if (endedByEarlierDeadline(shared, inFlight, lookup.deadlineAt)) continue;
-        return { ...shared, attempts: 0, source: 'shared' };
+        return reused(shared, 'shared');
       }
     },
   };

@@ -1,20 +1,16 @@
 /**
- * The SQS batch function's orchestration: each record is one input row; rows run concurrently
- * inside the container's rate budget (a small worker pool), result rows are written in chunks as
- * rows finish, dead-letter moves follow once the rows are written, and the pure settle step
- * (core/batch-settlement.ts) turns it all into the batch item failures and the summary. Per-row
- * errors never throw out of the handler; the adapters (results queue, dead-letter queue,
- * respond.io directory) are injected.
+ * The SQS batch function: each record is one input row. The batch engine looks the rows up;
+ * result rows are written in chunks as rows finish, dead-letter moves follow once the rows are
+ * written, and the pure settle step (settlement.ts) turns it all into the batch item failures
+ * and the summary. Per-row errors never throw out of the handler; the adapters (results queue,
+ * dead-letter queue, respond.io directory) are injected.
  */
 
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lookupRows, type RowLookup } from '../batches/engine.js';
 import type { BatchMetrics, BatchSummary } from '../batches/metrics.js';
-import { runBounded } from '../batches/pool.js';
 import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
-import type { AnswerSource, ContactDirectory } from '../lookup/lookup.js';
-import { failedLookup, lookupContact } from '../lookup/lookup.js';
-import type { UpstreamSummary } from '../lookup/upstream-stats.js';
-import { EMPTY_UPSTREAM } from '../lookup/upstream-stats.js';
+import type { ContactDirectory, LookupResult } from '../lookup/lookup.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
 import { errorName } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
@@ -27,7 +23,7 @@ import {
   notStarted,
   poisonMessage,
 } from './disposition.js';
-import { type InputMessage, readInputRecord } from './input-message.js';
+import { readInputRecord } from './input-message.js';
 import {
   type BatchRecord,
   batchRecord,
@@ -63,8 +59,6 @@ export interface BatchHandlerDeps {
   readonly marginMs?: number;
   readonly logger?: Logger;
   readonly metrics?: BatchMetrics;
-  /** Upstream request statistics for this batch (see createUpstreamStats). */
-  readonly upstream?: { take(): UpstreamSummary };
   /** The respond.io rate the budget allows now (the learned rate), requests/s. */
   readonly budgetRate?: () => number;
   readonly now?: () => number;
@@ -107,36 +101,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     throw new ConfigError(missingDeadLetterQueueMessage(deps.errorBehavior));
   }
   const now = deps.now ?? Date.now;
-  const maxInFlight = Math.max(1, Math.floor(deps.maxInFlight));
   const log = deps.logger;
-
-  /** The row's outcome, and how its lookup was answered (null when there was none). */
-  async function lookupOutcome(
-    record: SQSRecord,
-    input: InputMessage,
-    deadlineAt: number,
-  ): Promise<{ outcome: MessageOutcome; source: AnswerSource | null }> {
-    if (!input.ok) return { outcome: poisonMessage(input.message), source: null };
-    try {
-      const outcome = await lookupContact(input.identifier, deps, {
-        deadlineAt,
-        correlationId: record.messageId,
-      });
-      return { outcome, source: outcome.source };
-    } catch (error) {
-      // A bug of ours, not the row's fault: let SQS deliver the row again.
-      log?.error('Lookup threw unexpectedly', {
-        messageId: record.messageId,
-        errorName: errorName(error),
-      });
-      const outcome = failedLookup({
-        statusCode: 500,
-        message: 'Internal error during the lookup',
-        retryable: true,
-      });
-      return { outcome, source: null };
-    }
-  }
 
   async function moveToDeadLetters(moves: readonly DeadLetterMove[]): Promise<Set<string>> {
     if (moves.length === 0 || deps.deadLetters === null) return new Set();
@@ -177,26 +142,39 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     const settled: BatchRecord[] = new Array(records.length);
     const results = streamingResults(deps.results);
 
-    // Lookups: at most maxInFlight rows at once; none starts once the deadline is too close.
-    await runBounded(records.length, maxInFlight, async (index) => {
-      const record = records[index] as SQSRecord;
-      const { input, facts } = readInputRecord(record);
-      const { outcome, source } =
-        deadlineAt - now() >= deps.rowBudgetMs
-          ? await lookupOutcome(record, input, deadlineAt)
-          : { outcome: notStarted(), source: null };
+    const inputs = records.map(readInputRecord);
+    /** A row's outcome is known: its record settles, and its row (if it has one) is written. */
+    const settle = (index: number, outcome: MessageOutcome, answer: LookupResult | null) => {
+      const { input, facts } = inputs[index] as (typeof inputs)[number];
+      const source = answer?.source ?? null;
       const entry = batchRecord(facts, outcome, policy, source);
       settled[index] = entry;
-      if (writesRow(entry)) {
-        results.add({
-          sourceMessageId: entry.messageId,
-          identifier: entry.identifier,
-          row: outcome.row,
-          input: input.ok ? input.extras : {},
-          ...(source ? { lookupSource: source } : {}),
-          ...(deps.budgetRate ? { budgetRate: deps.budgetRate() } : {}),
-        });
+      if (!writesRow(entry)) return;
+      results.add({
+        sourceMessageId: entry.messageId,
+        identifier: entry.identifier,
+        row: outcome.row,
+        input: input.ok ? input.extras : {},
+        ...(source ? { lookupSource: source } : {}),
+        ...(deps.budgetRate ? { budgetRate: deps.budgetRate() } : {}),
+      });
+    };
+    const looked: number[] = [];
+    const rows: RowLookup[] = [];
+    for (const [index, { input, facts }] of inputs.entries()) {
+      if (!input.ok) settle(index, poisonMessage(input.message), null);
+      else {
+        looked.push(index);
+        rows.push({ identifier: input.identifier, correlationId: facts.messageId });
       }
+    }
+    const lookups = await lookupRows(rows, deps, {
+      deadlineAt,
+      maxInFlight: deps.maxInFlight,
+      rowBudgetMs: deps.rowBudgetMs,
+      now,
+      ...(log ? { logger: log } : {}),
+      onRow: (at, answer) => settle(looked[at] as number, answer ?? notStarted(), answer),
     });
     const failedResults = await results.failed();
     // Dead-letter moves, only once the row (if any) is on the results queue.
@@ -206,7 +184,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
 
     const summary: BatchSummary = {
       ...settlement.counts,
-      upstream: deps.upstream?.take() ?? EMPTY_UPSTREAM,
+      cacheHits: lookups.cacheHits,
+      coalesced: lookups.coalesced,
+      upstream: lookups.upstream,
       durationMs: now() - startedAt,
     };
     log?.info('Batch done', {

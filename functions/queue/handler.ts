@@ -5,6 +5,7 @@
  */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { maxInFlightFor } from '../batches/engine.js';
 import { builtOnFirstEvent, type EventHandler } from '../platform/start.js';
 import { loadTracing } from '../platform/tracing.js';
 import { type Config, containerCeilingRps, loadConfig } from '../settings/config.js';
@@ -14,15 +15,6 @@ import { createSqsAdapters, type SqsAdapterOverrides } from './container.js';
 
 /** Time kept at the end of an invocation for the last result and dead-letter writes. */
 export const FLUSH_RESERVE_MS = 2000;
-
-/**
- * Rows in flight at once: enough to keep the rate budget busy while requests wait for
- * respond.io (two seconds' worth of requests at the most the container may reach: the whole
- * budget when it is shared, its static share otherwise), at least 2.
- */
-export function maxInFlightFor(requestsPerSecond: number): number {
-  return Math.max(2, Math.ceil(requestsPerSecond * 2));
-}
 
 export type SqsFunctionOverrides = SqsAdapterOverrides;
 

@@ -1,10 +1,8 @@
 /**
  * The settle step of the SQS batch, pure: from each record's outcome and disposition, and from
  * which writes failed, it derives the dead-letter moves to make, then the batch item failures,
- * the records acknowledged, the final failures to log and the batch's counts (cache hits and
- * rows that shared a request among them), in one pass.
- * It lives in core so that the layer rule keeps it free of I/O; functions/queue/batch.ts does the
- * lookups and the writes around it.
+ * the records acknowledged, the final failures to log and the batch's counts, in one pass.
+ * batch.ts does the lookups and the writes around it.
  */
 
 import type { BatchSummary } from '../batches/metrics.js';
@@ -91,7 +89,7 @@ export interface FailedWrites {
 }
 
 /** A batch's counts: the BatchSummary without what the settle step cannot know. */
-export type BatchCounts = Omit<BatchSummary, 'upstream' | 'durationMs'>;
+export type BatchCounts = Omit<BatchSummary, 'upstream' | 'durationMs' | 'cacheHits' | 'coalesced'>;
 
 export interface Settlement {
   /** Message ids SQS delivers again, each once, in record order. */
@@ -112,12 +110,8 @@ export function settleBatch(records: readonly BatchRecord[], failed: FailedWrite
   let writeFailures = 0;
   let deadLettered = 0;
   let resultsWritten = 0;
-  let cacheHits = 0;
-  let coalesced = 0;
   for (const record of records) {
     const { disposition, outcome, messageId: id } = record;
-    if (record.lookupSource === 'cache') cacheHits += 1;
-    if (record.lookupSource === 'shared') coalesced += 1;
     const started = outcome.kind !== 'notStarted';
     if (started) {
       const key = String(outcome.row.StatusCode);
@@ -155,8 +149,6 @@ export function settleBatch(records: readonly BatchRecord[], failed: FailedWrite
       retried,
       notStarted: notStartedCount,
       writeFailures,
-      cacheHits,
-      coalesced,
     },
   };
 }

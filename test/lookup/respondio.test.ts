@@ -20,9 +20,9 @@ import type { Identifier } from '../../functions/lookup/identifier.js';
 import type { DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { lookupContact } from '../../functions/lookup/lookup.js';
 import {
+  type Attempt,
   createRespondioDirectory,
-  type DirectoryAttemptEvent,
-  type RespondioDirectoryOptions,
+  type RespondioOptions,
   TokenError,
   type TokenSource,
 } from '../../functions/lookup/respondio.js';
@@ -151,12 +151,12 @@ function recordingLimiter(grant = true) {
   return { limiter, record };
 }
 
-function setup(overrides: Partial<RespondioDirectoryOptions> = {}) {
+function setup(overrides: Partial<RespondioOptions> = {}) {
   const { tokens, calls } = fakeTokens();
   const { limiter, record } = recordingLimiter();
   const waits: number[] = [];
-  const events: DirectoryAttemptEvent[] = [];
-  const directory = createRespondioDirectory({
+  const events: (Attempt & { attempt: number })[] = [];
+  const respondio = createRespondioDirectory({
     baseUrl: `${origin}/v2`,
     tokens,
     limiter,
@@ -168,10 +168,19 @@ function setup(overrides: Partial<RespondioDirectoryOptions> = {}) {
     sleep: async (ms) => {
       waits.push(ms);
     },
-    observer: { onAttempt: (event) => events.push(event) },
     logger: new Logger({ serviceName: 'directory-test', logLevel: 'DEBUG' }),
     ...overrides,
   });
+  // Every attempt of every lookup, numbered within its lookup, from the answers' trails.
+  const directory: typeof respondio = {
+    async getContact(identifier, lookup) {
+      const answer = await respondio.getContact(identifier, lookup);
+      for (const [index, step] of (answer.trail ?? []).entries()) {
+        events.push({ attempt: index + 1, ...step });
+      }
+      return answer;
+    },
+  };
   return { directory, tokenCalls: calls, limiter: record, waits, events };
 }
 
@@ -264,7 +273,7 @@ describe('respond.io directory: success', () => {
     // Act
     const result = await get(directory, 'id:123');
     // Assess
-    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 1 });
+    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 1, trail: expect.any(Array) });
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({
       method: 'GET',
@@ -364,7 +373,7 @@ describe('respond.io directory: 401 and token rotation', () => {
     // Act
     const result = await get(directory);
     // Assess
-    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 2 });
+    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 2, trail: expect.any(Array) });
     expect(received.map((request) => request.authorization)).toEqual([
       `Bearer ${TOKEN}`,
       `Bearer ${ROTATED_TOKEN}`,
@@ -407,7 +416,7 @@ describe('respond.io directory: 401 and token rotation', () => {
     // Act
     const result = await get(directory);
     // Assess
-    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 3 });
+    expect(result).toEqual({ ok: true, body: CONTACT, attempts: 3, trail: expect.any(Array) });
     expect(tokenCalls.refresh).toBe(2);
     expect(waits).toEqual([API_TOKEN_REREAD_WAIT_MS]);
   });
@@ -673,7 +682,7 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     answer(text(200, 'not json'));
     const failed = await get(directory);
     // Assess
-    expect(retried).toEqual({ ok: true, body: CONTACT, attempts: 3 });
+    expect(retried).toEqual({ ok: true, body: CONTACT, attempts: 3, trail: expect.any(Array) });
     expect(waits.slice(0, 2)).toEqual([100, 200]);
     expect(failureOf(failed)).toEqual({ kind: 'http', status: 502, body: 'not json' });
   });

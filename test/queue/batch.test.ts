@@ -368,12 +368,19 @@ describe('createBatchHandler', () => {
   });
 
   it('publishes a summary per batch with rows by StatusCode and upstream counts', async () => {
-    // Prepare
-    const { directory } = fakeDirectory(answers);
-    const upstream = {
-      take: () => ({ requests: 9, retries: 3, throttled: 2, latenciesMs: [100, 120] }),
-    };
-    const { handler, summaries } = build({ directory, upstream });
+    // Prepare: each lookup answers with its trail of requests (the 503 rows after a 429).
+    const request = (status: number, willRetry = false) => ({
+      status,
+      latencyMs: 100,
+      willRetry,
+      waitMs: 0,
+    });
+    const { directory } = fakeDirectory({
+      'id:1': { ...FOUND, attempts: 1, trail: [request(200)] },
+      'id:404': { ...NOT_FOUND, attempts: 1, trail: [request(404)] },
+      'id:503': { ...UNAVAILABLE, attempts: 2, trail: [request(429, true), request(503)] },
+    });
+    const { handler, summaries } = build({ directory });
     // Act
     await handler(mixedEvent(), context());
     // Assess
@@ -387,7 +394,12 @@ describe('createBatchHandler', () => {
       retried: 1,
       notStarted: 0,
       writeFailures: 0,
-      upstream: { requests: 9, retries: 3, throttled: 2 },
+      upstream: {
+        requests: 6,
+        retries: 2,
+        throttled: 2,
+        latenciesMs: [100, 100, 100, 100, 100, 100],
+      },
     });
   });
 
@@ -526,7 +538,7 @@ describe('createBatchHandler log lines', () => {
     expect(lines[0]).toEqual([
       'error',
       'Lookup threw unexpectedly',
-      { messageId: 'bug', errorName: 'TypeError' },
+      { correlationId: 'bug', errorName: 'TypeError' },
     ]);
     expect(lines.map(([, message]) => message)).toEqual([
       'Lookup threw unexpectedly',

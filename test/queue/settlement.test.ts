@@ -177,25 +177,7 @@ describe('settleBatch', () => {
       retried: 1,
       notStarted: 1,
       writeFailures: 0,
-      cacheHits: 0,
-      coalesced: 0,
     });
-  });
-
-  it('counts the rows answered from the cache and those that shared a request', () => {
-    // Prepare
-    const records = [
-      batchRecord(facts('own'), FOUND, POLICY, 'request'),
-      batchRecord(facts('cached'), FOUND, POLICY, 'cache'),
-      batchRecord(facts('cached-404'), NOT_FOUND, POLICY, 'cache'),
-      batchRecord(facts('shared'), FOUND, POLICY, 'shared'),
-      batchRecord(facts('shared-503'), UNAVAILABLE, POLICY, 'shared'),
-      batchRecord(facts('poison'), poisonMessage('Invalid message: x'), POLICY),
-    ];
-    // Act
-    const { counts } = settleBatch(records, NONE);
-    // Assess
-    expect(counts).toMatchObject({ rows: 6, cacheHits: 2, coalesced: 2, retried: 1 });
   });
 
   it('reports a record whose row or dead-letter move failed as a write failure', () => {

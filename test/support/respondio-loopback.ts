@@ -11,7 +11,7 @@ import type { ContactDirectory } from '../../functions/lookup/lookup.js';
 import type { TokenSource } from '../../functions/lookup/respondio.js';
 import {
   createRespondioDirectory,
-  type RespondioDirectoryOptions,
+  type RespondioOptions,
 } from '../../functions/lookup/respondio.js';
 
 export interface SeenRequest {
@@ -142,7 +142,7 @@ export const NO_RATE_LIMIT: RateLimiter = {
 export function fastDirectory(
   baseUrl: string,
   tokens: TokenSource,
-  overrides: Partial<RespondioDirectoryOptions> = {},
+  overrides: Partial<RespondioOptions> = {},
 ): ContactDirectory {
   return createRespondioDirectory({
     baseUrl,

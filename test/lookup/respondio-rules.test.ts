@@ -1,9 +1,43 @@
+/**
+ * The pure rules of the respond.io client (functions/lookup/respondio.ts): what a failure body
+ * may carry, and what an attempt that threw was, told from the error (never kept). The client
+ * itself, over real loopback HTTP, is respondio.test.ts.
+ */
+
 import { describe, expect, it } from '@jest/globals';
+import { TimeoutError } from 'ky';
 import {
+  MAX_FAILURE_BODY_CHARS,
   networkCode,
-  networkFailure,
-  requestFailure,
-} from '../../functions/lookup/network-failure.js';
+  redactToken,
+  thrownFailure,
+} from '../../functions/lookup/respondio.js';
+
+describe('redactToken', () => {
+  it('replaces every copy of the token', () => {
+    // Act
+    const text = redactToken('{"echo":"Bearer tok_1","again":"tok_1"}', 'tok_1');
+    // Assess
+    expect(text).toBe('{"echo":"Bearer [REDACTED]","again":"[REDACTED]"}');
+  });
+
+  it('leaves the text alone for an empty token', () => {
+    // Act & Assess
+    expect(redactToken('abc', '')).toBe('abc');
+  });
+
+  it('caps the text after redacting, so no part of a token is cut in half', () => {
+    // Prepare
+    const token = 'tok_live_SECRET';
+    const body = `${'x'.repeat(MAX_FAILURE_BODY_CHARS - 4)}${token}${'y'.repeat(100)}`;
+    // Act
+    const text = redactToken(body, token);
+    // Assess
+    expect(text).toHaveLength(MAX_FAILURE_BODY_CHARS);
+    expect(text).not.toContain('tok_');
+    expect(text.endsWith('[RED')).toBe(true);
+  });
+});
 
 /** Telling a failed connection from a client fault, from the error thrown (never kept). */
 
@@ -42,34 +76,33 @@ describe('networkCode', () => {
   });
 });
 
-describe('networkFailure', () => {
-  it('carries the code when there is one', () => {
+describe('thrownFailure', () => {
+  it("reads ky's timeout as a timeout after the attempt's own time", () => {
+    // Prepare
+    const timeout = new TimeoutError(new Request('http://127.0.0.1/v2/contact/id:1'));
     // Act & Assess
-    expect(networkFailure({ code: 'ETIMEDOUT' })).toEqual({ kind: 'network', code: 'ETIMEDOUT' });
-    expect(networkFailure(new Error('x'))).toEqual({ kind: 'network' });
+    expect(thrownFailure(timeout, 1499.6)).toEqual({ kind: 'timeout', afterMs: 1500 });
   });
-});
 
-describe('requestFailure', () => {
   it('reads a raw fetch failure as a network failure', () => {
     // Prepare
     const refused = new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     // Act & Assess
-    expect(requestFailure(refused)).toEqual({ kind: 'network', code: 'ECONNREFUSED' });
-    expect(requestFailure(new TypeError('terminated'))).toEqual({ kind: 'network' });
+    expect(thrownFailure(refused, 0)).toEqual({ kind: 'network', code: 'ECONNREFUSED' });
+    expect(thrownFailure(new TypeError('terminated'), 0)).toEqual({ kind: 'network' });
   });
 
   it('names only the class of any other error, never its message', () => {
     // Prepare
     const error = new RangeError('Bearer tok_live_SECRET');
     // Act
-    const failure = requestFailure(error);
+    const failure = thrownFailure(error, 0);
     // Assess
     expect(failure).toEqual({
       kind: 'internal',
       detail: 'the HTTP client failed unexpectedly (RangeError)',
     });
-    expect(requestFailure('boom')).toEqual({
+    expect(thrownFailure('boom', 0)).toEqual({
       kind: 'internal',
       detail: 'the HTTP client failed unexpectedly (string)',
     });
