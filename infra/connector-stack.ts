@@ -28,7 +28,8 @@ import { ConnectorFunction } from './connector-function.js';
 import { FileWorkflow, type FileWorkflowEntries } from './file-workflow.js';
 import { rateBudget } from './rate-budget.js';
 import { RateBudgetTable } from './rate-budget-table.js';
-import { acknowledgeFileWorkflowFindings, acknowledgeRuleFindings } from './rule-packs.js';
+import { RULE_DECISIONS } from './rule-decisions.js';
+import { acknowledge, acknowledgeFunctionFindings } from './rule-packs.js';
 import { tokenSecretFrom } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -190,18 +191,14 @@ export class ConnectorStack extends Stack {
     );
     if (eventSourceMapping === undefined)
       throw new Error('the SQS event source mapping is missing');
-    acknowledgeRuleFindings(
-      {
-        createdTokenSecret: secret instanceof Secret ? secret : null,
-        resultsQueue: this.resultsQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        apiFunction: this.apiFunction,
-        sqsFunction: this.sqsFunction,
-        eventSourceMapping,
-        budgetTable: this.rateBudgetTable?.table ?? null,
-      },
-      config,
-    );
+    if (secret instanceof Secret) acknowledge(secret, RULE_DECISIONS.tokenRotation);
+    acknowledge(this.resultsQueue, RULE_DECISIONS.resultsQueueDeadLetters);
+    acknowledge(this.resultsQueue, RULE_DECISIONS.resultsQueueRedrive);
+    acknowledge(this.deadLetterQueue, RULE_DECISIONS.deadLetterQueueRedrive);
+    acknowledge(eventSourceMapping, RULE_DECISIONS.eventSourceDestination);
+    const { apiFunctionDeadLetters, sqsFunctionDeadLetters } = RULE_DECISIONS;
+    acknowledgeFunctionFindings(this.apiFunction, apiFunctionDeadLetters, config.tracing);
+    acknowledgeFunctionFindings(this.sqsFunction, sqsFunctionDeadLetters, config.tracing);
 
     // Bulk files (S3 → EventBridge → a Step Functions distributed map → S3). Its batch function
     // draws only on the shared budget, so the workflow exists with rateBudget=shared alone.
@@ -216,7 +213,6 @@ export class ConnectorStack extends Stack {
             tokenSecret: secret,
             tokenSecretId: secretId,
           });
-    if (this.fileWorkflow !== null) acknowledgeFileWorkflowFindings(this.fileWorkflow, config);
 
     // The API.
     const { api, stage } = createHttpApi(this, config, this.apiFunction.function);

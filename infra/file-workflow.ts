@@ -33,6 +33,7 @@ import { ConnectorFunction } from './connector-function.js';
 import { fileWorkflowDefinition } from './file-workflow-definition.js';
 import { FilesBucket } from './files-bucket.js';
 import type { RateBudgetTable } from './rate-budget-table.js';
+import { acknowledgeFileWorkflowFindings } from './rule-packs.js';
 
 /** The handler files of the three functions. */
 export interface FileWorkflowEntries {
@@ -226,5 +227,8 @@ export class FileWorkflow extends Construct {
         }),
       }),
     );
+
+    // AWS rule packs: what does not apply here, acknowledged on the constructs it is about.
+    acknowledgeFileWorkflowFindings(this, config.tracing);
   }
 }
