@@ -15,7 +15,7 @@ import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { containerRateLimit, loadConfig } from '../functions/settings/config.js';
@@ -30,7 +30,7 @@ import { rateBudget } from './rate-budget.js';
 import { RateBudgetTable } from './rate-budget-table.js';
 import { RULE_DECISIONS } from './rule-decisions.js';
 import { acknowledge, acknowledgeFunctionFindings } from './rule-packs.js';
-import { tokenSecretFrom } from './token-secret.js';
+import { TokenSecret } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -78,7 +78,8 @@ export class ConnectorStack extends Stack {
     const budget = rateBudget(config);
 
     // The respond.io token.
-    const { secret, secretId } = tokenSecretFrom(this, config);
+    const token = new TokenSecret(this, { config });
+    const { secret, secretId } = token;
     this.tokenSecret = secret;
 
     // Queues: SQS-managed encryption at rest, TLS enforced by queue policy.
@@ -166,8 +167,8 @@ export class ConnectorStack extends Stack {
     });
 
     // Least privilege: read the one secret; consume input; send results and dead letters.
-    secret.grantRead(this.apiFunction.role);
-    secret.grantRead(this.sqsFunction.role);
+    token.grantRead(this.apiFunction.role);
+    token.grantRead(this.sqsFunction.role);
     this.resultsQueue.grantSendMessages(this.sqsFunction.role);
     this.deadLetterQueue.grantSendMessages(this.sqsFunction.role);
     this.rateBudgetTable?.grantClaims(this.apiFunction.role);
@@ -191,7 +192,6 @@ export class ConnectorStack extends Stack {
     );
     if (eventSourceMapping === undefined)
       throw new Error('the SQS event source mapping is missing');
-    if (secret instanceof Secret) acknowledge(secret, RULE_DECISIONS.tokenRotation);
     acknowledge(this.resultsQueue, RULE_DECISIONS.resultsQueueDeadLetters);
     acknowledge(this.resultsQueue, RULE_DECISIONS.resultsQueueRedrive);
     acknowledge(this.deadLetterQueue, RULE_DECISIONS.deadLetterQueueRedrive);
@@ -210,8 +210,7 @@ export class ConnectorStack extends Stack {
             entries: entries.files,
             projectRoot: PROJECT_ROOT,
             budgetTable: this.rateBudgetTable,
-            tokenSecret: secret,
-            tokenSecretId: secretId,
+            tokenSecret: token,
           });
 
     // The API.
@@ -245,13 +244,6 @@ export class ConnectorStack extends Stack {
     new CfnOutput(this, 'InputQueueUrl', { value: this.inputQueue.queueUrl });
     new CfnOutput(this, 'ResultsQueueUrl', { value: this.resultsQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'TokenSecretArn', {
-      value: secret.secretArn,
-      description:
-        config.tokenSecret.kind === 'name'
-          ? 'ARN pattern of the token secret (IAM resource); the functions use its name'
-          : 'The respond.io token secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string <token>',
-    });
     new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.function.functionName });
     new CfnOutput(this, 'SqsFunctionName', { value: this.sqsFunction.function.functionName });
     new CfnOutput(this, 'DashboardName', {

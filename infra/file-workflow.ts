@@ -18,7 +18,6 @@ import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   DefinitionBody,
   LogLevel,
@@ -34,6 +33,7 @@ import { fileWorkflowDefinition } from './file-workflow-definition.js';
 import { FilesBucket } from './files-bucket.js';
 import type { RateBudgetTable } from './rate-budget-table.js';
 import { acknowledgeFileWorkflowFindings } from './rule-packs.js';
+import type { TokenSecret } from './token-secret.js';
 
 /** The handler files of the three functions. */
 export interface FileWorkflowEntries {
@@ -48,9 +48,8 @@ export interface FileWorkflowProps {
   readonly projectRoot: string;
   /** The shared budget: the batch function draws only on it (it has no static share). */
   readonly budgetTable: RateBudgetTable;
-  readonly tokenSecret: ISecret;
-  /** What RESPONDIO_TOKEN_SECRET_ID names (an ARN or a name). */
-  readonly tokenSecretId: string;
+  /** The batch function reads the token (RESPONDIO_TOKEN_SECRET_ID: its id). */
+  readonly tokenSecret: TokenSecret;
 }
 
 /** X-Ray's upload and sampling actions have no resource types: `*` is their only resource. */
@@ -124,7 +123,7 @@ export class FileWorkflow extends Construct {
       files.batchTimeoutSeconds,
       {
         RATE_BUDGET_TABLE: budgetTable.table.tableName,
-        RESPONDIO_TOKEN_SECRET_ID: props.tokenSecretId,
+        RESPONDIO_TOKEN_SECRET_ID: props.tokenSecret.secretId,
       },
     );
     this.finishFunction = fn('FinishFunction', entries.finish, 'file results (finish)', 900);
