@@ -1,6 +1,6 @@
 /**
- * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
- * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
+ * The connector in one stack: the lookup API (lookup-api.ts: an IAM-authorized HTTP API in
+ * front of the API function), the input → SQS function → results pipeline with its dead-letter queue,
  * the token secret (token-secret.ts), the shared budget's table (rate-budget-table.ts), alarms
  * (connector-alarms.ts), a dashboard (connector-dashboard.ts), the bulk file workflow
  * (file-workflow.ts: bucket, state machine, trigger) and outputs. Every setting comes
@@ -18,14 +18,14 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { containerRateLimit, loadConfig } from '../functions/settings/config.js';
-import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/settings/table.js';
+import { SQS_SERVICE_NAME } from '../functions/settings/table.js';
 import { createAlarms } from './connector-alarms.js';
-import { createHttpApi } from './connector-api.js';
 import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
 import { ConnectorDashboard } from './connector-dashboard.js';
-import { ConnectorFunction } from './connector-function.js';
+import type { ConnectorFunction } from './connector-function.js';
 import { FileWorkflow, type FileWorkflowEntries } from './file-workflow.js';
+import { LookupApi } from './lookup-api.js';
+import { lookupFunction } from './lookup-function.js';
 import { rateBudget } from './rate-budget.js';
 import { RateBudgetTable } from './rate-budget-table.js';
 import { RULE_DECISIONS } from './rule-decisions.js';
@@ -79,8 +79,7 @@ export class ConnectorStack extends Stack {
 
     // The respond.io token.
     const token = new TokenSecret(this, { config });
-    const { secret, secretId } = token;
-    this.tokenSecret = secret;
+    this.tokenSecret = token.secret;
 
     // Queues: SQS-managed encryption at rest, TLS enforced by queue policy.
     const queueDefaults = {
@@ -108,70 +107,41 @@ export class ConnectorStack extends Stack {
     // request slots from (rateBudget=shared; without it, the static split alone).
     this.rateBudgetTable =
       config.rateBudget === 'shared' ? new RateBudgetTable(this, 'RateBudget') : null;
-    const budgetTable: Record<string, string> =
-      this.rateBudgetTable === null
-        ? {}
-        : { RATE_BUDGET_TABLE: this.rateBudgetTable.table.tableName };
 
-    // Functions: the variables passed through from context, plus the ones the stack computes.
-    const apiEnvironment = {
-      ...config.passedThrough.api,
-      ...budgetTable,
-      RESPONDIO_TOKEN_SECRET_ID: secretId,
-      RESPONDIO_RATE_LIMIT_SHARE: String(budget.apiContainerShare),
-      POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME,
-    };
-    const sqsEnvironment = {
-      ...config.passedThrough.sqs,
-      ...budgetTable,
-      RESPONDIO_TOKEN_SECRET_ID: secretId,
-      RESPONDIO_RATE_LIMIT_SHARE: String(budget.sqsContainerShare),
-      RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
-      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
-      POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME,
-    };
-    // The functions read their environment with this same loader: fail the synth, not the deploy.
-    // The rate each container will keep must be the one the budget check counted.
-    const kept = [
-      containerRateLimit(loadConfig(apiEnvironment)),
-      containerRateLimit(loadConfig(sqsEnvironment)),
-    ];
-    if (kept[0] !== budget.apiContainerRps || kept[1] !== budget.sqsContainerRps) {
-      throw new Error(
-        `container rates ${kept.join(', ')} differ from the checked budget ` +
-          `${budget.apiContainerRps}, ${budget.sqsContainerRps}`,
-      );
-    }
-
-    this.apiFunction = new ConnectorFunction(this, 'ApiFunction', {
-      entry: entries.api,
+    // The lookup API: its function, the HTTP API in front of it and their outputs.
+    const lookups = {
+      config,
       projectRoot: PROJECT_ROOT,
-      description: 'respond.io Get Contact: API Gateway lookups',
-      memorySize: config.memorySize,
-      timeout: Duration.seconds(config.apiTimeoutSeconds),
-      environment: apiEnvironment,
-      logRetention: config.logRetentionDays,
-      // Bounds the containers that share the API part of the rate budget.
-      reservedConcurrentExecutions: config.apiConcurrency,
-      activeTracing: config.tracing,
-    });
-    this.sqsFunction = new ConnectorFunction(this, 'SqsFunction', {
-      entry: entries.sqs,
-      projectRoot: PROJECT_ROOT,
-      description: 'respond.io Get Contact: SQS batch lookups',
-      memorySize: config.memorySize,
-      timeout: Duration.seconds(config.sqsTimeoutSeconds),
-      environment: sqsEnvironment,
-      logRetention: config.logRetentionDays,
-      activeTracing: config.tracing,
-    });
+      tokenSecret: token,
+      budgetTable: this.rateBudgetTable,
+    };
+    const lookupApi = new LookupApi(this, { ...lookups, entry: entries.api });
+    this.api = lookupApi.api;
+    this.stage = lookupApi.stage;
+    this.apiFunction = lookupApi.apiFunction;
 
-    // Least privilege: read the one secret; consume input; send results and dead letters.
-    token.grantRead(this.apiFunction.role);
+    this.sqsFunction = lookupFunction(
+      this,
+      'SqsFunction',
+      { ...lookups, entry: entries.sqs },
+      {
+        description: 'respond.io Get Contact: SQS batch lookups',
+        timeout: Duration.seconds(config.sqsTimeoutSeconds),
+        passedThrough: config.passedThrough.sqs,
+        share: { fraction: budget.sqsContainerShare, rps: budget.sqsContainerRps },
+        serviceName: SQS_SERVICE_NAME,
+        environment: {
+          RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
+          DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        },
+      },
+    );
+
+    // Least privilege: read the one secret; send results and dead letters; claim budget slots;
+    // consume input (the event source grants it).
     token.grantRead(this.sqsFunction.role);
     this.resultsQueue.grantSendMessages(this.sqsFunction.role);
     this.deadLetterQueue.grantSendMessages(this.sqsFunction.role);
-    this.rateBudgetTable?.grantClaims(this.apiFunction.role);
     this.rateBudgetTable?.grantClaims(this.sqsFunction.role);
     this.sqsFunction.function.addEventSource(
       new SqsEventSource(this.inputQueue, {
@@ -196,9 +166,11 @@ export class ConnectorStack extends Stack {
     acknowledge(this.resultsQueue, RULE_DECISIONS.resultsQueueRedrive);
     acknowledge(this.deadLetterQueue, RULE_DECISIONS.deadLetterQueueRedrive);
     acknowledge(eventSourceMapping, RULE_DECISIONS.eventSourceDestination);
-    const { apiFunctionDeadLetters, sqsFunctionDeadLetters } = RULE_DECISIONS;
-    acknowledgeFunctionFindings(this.apiFunction, apiFunctionDeadLetters, config.tracing);
-    acknowledgeFunctionFindings(this.sqsFunction, sqsFunctionDeadLetters, config.tracing);
+    acknowledgeFunctionFindings(
+      this.sqsFunction,
+      RULE_DECISIONS.sqsFunctionDeadLetters,
+      config.tracing,
+    );
 
     // Bulk files (S3 → EventBridge → a Step Functions distributed map → S3). Its batch function
     // draws only on the shared budget, so the workflow exists with rateBudget=shared alone.
@@ -213,11 +185,6 @@ export class ConnectorStack extends Stack {
             tokenSecret: token,
           });
 
-    // The API.
-    const { api, stage } = createHttpApi(this, config, this.apiFunction.function);
-    this.api = api;
-    this.stage = stage;
-
     // Alarms, the dashboard and outputs.
     this.alarms = createAlarms(this, config, {
       inputQueue: this.inputQueue,
@@ -228,7 +195,7 @@ export class ConnectorStack extends Stack {
     });
     this.dashboard = new ConnectorDashboard(this, 'Dashboard', {
       config,
-      api,
+      api: this.api,
       apiFunction: this.apiFunction,
       sqsFunction: this.sqsFunction,
       inputQueue: this.inputQueue,
@@ -237,14 +204,9 @@ export class ConnectorStack extends Stack {
       alarms: this.alarms,
       fileStateMachine: this.fileWorkflow?.stateMachine ?? null,
     });
-    new CfnOutput(this, 'ApiUrl', {
-      value: stage.url,
-      description: 'Base URL of the API (append contacts/{identifier} or contacts/lookup)',
-    });
     new CfnOutput(this, 'InputQueueUrl', { value: this.inputQueue.queueUrl });
     new CfnOutput(this, 'ResultsQueueUrl', { value: this.resultsQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.function.functionName });
     new CfnOutput(this, 'SqsFunctionName', { value: this.sqsFunction.function.functionName });
     new CfnOutput(this, 'DashboardName', {
       value: this.dashboard.dashboard.dashboardName,
