@@ -135,18 +135,6 @@ export class ConnectorStack extends Stack {
       value: this.dashboard.dashboard.dashboardName,
       description: 'The CloudWatch dashboard: rows by status, respond.io, queues, functions',
     });
-    if (this.fileWorkflow !== null) {
-      const machine = this.fileWorkflow.stateMachine;
-      new CfnOutput(this, 'FilesBucketName', {
-        value: this.fileWorkflow.bucket.bucket.bucketName,
-        description: 'Upload rows.csv or rows.jsonl under input/; results appear under output/',
-      });
-      new CfnOutput(this, 'FileStateMachineArn', { value: machine.stateMachineArn });
-      new CfnOutput(this, 'FileStateMachineUrl', {
-        value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${machine.stateMachineArn}`,
-        description: 'The file runs: open an execution, then its Map Run, to watch the batches',
-      });
-    }
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
     });

@@ -1,9 +1,10 @@
 /**
- * The bulk file workflow's stack part: the files bucket (files-bucket.ts), the three functions
- * (prepare, batch, finish: built like the others by connector-function.ts), the Standard state
- * machine with its distributed map (file-workflow-definition.ts, from the plan the local runner
- * uses too), its log group and tracing, and the EventBridge rule that starts a run for every
- * object created under the input prefix.
+ * The bulk file workflow, a construct (its resources live under `FileWorkflow/`): the files
+ * bucket (files-bucket.ts), the three functions (prepare, batch, finish: built like the others by
+ * connector-function.ts), the Standard state machine with its distributed map
+ * (file-workflow-definition.ts, from the plan the local runner uses too), its log group and
+ * tracing, the EventBridge rule that starts a run for every object created under the input
+ * prefix, and the stack's outputs about it (FilesBucketName, FileStateMachineArn and -Url).
  *
  * Least privilege, per step, with exact ARNs and prefixes: prepare reads `input/`; the batch
  * function reads and writes `runs/` (and draws on the shared budget, and reads the token);
@@ -13,7 +14,7 @@
  * (`<function>:*`, the whole bucket) never reach it; the statements below are all it has.
  */
 
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -229,5 +230,17 @@ export class FileWorkflow extends Construct {
 
     // AWS rule packs: what does not apply here, acknowledged on the constructs it is about.
     acknowledgeFileWorkflowFindings(this, config.tracing);
+
+    // The outputs are the stack's (created in its scope, so their ids stay FilesBucketName, …).
+    const stack = Stack.of(this);
+    new CfnOutput(stack, 'FilesBucketName', {
+      value: bucket.bucket.bucketName,
+      description: 'Upload rows.csv or rows.jsonl under input/; results appear under output/',
+    });
+    new CfnOutput(stack, 'FileStateMachineArn', { value: machine.stateMachineArn });
+    new CfnOutput(stack, 'FileStateMachineUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${machine.stateMachineArn}`,
+      description: 'The file runs: open an execution, then its Map Run, to watch the batches',
+    });
   }
 }
