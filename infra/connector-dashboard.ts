@@ -1,11 +1,11 @@
 /**
  * The connector's CloudWatch dashboard: one page an operator reads from top to bottom. Alarm
  * states; rows by status code (SQS function) and API answers (API Gateway); respond.io requests,
- * retries, 429s and latency; the time lookups wait for the rate budget; the queues (dead-letter
- * depth, oldest input message); the learned rate against the configured one; the functions'
- * errors, throttles and durations; what batches
- * did; with the file workflow, its runs (started, succeeded, failed). The SQS function's own metrics are read from its namespace and service, as
- * functions/batches/metrics.ts publishes them.
+ * retries, 429s and latency; the time lookups wait for the rate budget; the learned rate against
+ * the configured one (both widgets: dashboard-budget.ts); the queues (dead-letter depth, oldest
+ * input message); the functions' errors, throttles and durations; what batches did; with the file
+ * workflow, its runs (started, succeeded, failed). The SQS function's own metrics are read from
+ * its namespace and service, as functions/batches/metrics.ts publishes them.
  */
 
 import { Aws, Duration } from 'aws-cdk-lib';
@@ -23,28 +23,10 @@ import {
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  API_SERVICE_NAME,
-  FILES_SERVICE_NAME,
-  SQS_SERVICE_NAME,
-} from '../functions/settings/table.js';
-import { LEARNED_RATE_LOW_MINUTES, LEARNED_RATE_LOW_SHARE } from './connector-alarms.js';
+import { SQS_SERVICE_NAME } from '../functions/settings/table.js';
 import type { ConnectorConfig } from './connector-config.js';
 import type { ConnectorFunction } from './connector-function.js';
-
-/**
- * How long lookups of the SQS function waited for a slot of the shared rate budget (BudgetWait,
- * one value per request: functions/budget/metrics.ts), as the percentiles the dashboard
- * graphs. Published only with the shared budget (rateBudget=shared, the default).
- */
-export const BUDGET_WAIT_METRICS: readonly {
-  readonly name: string;
-  readonly statistic: string;
-  readonly label: string;
-}[] = [
-  { name: 'BudgetWait', statistic: 'p50', label: 'wait p50 (ms)' },
-  { name: 'BudgetWait', statistic: 'p99', label: 'wait p99 (ms)' },
-];
+import { budgetWaitGraph, learnedRateGraph } from './dashboard-budget.js';
 
 export interface ConnectorDashboardProps {
   readonly config: Pick<
@@ -87,26 +69,6 @@ export class ConnectorDashboard extends Construct {
     ] as const;
     const perFunction = (metric: (fn: ConnectorFunction, label: string) => IMetric) =>
       functions.map(([label, fn]) => metric(fn, label));
-
-    const budgetWait =
-      BUDGET_WAIT_METRICS.length > 0
-        ? graph(
-            'Time waiting for the rate budget (ms)',
-            BUDGET_WAIT_METRICS.map((metric) =>
-              sqsMetric(metric.name, metric.statistic, metric.label),
-            ),
-            8,
-            [
-              sqsMetric('BudgetFallbackStarts', 'Sum', 'requests started on the fallback'),
-              sqsMetric('BudgetUtilisation', 'Average', 'budget used (%)'),
-            ],
-          )
-        : graph(
-            'Time waiting for the rate budget: no metric yet (stand-ins)',
-            [sqsMetric('RowsNotStarted', 'Sum', 'rows not started (no time left)')],
-            8,
-            [sqsMetric('BatchDuration', 'p90', 'batch duration p90 (ms)')],
-          );
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Aws.STACK_NAME}-${Aws.REGION}`,
@@ -173,9 +135,9 @@ export class ConnectorDashboard extends Construct {
               sqsMetric('UpstreamLatency', statistic, statistic),
             ),
           ),
-          budgetWait,
+          budgetWaitGraph(namespace, PERIOD),
         ],
-        [learnedRate(namespace, props.config)],
+        [learnedRateGraph(namespace, PERIOD, props.config)],
         [
           graph('Dead-letter queue depth', [
             props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -255,52 +217,6 @@ export class ConnectorDashboard extends Construct {
       ],
     });
   }
-}
-
-/**
- * The learned rate each function's containers spend (`BudgetRate`, the lowest any of them
- * published in a minute) against the configured ceiling and the alarm's threshold, and how often
- * it changed (`BudgetRateChanges`).
- */
-function learnedRate(
-  namespace: string,
-  config: Pick<ConnectorConfig, 'rateLimitRps' | 'rateBudgetLearning'>,
-): GraphWidget {
-  const metric = (name: string, service: string, statistic: string, label: string) =>
-    new Metric({
-      namespace,
-      metricName: name,
-      dimensionsMap: { service },
-      statistic,
-      period: PERIOD,
-      label,
-    });
-  const services = [
-    ['API', API_SERVICE_NAME],
-    ['SQS', SQS_SERVICE_NAME],
-    ['files', FILES_SERVICE_NAME],
-  ] as const;
-  return new GraphWidget({
-    title: config.rateBudgetLearning
-      ? 'respond.io budget: the learned rate (requests/s)'
-      : 'respond.io budget: the configured rate (learning off)',
-    left: services.map(([label, service]) =>
-      metric('BudgetRate', service, 'Minimum', `${label} rate (lowest)`),
-    ),
-    right: services.map(([label, service]) =>
-      metric('BudgetRateChanges', service, 'Sum', `${label} changes`),
-    ),
-    leftAnnotations: [
-      { value: config.rateLimitRps, label: 'configured (ceiling)' },
-      {
-        value: LEARNED_RATE_LOW_SHARE * config.rateLimitRps,
-        label: `alarm below this for ${LEARNED_RATE_LOW_MINUTES} min`,
-      },
-    ],
-    leftYAxis: { min: 0 },
-    width: 24,
-    height: 6,
-  });
 }
 
 /** The file workflow's row: its runs, from the state machine's own metrics. */

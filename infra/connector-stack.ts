@@ -1,35 +1,36 @@
 /**
- * The connector in one stack: an IAM-authorized HTTP API in front of the lookup function
- * (connector-api.ts), the input → SQS function → results pipeline with its dead-letter queue,
- * the token secret (token-secret.ts), the shared budget's table (rate-budget-table.ts), alarms
- * (connector-alarms.ts), a dashboard (connector-dashboard.ts), the bulk file workflow
- * (file-workflow.ts: bucket, state machine, trigger) and outputs. Every setting comes
- * from a validated `ConnectorConfig`. The findings of AWS's rule packs that do not apply to this
- * design are acknowledged on their constructs (rule-packs.ts).
+ * The connector in one stack, composed of its features, each with typed props: the respond.io
+ * token secret (token-secret.ts), the shared budget's table (rate-budget-table.ts), the lookup
+ * API (lookup-api.ts), the queue pipeline (queue-pipeline.ts), the bulk file workflow
+ * (file-workflow.ts) and monitoring (monitoring.ts: alarms and the dashboard). Every setting
+ * comes from a validated `ConnectorConfig`. Each feature adds its own outputs and acknowledges,
+ * on its own constructs, the findings of AWS's rule packs that do not apply to it (rule-packs.ts).
+ *
+ * Logical ids come from construct paths. The token secret, the lookup API, the queue pipeline
+ * and the alarms are children of the stack itself, so those features are stack parts: typed
+ * classes, not constructs, that build in the stack's scope (`new LookupApi(stack, props)`), and
+ * every resource keeps its id; a construct of their own would move the resources under a new
+ * path, which CloudFormation would deploy as replacements. The features with a scope of their
+ * own (FileWorkflow, RateBudgetTable, ConnectorDashboard, ConnectorFunction) are constructs.
  */
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { containerRateLimit, loadConfig } from '../functions/settings/config.js';
-import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../functions/settings/table.js';
-import { createAlarms } from './connector-alarms.js';
-import { createHttpApi } from './connector-api.js';
-import { type ConnectorConfig, inputVisibilityTimeoutSeconds } from './connector-config.js';
-import { ConnectorDashboard } from './connector-dashboard.js';
-import { ConnectorFunction } from './connector-function.js';
+import type { ConnectorConfig } from './connector-config.js';
+import type { ConnectorDashboard } from './connector-dashboard.js';
+import type { ConnectorFunction } from './connector-function.js';
 import { FileWorkflow, type FileWorkflowEntries } from './file-workflow.js';
-import { rateBudget } from './rate-budget.js';
+import { LookupApi } from './lookup-api.js';
+import { Monitoring } from './monitoring.js';
+import { QueuePipeline } from './queue-pipeline.js';
 import { RateBudgetTable } from './rate-budget-table.js';
-import { acknowledgeFileWorkflowFindings, acknowledgeRuleFindings } from './rule-packs.js';
-import { tokenSecretFrom } from './token-secret.js';
+import { TokenSecret } from './token-secret.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,156 +56,36 @@ export interface ConnectorStackProps extends StackProps {
 }
 
 export class ConnectorStack extends Stack {
-  readonly api: HttpApi;
-  readonly stage: HttpStage;
-  readonly apiFunction: ConnectorFunction;
-  readonly sqsFunction: ConnectorFunction;
-  readonly inputQueue: Queue;
-  readonly resultsQueue: Queue;
-  readonly deadLetterQueue: Queue;
   readonly tokenSecret: ISecret;
   /** The shared budget's table; null with rateBudget=static. */
   readonly rateBudgetTable: RateBudgetTable | null;
+  readonly lookupApi: LookupApi;
+  readonly queuePipeline: QueuePipeline;
   /** The bulk file workflow; null with rateBudget=static (its batch function needs the table). */
   readonly fileWorkflow: FileWorkflow | null;
-  readonly alarms: readonly Alarm[];
-  readonly dashboard: ConnectorDashboard;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps) {
     super(scope, id, props);
     const config = props.config;
     const entries = props.entries ?? DEFAULT_ENTRIES;
-    const budget = rateBudget(config);
 
-    // The respond.io token.
-    const { secret, secretId } = tokenSecretFrom(this, config);
-    this.tokenSecret = secret;
-
-    // Queues: SQS-managed encryption at rest, TLS enforced by queue policy.
-    const queueDefaults = {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    } as const;
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      ...queueDefaults,
-      // Longer than the input queue's: a redriven message keeps its original enqueue time.
-      retentionPeriod: Duration.days(14),
-    });
-    this.inputQueue = new Queue(this, 'InputQueue', {
-      ...queueDefaults,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(inputVisibilityTimeoutSeconds(config)),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
-    });
-    this.resultsQueue = new Queue(this, 'ResultsQueue', {
-      ...queueDefaults,
-      retentionPeriod: Duration.days(4),
-    });
-
-    // The shared organisation budget: one table every container of both functions claims its
+    const token = new TokenSecret(this, { config });
+    this.tokenSecret = token.secret;
+    // The shared organisation budget: one table every container of every function claims its
     // request slots from (rateBudget=shared; without it, the static split alone).
     this.rateBudgetTable =
       config.rateBudget === 'shared' ? new RateBudgetTable(this, 'RateBudget') : null;
-    const budgetTable: Record<string, string> =
-      this.rateBudgetTable === null
-        ? {}
-        : { RATE_BUDGET_TABLE: this.rateBudgetTable.table.tableName };
 
-    // Functions: the variables passed through from context, plus the ones the stack computes.
-    const apiEnvironment = {
-      ...config.passedThrough.api,
-      ...budgetTable,
-      RESPONDIO_TOKEN_SECRET_ID: secretId,
-      RESPONDIO_RATE_LIMIT_SHARE: String(budget.apiContainerShare),
-      POWERTOOLS_SERVICE_NAME: API_SERVICE_NAME,
-    };
-    const sqsEnvironment = {
-      ...config.passedThrough.sqs,
-      ...budgetTable,
-      RESPONDIO_TOKEN_SECRET_ID: secretId,
-      RESPONDIO_RATE_LIMIT_SHARE: String(budget.sqsContainerShare),
-      RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
-      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
-      POWERTOOLS_SERVICE_NAME: SQS_SERVICE_NAME,
-    };
-    // The functions read their environment with this same loader: fail the synth, not the deploy.
-    // The rate each container will keep must be the one the budget check counted.
-    const kept = [
-      containerRateLimit(loadConfig(apiEnvironment)),
-      containerRateLimit(loadConfig(sqsEnvironment)),
-    ];
-    if (kept[0] !== budget.apiContainerRps || kept[1] !== budget.sqsContainerRps) {
-      throw new Error(
-        `container rates ${kept.join(', ')} differ from the checked budget ` +
-          `${budget.apiContainerRps}, ${budget.sqsContainerRps}`,
-      );
-    }
-
-    this.apiFunction = new ConnectorFunction(this, 'ApiFunction', {
-      entry: entries.api,
-      projectRoot: PROJECT_ROOT,
-      description: 'respond.io Get Contact: API Gateway lookups',
-      memorySize: config.memorySize,
-      timeout: Duration.seconds(config.apiTimeoutSeconds),
-      environment: apiEnvironment,
-      logRetention: config.logRetentionDays,
-      // Bounds the containers that share the API part of the rate budget.
-      reservedConcurrentExecutions: config.apiConcurrency,
-      activeTracing: config.tracing,
-    });
-    this.sqsFunction = new ConnectorFunction(this, 'SqsFunction', {
-      entry: entries.sqs,
-      projectRoot: PROJECT_ROOT,
-      description: 'respond.io Get Contact: SQS batch lookups',
-      memorySize: config.memorySize,
-      timeout: Duration.seconds(config.sqsTimeoutSeconds),
-      environment: sqsEnvironment,
-      logRetention: config.logRetentionDays,
-      activeTracing: config.tracing,
-    });
-
-    // Least privilege: read the one secret; consume input; send results and dead letters.
-    secret.grantRead(this.apiFunction.role);
-    secret.grantRead(this.sqsFunction.role);
-    this.resultsQueue.grantSendMessages(this.sqsFunction.role);
-    this.deadLetterQueue.grantSendMessages(this.sqsFunction.role);
-    this.rateBudgetTable?.grantClaims(this.apiFunction.role);
-    this.rateBudgetTable?.grantClaims(this.sqsFunction.role);
-    this.sqsFunction.function.addEventSource(
-      new SqsEventSource(this.inputQueue, {
-        batchSize: config.batchSize,
-        maxBatchingWindow:
-          config.maxBatchingWindowSeconds > 0
-            ? Duration.seconds(config.maxBatchingWindowSeconds)
-            : undefined,
-        // Bounds the containers that share the SQS part of the rate budget.
-        maxConcurrency: config.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
-
-    // AWS rule packs (cdk-nag): what does not apply here, acknowledged where it is, with why.
-    const eventSourceMapping = this.sqsFunction.function.node.children.find(
-      (child) => child instanceof EventSourceMapping,
-    );
-    if (eventSourceMapping === undefined)
-      throw new Error('the SQS event source mapping is missing');
-    acknowledgeRuleFindings(
-      {
-        createdTokenSecret: secret instanceof Secret ? secret : null,
-        resultsQueue: this.resultsQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        apiFunction: this.apiFunction,
-        sqsFunction: this.sqsFunction,
-        eventSourceMapping,
-        budgetTable: this.rateBudgetTable?.table ?? null,
-      },
+    const lookups = {
       config,
-    );
-
-    // Bulk files (S3 → EventBridge → a Step Functions distributed map → S3). Its batch function
-    // draws only on the shared budget, so the workflow exists with rateBudget=shared alone.
+      projectRoot: PROJECT_ROOT,
+      tokenSecret: token,
+      budgetTable: this.rateBudgetTable,
+    };
+    this.lookupApi = new LookupApi(this, { ...lookups, entry: entries.api });
+    this.queuePipeline = new QueuePipeline(this, { ...lookups, entry: entries.sqs });
+    // Its batch function draws only on the shared budget: no file workflow without the table.
     this.fileWorkflow =
       this.rateBudgetTable === null
         ? null
@@ -213,69 +94,42 @@ export class ConnectorStack extends Stack {
             entries: entries.files,
             projectRoot: PROJECT_ROOT,
             budgetTable: this.rateBudgetTable,
-            tokenSecret: secret,
-            tokenSecretId: secretId,
+            tokenSecret: token,
           });
-    if (this.fileWorkflow !== null) acknowledgeFileWorkflowFindings(this.fileWorkflow, config);
-
-    // The API.
-    const { api, stage } = createHttpApi(this, config, this.apiFunction.function);
-    this.api = api;
-    this.stage = stage;
-
-    // Alarms, the dashboard and outputs.
-    this.alarms = createAlarms(this, config, {
-      inputQueue: this.inputQueue,
-      deadLetterQueue: this.deadLetterQueue,
-      apiFunction: this.apiFunction,
-      sqsFunction: this.sqsFunction,
+    this.monitoring = new Monitoring(this, {
+      config,
+      lookupApi: this.lookupApi,
+      queuePipeline: this.queuePipeline,
       fileWorkflow: this.fileWorkflow,
     });
-    this.dashboard = new ConnectorDashboard(this, 'Dashboard', {
-      config,
-      api,
-      apiFunction: this.apiFunction,
-      sqsFunction: this.sqsFunction,
-      inputQueue: this.inputQueue,
-      resultsQueue: this.resultsQueue,
-      deadLetterQueue: this.deadLetterQueue,
-      alarms: this.alarms,
-      fileStateMachine: this.fileWorkflow?.stateMachine ?? null,
-    });
-    new CfnOutput(this, 'ApiUrl', {
-      value: stage.url,
-      description: 'Base URL of the API (append contacts/{identifier} or contacts/lookup)',
-    });
-    new CfnOutput(this, 'InputQueueUrl', { value: this.inputQueue.queueUrl });
-    new CfnOutput(this, 'ResultsQueueUrl', { value: this.resultsQueue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'TokenSecretArn', {
-      value: secret.secretArn,
-      description:
-        config.tokenSecret.kind === 'name'
-          ? 'ARN pattern of the token secret (IAM resource); the functions use its name'
-          : 'The respond.io token secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string <token>',
-    });
-    new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.function.functionName });
-    new CfnOutput(this, 'SqsFunctionName', { value: this.sqsFunction.function.functionName });
-    new CfnOutput(this, 'DashboardName', {
-      value: this.dashboard.dashboard.dashboardName,
-      description: 'The CloudWatch dashboard: rows by status, respond.io, queues, functions',
-    });
-    if (this.fileWorkflow !== null) {
-      const machine = this.fileWorkflow.stateMachine;
-      new CfnOutput(this, 'FilesBucketName', {
-        value: this.fileWorkflow.bucket.bucket.bucketName,
-        description: 'Upload rows.csv or rows.jsonl under input/; results appear under output/',
-      });
-      new CfnOutput(this, 'FileStateMachineArn', { value: machine.stateMachineArn });
-      new CfnOutput(this, 'FileStateMachineUrl', {
-        value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${machine.stateMachineArn}`,
-        description: 'The file runs: open an execution, then its Map Run, to watch the batches',
-      });
-    }
-    new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
-    });
+  }
+
+  // The features' main parts, by the names the stack has always given them.
+  get api(): HttpApi {
+    return this.lookupApi.api;
+  }
+  get stage(): HttpStage {
+    return this.lookupApi.stage;
+  }
+  get apiFunction(): ConnectorFunction {
+    return this.lookupApi.apiFunction;
+  }
+  get sqsFunction(): ConnectorFunction {
+    return this.queuePipeline.sqsFunction;
+  }
+  get inputQueue(): Queue {
+    return this.queuePipeline.inputQueue;
+  }
+  get resultsQueue(): Queue {
+    return this.queuePipeline.resultsQueue;
+  }
+  get deadLetterQueue(): Queue {
+    return this.queuePipeline.deadLetterQueue;
+  }
+  get alarms(): readonly Alarm[] {
+    return this.monitoring.alarms;
+  }
+  get dashboard(): ConnectorDashboard {
+    return this.monitoring.dashboard;
   }
 }

@@ -1,9 +1,10 @@
 /**
- * The bulk file workflow's stack part: the files bucket (files-bucket.ts), the three functions
- * (prepare, batch, finish: built like the others by connector-function.ts), the Standard state
- * machine with its distributed map (file-workflow-definition.ts, from the plan the local runner
- * uses too), its log group and tracing, and the EventBridge rule that starts a run for every
- * object created under the input prefix.
+ * The bulk file workflow, a construct (its resources live under `FileWorkflow/`): the files
+ * bucket (files-bucket.ts), the three functions (prepare, batch, finish: built like the others by
+ * connector-function.ts), the Standard state machine with its distributed map
+ * (file-workflow-definition.ts, from the plan the local runner uses too), its log group and
+ * tracing, the EventBridge rule that starts a run for every object created under the input
+ * prefix, and the stack's outputs about it (FilesBucketName, FileStateMachineArn and -Url).
  *
  * Least privilege, per step, with exact ARNs and prefixes: prepare reads `input/`; the batch
  * function reads and writes `runs/` (and draws on the shared budget, and reads the token);
@@ -13,12 +14,11 @@
  * (`<function>:*`, the whole bucket) never reach it; the statements below are all it has.
  */
 
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   DefinitionBody,
   LogLevel,
@@ -33,6 +33,8 @@ import { ConnectorFunction } from './connector-function.js';
 import { fileWorkflowDefinition } from './file-workflow-definition.js';
 import { FilesBucket } from './files-bucket.js';
 import type { RateBudgetTable } from './rate-budget-table.js';
+import { acknowledgeFileWorkflowFindings } from './rule-packs.js';
+import type { TokenSecret } from './token-secret.js';
 
 /** The handler files of the three functions. */
 export interface FileWorkflowEntries {
@@ -47,9 +49,8 @@ export interface FileWorkflowProps {
   readonly projectRoot: string;
   /** The shared budget: the batch function draws only on it (it has no static share). */
   readonly budgetTable: RateBudgetTable;
-  readonly tokenSecret: ISecret;
-  /** What RESPONDIO_TOKEN_SECRET_ID names (an ARN or a name). */
-  readonly tokenSecretId: string;
+  /** The batch function reads the token (RESPONDIO_TOKEN_SECRET_ID: its id). */
+  readonly tokenSecret: TokenSecret;
 }
 
 /** X-Ray's upload and sampling actions have no resource types: `*` is their only resource. */
@@ -123,7 +124,7 @@ export class FileWorkflow extends Construct {
       files.batchTimeoutSeconds,
       {
         RATE_BUDGET_TABLE: budgetTable.table.tableName,
-        RESPONDIO_TOKEN_SECRET_ID: props.tokenSecretId,
+        RESPONDIO_TOKEN_SECRET_ID: props.tokenSecret.secretId,
       },
     );
     this.finishFunction = fn('FinishFunction', entries.finish, 'file results (finish)', 900);
@@ -226,5 +227,20 @@ export class FileWorkflow extends Construct {
         }),
       }),
     );
+
+    // AWS rule packs: what does not apply here, acknowledged on the constructs it is about.
+    acknowledgeFileWorkflowFindings(this, config.tracing);
+
+    // The outputs are the stack's (created in its scope, so their ids stay FilesBucketName, …).
+    const stack = Stack.of(this);
+    new CfnOutput(stack, 'FilesBucketName', {
+      value: bucket.bucket.bucketName,
+      description: 'Upload rows.csv or rows.jsonl under input/; results appear under output/',
+    });
+    new CfnOutput(stack, 'FileStateMachineArn', { value: machine.stateMachineArn });
+    new CfnOutput(stack, 'FileStateMachineUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${machine.stateMachineArn}`,
+      description: 'The file runs: open an execution, then its Map Run, to watch the batches',
+    });
   }
 }

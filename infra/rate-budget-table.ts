@@ -2,7 +2,8 @@
  * The shared budget's DynamoDB table (rateBudget=shared): one item per organisation budget, on
  * demand (no capacity to plan), partition key only, TTL on the item's expiry, encrypted at rest
  * by DynamoDB's default, and destroyed with the stack like the queues (it holds no data worth
- * keeping). Each function's role may update and read items of this one table, nothing else.
+ * keeping; point-in-time recovery off, acknowledged to the rule packs). Each function's role may
+ * update and read items of this one table, nothing else.
  */
 
 import { RemovalPolicy } from 'aws-cdk-lib';
@@ -14,6 +15,8 @@ import {
   BUDGET_TABLE_ACTIONS,
   BUDGET_TTL_ATTRIBUTE,
 } from '../functions/budget/table-key.js';
+import { RULE_DECISIONS } from './rule-decisions.js';
+import { acknowledge } from './rule-packs.js';
 
 export class RateBudgetTable extends Construct {
   readonly table: Table;
@@ -26,6 +29,8 @@ export class RateBudgetTable extends Construct {
       timeToLiveAttribute: BUDGET_TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // One slot time, worthless a second later: nothing for point-in-time recovery to restore.
+    acknowledge(this.table, RULE_DECISIONS.budgetTableRecovery);
   }
 
   /** Lets `grantee` claim slots: UpdateItem and GetItem on this table's ARN only. */

@@ -3,7 +3,8 @@
  * budget each container of each function may use (the RESPONDIO_RATE_LIMIT_SHARE the stack
  * passes), what all allowed containers together can send, and the message when a split could
  * start more requests in one second than the budget. infra/connector-config.ts checks a
- * deployment with it; infra/connector-stack.ts passes the shares to the functions.
+ * deployment with it; infra/lookup-api.ts and infra/queue-pipeline.ts pass the shares to the
+ * functions.
  */
 
 import { containerRateLimit, maxStartsPerSecond } from '../functions/settings/config.js';

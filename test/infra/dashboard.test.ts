@@ -13,7 +13,7 @@ import {
   FILES_SERVICE_NAME,
   SQS_SERVICE_NAME,
 } from '../../functions/settings/table.js';
-import { BUDGET_WAIT_METRICS } from '../../infra/connector-dashboard.js';
+import { BUDGET_WAIT_METRICS } from '../../infra/dashboard-budget.js';
 import { captureOutput } from '../support/api.js';
 import {
   logicalId,

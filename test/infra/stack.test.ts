@@ -10,9 +10,9 @@ import {
   SETTINGS,
   SQS_SERVICE_NAME,
 } from '../../functions/settings/table.js';
-import { ACCESS_LOG_FIELDS } from '../../infra/connector-api.js';
 import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
+import { ACCESS_LOG_FIELDS } from '../../infra/lookup-api.js';
 import { rateBudget } from '../../infra/rate-budget.js';
 import {
   logicalId,
