@@ -20,7 +20,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { BudgetObserver, RateLimiter } from '../functions/budget/limiter.js';
+import type { RateLimiter, StartHook } from '../functions/budget/index.js';
 
 export const LEASE_MS = 2000;
 const RENEW_MS = LEASE_MS / 2;
@@ -47,7 +47,8 @@ export interface RateLeaseOptions {
   readonly rps: number;
   readonly clockSkewMs: number;
   readonly now?: () => number;
-  readonly observer?: BudgetObserver;
+  /** Told each start (the coordinator's requests are counted on its DynamoDB client). */
+  readonly onStart?: StartHook;
 }
 
 /** Water-filling: each wanted rate gets at most an equal part of what is left, in whole requests/s. */
@@ -73,7 +74,7 @@ export function waterFill(budget: number, wants: ReadonlyMap<string, number>): M
 }
 
 export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
-  const { id, client, tableName, rps, lane, observer } = options;
+  const { id, client, tableName, rps, lane, onStart } = options;
   const now = options.now ?? Date.now;
   const countedFor = 1000 + 2 * options.clockSkewMs;
   let rate = 0;
@@ -88,9 +89,6 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
   let lastDemandAt = Number.NEGATIVE_INFINITY;
   let keeping = false;
 
-  const call = (writes: number, reads: number, outcome: 'granted' | 'refused', sentAt: number) =>
-    observer?.onCoordinatorCall?.({ writes, reads, outcome, latencyMs: now() - sentAt });
-
   function occupied(lease: Lease, at: number): number {
     if (lease.e + countedFor <= at) return 0;
     return lease.c + countedFor > at ? Math.max(lease.r, lease.p) : lease.r;
@@ -98,7 +96,6 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
 
   async function renew(): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const sentAt = now();
       const read = await client.send(
         new GetItemCommand({ TableName: tableName, Key: KEY, ConsistentRead: true }),
       );
@@ -156,7 +153,6 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
             },
           }),
         );
-        call(1, 1, 'granted', sentAt);
         rate = next;
         renewedAt = at;
         // Without a rate (the others hold the budget), ask again soon; with one, every half lease.
@@ -164,7 +160,6 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
         return;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        call(1, 1, 'refused', sentAt);
       }
     }
   }
@@ -214,7 +209,7 @@ export function createRateLeaseLimiter(options: RateLeaseOptions): RateLimiter {
         }
         waiters.shift();
         lastStart = now();
-        observer?.onStart?.({
+        onStart?.({
           lane,
           at: lastStart,
           waitMs: lastStart - head.enqueuedAt,

@@ -12,10 +12,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { FileBatchHandler } from '../functions/files/batch.js';
 import {
   createFileBatchFunction,
-  type FileBatchFunctionOverrides,
-} from '../functions/files/batch-handler.js';
-import { createFinishFunction } from '../functions/files/finish-handler.js';
-import { createPrepareFunction } from '../functions/files/prepare-handler.js';
+  createFinishFunction,
+  createPrepareFunction,
+  type FileBatchAdapters,
+} from '../functions/files/container.js';
 import { createS3FileStore } from '../functions/files/s3-store.js';
 import type { FileStore } from '../functions/files/store.js';
 import {
@@ -61,8 +61,8 @@ export interface FilePipelineOptions {
   readonly bucket?: string;
   /** The functions' variables (respond.io, token secret, RATE_BUDGET_TABLE, ERROR_BEHAVIOR, FILE_MAX_*). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** For the batch function's composition (tests give tokens, a DynamoDB client, a logger). */
-  readonly batchOverrides?: FileBatchFunctionOverrides;
+  /** The adapters of each batch container (tests give tokens, a DynamoDB client, a logger, a budget). */
+  readonly batchAdapters?: () => FileBatchAdapters;
   /** Wraps each batch function container (tests inject a crash). */
   readonly wrapBatch?: (handler: FileBatchHandler) => FileBatchHandler;
   /** Default `defaultFilePlan()`. */
@@ -104,16 +104,16 @@ export async function startFilePipeline(options: FilePipelineOptions): Promise<F
   const wrap = options.wrapBatch ?? ((handler: FileBatchHandler) => handler);
   const runner = createFileRunner({
     steps: {
-      prepare: createPrepareFunction(config, settings, store),
+      prepare: createPrepareFunction(config, settings, { store }),
       createBatch: () =>
         wrap(
           createFileBatchFunction(config, settings, {
             store,
             metrics: { publish() {} },
-            ...options.batchOverrides,
+            ...options.batchAdapters?.(),
           }),
         ),
-      finish: createFinishFunction(config, store),
+      finish: createFinishFunction(config, settings, { store }),
     },
     store,
     plan,

@@ -17,7 +17,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { FileBatchHandler } from '../functions/files/batch.js';
-import type { FinishHandler } from '../functions/files/finish-handler.js';
+import type { FinishHandler } from '../functions/files/container.js';
 import type {
   Assembled,
   BatchEvent,

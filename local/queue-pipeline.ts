@@ -26,7 +26,7 @@ import type { SQSBatchResponse, SQSMessageAttributes, SQSRecord } from 'aws-lamb
 import { buildApp, interceptLocalhostDns } from 'fauxqs';
 import { sleep } from '../functions/platform/clock.js';
 import type { SqsBatchHandler } from '../functions/queue/batch.js';
-import { createSqsFunction } from '../functions/queue/handler.js';
+import { createSqsFunction } from '../functions/queue/container.js';
 import { loadConfig } from '../functions/settings/config.js';
 import { SETTINGS } from '../functions/settings/table.js';
 

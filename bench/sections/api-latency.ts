@@ -1,6 +1,6 @@
 /**
  * Section "API mode": the connector's own latency. The real API function (createApiHandler with
- * the real respond.io directory from createConnector) answers `GET /contacts/{identifier}`
+ * the real respond.io directory from createLookups) answers `GET /contacts/{identifier}`
  * events one at a time, as one Lambda container does, against the simulator running in a child
  * process with a fixed latency. Interleaved with every handler call, a bare ky GET of the same
  * contact from the same server gives the floor: what any HTTP client pays for the round trip.
@@ -15,7 +15,7 @@
 
 import ky from 'ky';
 import { createApiHandler } from '../../functions/api/app.js';
-import { createConnector } from '../../functions/lookup/connector.js';
+import { createLookups } from '../../functions/lookup/index.js';
 import { createLogger } from '../../functions/platform/logger.js';
 import { loadConfig, loadLogSettings } from '../../functions/settings/config.js';
 import { createLambdaContext, toApiGatewayEvent } from '../../local/api-gateway-server.js';
@@ -58,7 +58,10 @@ export const apiLatency: BenchSection = {
       // The highest limit the configuration allows: one call at a time never waits for a slot.
       const config = loadConfig({ RESPONDIO_BASE_URL: sim.url, RESPONDIO_RATE_LIMIT_RPS: '10000' });
       const logger = createLogger(loadLogSettings(process.env, 'bench-api'));
-      const { directory, identifiers } = createConnector(config, { tokens: demoTokens, logger });
+      const { directory, identifiers } = createLookups(config, 'api', {
+        tokens: demoTokens,
+        logger,
+      });
       const handler = createApiHandler({ directory, identifiers, config, logger });
       // The same handler drawing from the shared budget on the local DynamoDB.
       const sharedConfig = loadConfig({
@@ -66,10 +69,9 @@ export const apiLatency: BenchSection = {
         RESPONDIO_RATE_LIMIT_RPS: '10000',
         RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
       });
-      const sharedConnector = createConnector(sharedConfig, {
+      const sharedConnector = createLookups(sharedConfig, 'api', {
         tokens: demoTokens,
         logger,
-        lane: 'api',
         dynamodb: budgetClient,
       });
       const shared = createApiHandler({

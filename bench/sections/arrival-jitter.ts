@@ -21,7 +21,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ARRIVAL_JITTER_MS } from '../../functions/budget/plan.js';
 import { createRateLimiter } from '../../functions/budget/static-limiter.js';
-import { createIdentifiers } from '../../functions/lookup/identifiers.js';
+import { createIdentifierParser } from '../../functions/lookup/identifier.js';
 import { createRespondioDirectory } from '../../functions/lookup/respondio.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { startSimulator } from '../../local/simulator/server.js';
@@ -29,7 +29,7 @@ import { type BenchSection, type BenchTable, fixed, percentile } from '../table.
 import { demoTokens, numberSetting, startSimulatorProcess } from './harness.js';
 
 const CONTAINERS = 2;
-const identifiers = createIdentifiers({ defaultPhoneCountry: null });
+const identifiers = createIdentifierParser({ defaultPhoneCountry: null });
 
 type Where = 'this process' | 'a child process';
 
@@ -81,7 +81,7 @@ async function measure(where: Where, busy: boolean, limitRps: number, seconds: n
           tokens: demoTokens,
           limiter: createRateLimiter({
             requestsPerSecond: limitRps / CONTAINERS,
-            onStart: (at) => starts.push(at),
+            onStart: ({ at }) => starts.push(at),
           }),
           requestTimeoutMs: 30_000,
           maxAttempts: 1,

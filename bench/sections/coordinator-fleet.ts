@@ -18,11 +18,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { createApiHandler } from '../../functions/api/app.js';
-import type { BudgetObserver, RateLimiter } from '../../functions/budget/limiter.js';
+import { createBudget, type RateLimiter } from '../../functions/budget/index.js';
 import { budgetPlan } from '../../functions/budget/plan.js';
-import { createConnector, createContainerLimiter } from '../../functions/lookup/connector.js';
+import { createLookups } from '../../functions/lookup/index.js';
 import { createLogger } from '../../functions/platform/logger.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import {
   type Config,
   containerRateLimit,
@@ -146,12 +146,6 @@ export async function runFleet(
   /** One container's configuration, limiter and clock. */
   function container(lane: 'api' | 'batch', share: number, waits: number[]) {
     started += 1;
-    const counting: BudgetObserver = {
-      onCoordinatorCall: (event) => {
-        coordinatorWrites += event.writes;
-        coordinatorReads += event.reads;
-      },
-    };
     const offset = spec.skewMs === 0 ? 0 : (random() - 0.5) * spec.skewMs;
     const clock = () => Date.now() + offset;
     const config: Config = loadConfig({
@@ -167,7 +161,18 @@ export async function runFleet(
     });
     const client =
       environment.dynamodbUrl === null ? undefined : localDynamoDbClient(environment.dynamodbUrl);
-    if (client) clients.push(client);
+    if (client) {
+      clients.push(client);
+      // The coordinator's requests, counted on the wire: conditional writes and reads.
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          if (context.commandName === 'GetItemCommand') coordinatorReads += 1;
+          else coordinatorWrites += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countCoordinatorRequests' },
+      );
+    }
     const inner: RateLimiter =
       spec.design === 'leases' && client
         ? createRateLeaseLimiter({
@@ -178,12 +183,9 @@ export async function runFleet(
             rps: limitRps,
             clockSkewMs: spec.skewMs,
             now: clock,
-            observer: counting,
           })
-        : createContainerLimiter(config, {
-            lane,
-            budgetClock: clock,
-            budgetObserver: counting,
+        : createBudget(config, lane === 'api' ? 'api' : 'queue', {
+            now: clock,
             ...(client ? { dynamodb: client } : {}),
           });
     limiters.add(inner);
@@ -222,7 +224,7 @@ export async function runFleet(
       },
       metrics: { publish() {} },
       logger: silent,
-      limiter,
+      budget: limiter,
     });
     sqsActive += 1;
     try {
@@ -256,10 +258,10 @@ export async function runFleet(
   const logger = createLogger(loadLogSettings({ POWERTOOLS_LOG_LEVEL: 'SILENT' }, 'bench-api'));
   function apiContainer() {
     const { config, limiter } = container('api', split.apiContainerShare, apiWaits);
-    const { directory, identifiers } = createConnector(config, {
+    const { directory, identifiers } = createLookups(config, 'api', {
       tokens: demoTokens,
       logger,
-      limiter,
+      budget: limiter,
     });
     return {
       handler: createApiHandler({ directory, identifiers, config, logger }),

@@ -3,7 +3,7 @@
  * simulator answering at once (zero latency) from a child process, so its CPU is not counted.
  * Side by side, interleaved round by round, the same rows through:
  *   - a bare ky loop: `ky.get(url, { headers: { authorization } }).json()`, the floor;
- *   - our directory + mapping: lookupContact over the respond.io directory from createConnector
+ *   - our directory + mapping: lookupContact over the respond.io directory from createLookups
  *     (rate limiter, retry loop, body size check, identifier parsing, contact row mapping);
  *   - the SQS batch logic (createBatchHandler) with in-memory sinks that serialise each result
  *     message as the real queue sink does (no SQS client: that cost is AWS's SDK, not ours);
@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import ky from 'ky';
 import { createApiHandler } from '../../functions/api/app.js';
-import { createConnector } from '../../functions/lookup/connector.js';
+import { createLookups } from '../../functions/lookup/index.js';
 import { lookupContact } from '../../functions/lookup/lookup.js';
 import { createLogger } from '../../functions/platform/logger.js';
 import { createBatchHandler } from '../../functions/queue/batch.js';
@@ -93,7 +93,7 @@ function variants(url: string, concurrency: number): Variant[] {
     {
       name: 'directory + mapping (lookupContact)',
       prepare: (ids) => {
-        const connector = createConnector(config, { tokens: demoTokens, logger });
+        const connector = createLookups(config, 'api', { tokens: demoTokens, logger });
         return () =>
           pool(ids.length, concurrency, async (index) => {
             const result = await lookupContact(ids[index], connector, {
@@ -106,7 +106,10 @@ function variants(url: string, concurrency: number): Variant[] {
     {
       name: `SQS batch logic, in-memory sinks (batches of ${SQS_BATCH})`,
       prepare: (ids) => {
-        const { directory, identifiers } = createConnector(config, { tokens: demoTokens, logger });
+        const { directory, identifiers } = createLookups(config, 'api', {
+          tokens: demoTokens,
+          logger,
+        });
         const sinks = memorySinks();
         const handler = createBatchHandler({
           directory,
@@ -138,7 +141,10 @@ function variants(url: string, concurrency: number): Variant[] {
     {
       name: 'API handler (prebuilt API Gateway events)',
       prepare: (ids) => {
-        const { directory, identifiers } = createConnector(config, { tokens: demoTokens, logger });
+        const { directory, identifiers } = createLookups(config, 'api', {
+          tokens: demoTokens,
+          logger,
+        });
         const handler = createApiHandler({ directory, identifiers, config, logger });
         const calls = ids.map((id, index) => ({
           event: toApiGatewayEvent(

@@ -73,7 +73,7 @@ export const files: BenchSection = {
           ERROR_BEHAVIOR: 'DoNotFailAndReturnResponse',
           POWERTOOLS_LOG_LEVEL: 'SILENT',
         },
-        batchOverrides: { tokens: demoTokens, dynamodb: dynamodbClient, logger: silent },
+        batchAdapters: () => ({ tokens: demoTokens, dynamodb: dynamodbClient, logger: silent }),
         plan,
         pollMs: 100,
       });

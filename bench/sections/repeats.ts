@@ -16,17 +16,62 @@
  * `BENCH_REPEATS_ROWS=5000` (about three minutes).
  */
 
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { maxInFlightFor } from '../../functions/batches/engine.js';
 import type { BatchSummary } from '../../functions/batches/metrics.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
-import { sendMessagesInBatches } from '../../functions/queue/sqs-sinks.js';
-import { loadConfig } from '../../functions/settings/config.js';
+import { createBudget } from '../../functions/budget/index.js';
+import { createIdentifierParser } from '../../functions/lookup/identifier.js';
+import { createRespondioDirectory } from '../../functions/lookup/respondio.js';
+import { createBatchHandler } from '../../functions/queue/batch.js';
+import {
+  createSqsFunction,
+  FLUSH_RESERVE_MS,
+  type SqsAdapters,
+} from '../../functions/queue/container.js';
+import {
+  createDeadLetterQueue,
+  createResultsQueue,
+  sendMessagesInBatches,
+} from '../../functions/queue/sqs-sinks.js';
+import { type Config, containerCeilingRps, loadConfig } from '../../functions/settings/config.js';
 import { startQueuePipeline } from '../../local/queue-pipeline.js';
 import { seededRandom } from '../../local/seeded-random.js';
 import { type BenchSection, type BenchTable, fixed, met } from '../table.js';
 import { demoTokens, numberSetting, startSimulatorProcess } from './harness.js';
 
 const silent = new Proxy({}, { get: () => () => {} }) as never;
+
+/**
+ * The SQS function, or for the baseline the same batch logic over the bare respond.io client
+ * (no single flight, no cache): what every row cost before shared lookups.
+ */
+function sqsFunction(config: Config, adapters: SqsAdapters, shareLookups: boolean) {
+  if (shareLookups) return createSqsFunction(config, adapters);
+  const sqs = adapters.sqs as SQSClient;
+  return createBatchHandler({
+    directory: createRespondioDirectory({
+      baseUrl: config.baseUrl,
+      tokens: demoTokens,
+      limiter: createBudget(config, 'queue'),
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxAttempts: config.maxAttempts,
+      maxRetryAfterMs: config.maxRetryAfterMs,
+    }),
+    identifiers: createIdentifierParser(config),
+    results: createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl as string }),
+    deadLetters: createDeadLetterQueue({
+      client: sqs,
+      queueUrl: config.deadLetterQueueUrl as string,
+    }),
+    errorBehavior: config.errorBehavior,
+    maxReceiveCount: config.maxReceiveCount,
+    maxInFlight: maxInFlightFor(containerCeilingRps(config)),
+    rowBudgetMs: config.requestTimeoutMs,
+    flushReserveMs: FLUSH_RESERVE_MS,
+    logger: silent,
+    ...(adapters.metrics ? { metrics: adapters.metrics } : {}),
+  });
+}
 
 /** Below this share of the ideal rows/s (rows ÷ distinct identifiers × limit), the cache misses its target. */
 const CACHE_TARGET = 0.9;
@@ -106,7 +151,7 @@ async function runVariant(
     functionTimeoutMs: 120_000,
     visibilityTimeoutSeconds: 600,
     createHandler: (info) =>
-      createSqsFunction(
+      sqsFunction(
         loadConfig({
           RESPONDIO_BASE_URL: sim.url,
           RESPONDIO_RATE_LIMIT_RPS: String(options.limitRps),
@@ -120,8 +165,8 @@ async function runVariant(
           tokens: demoTokens,
           metrics: { publish: (summary) => summaries.push(summary) },
           logger: silent,
-          shareLookups: variant.shareLookups,
         },
+        variant.shareLookups,
       ),
   });
   let stats: Awaited<ReturnType<typeof sim.stop>> | undefined;

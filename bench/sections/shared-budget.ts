@@ -11,7 +11,7 @@
  * run, default 600); limit and latency are the benchmark's BENCH_LIMIT_RPS and BENCH_LATENCY_MS.
  */
 
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { type Config, containerRateLimit, loadConfig } from '../../functions/settings/config.js';
 import type { BenchSection, BenchSettings } from '../table.js';
 import { fixed, met } from '../table.js';

@@ -8,7 +8,7 @@
 
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { TokenSource } from '../../functions/lookup/respondio.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { startQueuePipeline } from '../../local/queue-pipeline.js';
 import {

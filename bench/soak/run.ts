@@ -29,6 +29,7 @@
  * timing, so two runs agree on the fault mix, not row by row.
  */
 
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -39,11 +40,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { BatchSummary } from '../../functions/batches/metrics.js';
+import { createBudget, type StartHook } from '../../functions/budget/index.js';
 import { slotIntervalMs } from '../../functions/budget/plan.js';
 import type { TokenSource } from '../../functions/lookup/respondio.js';
 import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/lookup/respondio.js';
 import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
-import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/queue/handler.js';
+import type { Logger } from '../../functions/platform/logger.js';
+import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/queue/container.js';
 import { sendMessagesInBatches } from '../../functions/queue/sqs-sinks.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import {
@@ -342,25 +345,43 @@ export async function runSoak(
   };
   /** Every start of every container, on its limiter's clock (one clock here: Date.now). */
   const starts: number[] = [];
-  const budgetObserver = {
-    onStart: (event: { at: number; coordinated: boolean }) => {
-      starts.push(event.at);
-      if (!event.coordinated) budget.fallbackStarts += 1;
+  /** What the budget and the token source tell: their log lines and metrics, counted. */
+  const onStart: StartHook = (event) => {
+    starts.push(event.at);
+    if (!event.coordinated) budget.fallbackStarts += 1;
+  };
+  const counted = (name: string, value: number) => {
+    if (name === 'BudgetCoordinatorRequests') budget.coordinatorRequests += value;
+    if (name === 'BudgetCoordinatorFailures') budget.unreachableCalls += value;
+    if (name === 'BudgetFallbacks') budget.fallbacks += value;
+    if (name === 'BudgetRateChanges') budget.rateChanges += value;
+  };
+  const countingMetrics = {
+    addMetric: (name: string, _unit: unknown, value: number) => counted(name, value),
+    addDimension() {},
+    singleMetric: () => ({
+      addMetric: (name: string, _unit: unknown, value: number) => counted(name, value),
+      addDimension() {},
+    }),
+    publishStoredMetrics() {},
+  } as unknown as Metrics;
+  const countingLogger: Logger = {
+    debug: (message) => {
+      if (message === 'Served the last good respond.io token to a lookup')
+        tokenCounts.staleServed += 1;
     },
-    onCoordinatorCall: (event: { outcome: string; writes: number; reads: number }) => {
-      budget.coordinatorRequests += event.writes + event.reads;
-      if (event.outcome === 'unreachable') budget.unreachableCalls += 1;
+    info: (message, ...fields) => {
+      if (message !== 'Budget rate changed') return;
+      const { toRps, reason } = Object.assign({}, ...fields) as { toRps: number; reason: string };
+      budget.lowestRate = Math.min(budget.lowestRate, toRps);
+      budget.rateChangesByReason[reason] = (budget.rateChangesByReason[reason] ?? 0) + 1;
     },
-    onModeChange: (mode: 'coordinated' | 'fallback') => {
-      if (mode === 'fallback') budget.fallbacks += 1;
-      else budget.recoveries += 1;
+    warn: (message) => {
+      if (message.startsWith('Budget coordinator reachable again')) budget.recoveries += 1;
+      if (message.startsWith('Serving the last good respond.io token'))
+        tokenCounts.staleWarnings += 1;
     },
-    onRateChange: (event: { to: number; reason: string }) => {
-      budget.rateChanges += 1;
-      budget.lowestRate = Math.min(budget.lowestRate, event.to);
-      budget.rateChangesByReason[event.reason] =
-        (budget.rateChangesByReason[event.reason] ?? 0) + 1;
-    },
+    error: () => undefined,
   };
   const budgetClients: DynamoDBClient[] = [];
 
@@ -439,22 +460,20 @@ export async function runSoak(
     budgetClients.push(budgetClient);
     return createSqsFunction(config, {
       sqs: sinkClient,
-      dynamodb: budgetClient,
-      budgetObserver,
+      budget: createBudget(config, 'queue', {
+        dynamodb: budgetClient,
+        logger: countingLogger,
+        metrics: countingMetrics,
+        onStart,
+      }),
       tokens: countingRereads(
         createSecretsTokenSource({
           secretId: SECRET_ID,
           ttlMs: config.tokenCacheTtlMs,
           staleMaxMs: config.tokenStaleMaxMs,
           client: secretClient,
-          observer: {
-            onStaleToken: () => {
-              tokenCounts.staleWarnings += 1;
-            },
-            onStaleServed: () => {
-              tokenCounts.staleServed += 1;
-            },
-          },
+          logger: countingLogger,
+          metrics: countingMetrics,
         }),
       ),
       logger: silentLogger,

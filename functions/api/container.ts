@@ -1,31 +1,29 @@
 /**
- * The API function's connector: the shared composition root (connector.ts) in the shared budget's
- * API lane, with the budget's metrics written at most once a minute (adapters/budget-metrics.ts):
- * the learned rate always, the slot dispenser's with a budget table.
+ * The API function's lookups, built once per container from its settings: the budget in its API
+ * lane, with the budget's metrics written at most once a minute (a lookup writes no metrics line
+ * of its own), and the lookups on it. A test may hand in adapters it built instead.
  */
 
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { RateLimiter } from '../budget/limiter.js';
-import { createPeriodicBudgetMetrics } from '../budget/metrics.js';
-import { createBudgetStats } from '../budget/stats.js';
-import { type Connector, type ConnectorOverrides, createConnector } from '../lookup/connector.js';
-import { type Config, logSettingsOf } from '../settings/config.js';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createBudget, publishedEveryMinute, type RateLimiter } from '../budget/index.js';
+import { createLookups, type LookupAdapters, type LookupDeps } from '../lookup/index.js';
+import { createFunctionMetrics } from '../platform/metrics.js';
+import type { Config } from '../settings/config.js';
 import { API_SERVICE_NAME } from '../settings/table.js';
 
-export function createApiConnector(config: Config, overrides: ConnectorOverrides = {}): Connector {
-  // The metrics read the limiter's rate; the limiter is built with them as its observer.
-  let limiter: RateLimiter | undefined;
-  const budgetObserver = createPeriodicBudgetMetrics({
-    metrics: new Metrics({
-      namespace: config.metricsNamespace,
-      serviceName: logSettingsOf(config, API_SERVICE_NAME).serviceName,
-    }),
-    stats: createBudgetStats(),
-    rps: config.rateLimitRps,
-    rate: () => limiter?.rate() ?? config.rateLimitRps,
-    shared: config.rateBudgetTable !== null,
-  });
-  const connector = createConnector(config, { lane: 'api', budgetObserver, ...overrides });
-  limiter = connector.limiter;
-  return connector;
+export function createApiLookups(config: Config, adapters: LookupAdapters = {}): LookupDeps {
+  const { logger, tracing, dynamodb } = adapters;
+  const metrics: Metrics = adapters.metrics ?? createFunctionMetrics(config, API_SERVICE_NAME);
+  const shared = config.rateBudgetTable !== null;
+  const use = { rps: config.rateLimitRps, rate: () => budget.rate(), shared };
+  const budget: RateLimiter =
+    adapters.budget ??
+    createBudget(config, 'api', {
+      metrics,
+      onStart: publishedEveryMinute(metrics, use),
+      ...(logger ? { logger } : {}),
+      ...(tracing ? { tracing } : {}),
+      ...(dynamodb ? { dynamodb } : {}),
+    });
+  return createLookups(config, 'api', { ...adapters, metrics, budget });
 }

@@ -9,14 +9,12 @@
  * (`npm start`) fails the same way, at start-up.
  */
 
-import { API_TOKEN_REREAD_WAITS_MS } from '../lookup/token-rereads.js';
 import { createLogger } from '../platform/logger.js';
-import { createTokenMetrics } from '../platform/metrics.js';
 import { loadTracing } from '../platform/tracing.js';
 import { loadConfig, loadLogSettings } from '../settings/config.js';
 import { API_SERVICE_NAME } from '../settings/table.js';
 import { type ApiHandler, createApiHandler } from './app.js';
-import { createApiConnector } from './container.js';
+import { createApiLookups } from './container.js';
 
 // The log settings alone never fail, so an invalid configuration is still logged.
 const logger = createLogger(loadLogSettings(process.env, API_SERVICE_NAME));
@@ -25,13 +23,7 @@ async function buildHandler(): Promise<ApiHandler> {
   try {
     const config = loadConfig(process.env);
     const tracing = await loadTracing(config, API_SERVICE_NAME);
-    const { directory, identifiers } = createApiConnector(config, {
-      logger,
-      tracing,
-      tokenMetrics: createTokenMetrics(config, API_SERVICE_NAME),
-      // The caller is waiting: after a 401, one more re-read after a short wait.
-      tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
-    });
+    const { directory, identifiers } = createApiLookups(config, { logger, tracing });
     return createApiHandler({ directory, identifiers, config, logger });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

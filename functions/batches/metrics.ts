@@ -1,30 +1,16 @@
 /**
- * CloudWatch metrics as embedded metric format (EMF) log lines through Powertools Metrics: batch
- * summaries (one line for the batch, with cache hits and coalesced rows and the budget's metrics
- * from budget-metrics.ts; one line per StatusCode) and the stale-token
- * count. The namespace and service are the Metrics instance's (POWERTOOLS_METRICS_NAMESPACE and
- * POWERTOOLS_SERVICE_NAME through the settings; the runtime builds it).
+ * A batch's summary as CloudWatch metrics (embedded metric format through Powertools Metrics):
+ * one line for the batch, with the rate the budget allowed and the share of it the batch used,
+ * and one line per StatusCode. The namespace and service are the Metrics instance's
+ * (POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME through the settings).
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { addBudgetMetrics, type BudgetMetricsSource } from '../budget/metrics.js';
-import type { TokenObserver } from '../lookup/token-source.js';
-
-/** `StaleToken`: 1 per failed secret read after which the last good token serves on. */
-export const STALE_TOKEN_METRIC = 'StaleToken';
-
-export function createPowertoolsTokenMetrics(metrics: Metrics): TokenObserver {
-  return {
-    onStaleToken() {
-      // A single metric is written at once: the stale period may end before any batch does.
-      metrics.singleMetric().addMetric(STALE_TOKEN_METRIC, MetricUnit.Count, 1);
-    },
-  };
-}
+import { addBudgetUse, type BudgetUseSource } from '../budget/index.js';
 
 export function createPowertoolsBatchMetrics(
   metrics: Metrics,
-  budget?: BudgetMetricsSource,
+  budget?: BudgetUseSource,
 ): BatchMetrics {
   return {
     publish(summary) {
@@ -50,10 +36,9 @@ export function createPowertoolsBatchMetrics(
       }
       metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, summary.durationMs);
       if (budget !== undefined) {
-        addBudgetMetrics(metrics, budget, {
-          durationMs: summary.durationMs,
-          upstreamRequests: summary.upstream.requests,
-        });
+        // Each request the batch made took one start of the budget.
+        const period = { durationMs: summary.durationMs, starts: summary.upstream.requests };
+        addBudgetUse(metrics, budget, period);
       }
       metrics.publishStoredMetrics();
     },
@@ -102,5 +87,3 @@ export interface UpstreamSummary {
 export interface BatchMetrics {
   publish(summary: BatchSummary): void;
 }
-
-// --- Bulk files (the files bucket; S3 behind it) ---

@@ -1,8 +1,5 @@
 /** The budget as a respond.io client sees it: a rate limiter that learns from the answers. */
 
-import type { CoordinatorRequests, HoldAnswer, RateAnswer, SlotAnswer } from './dispenser.js';
-import type { RateChange } from './learned-rate.js';
-
 /** One answer of respond.io to a request, as the rate limiter learns from it. */
 export interface AnswerFeedback {
   /** When the answered request started (epoch ms). */
@@ -32,27 +29,15 @@ export interface RateLimiter {
 /** Which function a container serves, as the shared budget sees it: API lookups go first. */
 export type BudgetLane = 'api' | 'batch';
 
-/** What the shared budget reports, for metrics. */
-export interface BudgetObserver {
-  /** A request was allowed to start after waiting `waitMs`. */
-  onStart?(event: {
-    readonly lane: BudgetLane;
-    /** When it started, on the limiter's clock (epoch ms): what the budget's guarantee counts. */
-    readonly at: number;
-    readonly waitMs: number;
-    readonly coordinated: boolean;
-  }): void;
-  /** One call to the coordinator (a claim, a resume announcement, a rate change, a hold) and what it cost. */
-  onCoordinatorCall?(
-    event: CoordinatorRequests & {
-      readonly outcome: SlotAnswer['kind'] | 'resume' | RateAnswer['kind'] | HoldAnswer['kind'];
-      readonly latencyMs: number;
-    },
-  ): void;
-  /** Granted slots given up (started too late, e.g. after a pause or a frozen container). */
-  onForfeit?(slots: number): void;
-  /** The container switched to (`fallback`) or back from (`coordinated`) the static share. */
-  onModeChange?(mode: 'coordinated' | 'fallback'): void;
-  /** This container changed the learned rate (in the budget table, or its own on the fallback). */
-  onRateChange?(event: RateChange & { readonly lane: BudgetLane }): void;
+/** One request allowed to start: what the budget's guarantee counts (tests, benchmarks, metrics). */
+export interface BudgetStart {
+  readonly lane: BudgetLane;
+  /** When it started, on the budget's clock (epoch ms). */
+  readonly at: number;
+  /** How long it waited for its slot, ms. */
+  readonly waitMs: number;
+  /** False when it started on the static share (the fallback). */
+  readonly coordinated: boolean;
 }
+
+export type StartHook = (start: BudgetStart) => void;

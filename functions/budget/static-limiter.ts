@@ -20,16 +20,12 @@
  * climbs back over time.
  */
 
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { sleep as systemSleep } from '../platform/clock.js';
-import {
-  type AnswerSignal,
-  nextState,
-  type RateChange,
-  type RateState,
-  rateAt,
-  UNLEARNED,
-} from './learned-rate.js';
-import type { AnswerFeedback, RateLimiter } from './limiter.js';
+import type { Logger } from '../platform/logger.js';
+import { type AnswerSignal, nextState, type RateState, rateAt, UNLEARNED } from './learned-rate.js';
+import type { AnswerFeedback, BudgetLane, RateLimiter, StartHook } from './limiter.js';
+import { reportRateChange } from './metrics.js';
 
 export interface RateLimiterOptions {
   /** Requests per second this container may start; fractions allowed (e.g. 1.67): the ceiling. */
@@ -42,10 +38,13 @@ export interface RateLimiterOptions {
   guard?: number;
   /** Learn a rate below `requestsPerSecond` from respond.io's answers. Default false. */
   learning?: boolean;
-  /** Told each change of the learned rate (log line and metric). */
-  onRateChange?: (change: RateChange) => void;
-  /** Told each start's time on `now` (tests count starts in any second: the guarantee's subject). */
-  onStart?: (at: number) => void;
+  /** The function it serves (for the rate change's log line). Default 'api'. */
+  lane?: BudgetLane;
+  /** Each change of the learned rate is logged and counted here. */
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Told each start (tests count starts in any second: the guarantee's subject). */
+  onStart?: StartHook;
 }
 
 interface Waiter {
@@ -106,7 +105,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function takeSlot(at: number): void {
-    options.onStart?.(at);
+    options.onStart?.({ lane: options.lane ?? 'api', at, waitMs: 0, coordinated: false });
     const onTime = Number.isFinite(nextSlotAt) && at - nextSlotAt <= latenessToleranceMs;
     nextSlotAt = (onTime ? Math.min(at, nextSlotAt) : at) + intervalAt(at);
     recentStarts.push(at);
@@ -194,7 +193,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const change = nextState(state, ceiling, signal);
       if (change === null) return;
       state = change.state;
-      options.onRateChange?.(change);
+      reportRateChange(
+        {
+          lane: options.lane ?? 'api',
+          ...(options.logger ? { logger: options.logger } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+        },
+        { shared: false, change, ceiling },
+      );
     },
 
     rate: () => rate(now()),

@@ -1,56 +1,99 @@
 /**
- * The file workflow's adapters, built once per container: the files bucket (S3, traced when
- * tracing is on) for all three steps, and for the batch function its batch lane
- * (runtime/batch-lane.ts) with no static share (its containers draw only on the budget table;
- * the static split has no room for them). The entry points (functions/files/*-handler.ts)
- * hand them to the steps.
+ * The file workflow's three functions, each built once per container from its settings: the
+ * prepare step (prepare.ts), the batch function (batch.ts, on the batch lane of the budget with
+ * no static share: the static split has no room for it) and the finishing steps (assemble.ts,
+ * failure-report.ts), all over the files bucket (S3, traced when tracing is on). A test or the
+ * local run may hand in adapters it built instead.
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
-import { type BatchLane, type BatchLaneOverrides, createBatchLane } from '../batches/lane.js';
+import { maxInFlightFor } from '../batches/engine.js';
+import { type BatchAdapters, createBatchLane } from '../batches/lane.js';
 import { sleep } from '../platform/clock.js';
+import { createLogger } from '../platform/logger.js';
 import { NO_TRACING, type Tracing } from '../platform/tracing.js';
-import type { Config, FileSettings } from '../settings/config.js';
+import {
+  type Config,
+  containerCeilingRps,
+  type FileSettings,
+  logSettingsOf,
+} from '../settings/config.js';
 import { FILES_SERVICE_NAME } from '../settings/table.js';
+import { createAssembleHandler } from './assemble.js';
+import { createFileBatchHandler, type FileBatchHandler } from './batch.js';
+import { createFailureReportHandler } from './failure-report.js';
+import { createPrepareHandler, type PrepareHandler } from './prepare.js';
 import { createS3FileStore } from './s3-store.js';
+import type { Assembled, AssembleEvent, FailEvent, Reported } from './steps.js';
 import type { FileStore } from './store.js';
 
-export interface FileStoreOverrides {
+export interface FileAdapters {
+  /** Default: the files bucket FILES_BUCKET through `s3`. */
+  readonly store?: FileStore;
   /** Default: `new S3Client({})` (region, credentials and AWS_ENDPOINT_URL_S3 from the environment). */
   readonly s3?: S3Client;
   /** Default: no tracing (the entry points load it from the configuration). */
   readonly tracing?: Tracing;
 }
 
-/** The files bucket of FILES_BUCKET. */
-export function createFileStore(
-  settings: Pick<FileSettings, 'bucket'>,
-  overrides: FileStoreOverrides = {},
-): FileStore {
-  const tracing = overrides.tracing ?? NO_TRACING;
-  const client = overrides.s3 ?? tracing.captureAwsClient(new S3Client({}));
+function fileStore(settings: Pick<FileSettings, 'bucket'>, adapters: FileAdapters): FileStore {
+  if (adapters.store) return adapters.store;
+  const tracing = adapters.tracing ?? NO_TRACING;
+  const client = adapters.s3 ?? tracing.captureAwsClient(new S3Client({}));
   return createS3FileStore({ client, bucket: settings.bucket });
 }
 
-export interface FileBatchAdapterOverrides extends FileStoreOverrides, BatchLaneOverrides {
-  readonly store?: FileStore;
+const filesLogger = (config: Config) => createLogger(logSettingsOf(config, FILES_SERVICE_NAME));
+
+export function createPrepareFunction(
+  config: Config,
+  settings: FileSettings,
+  adapters: FileAdapters = {},
+): PrepareHandler {
+  const store = fileStore(settings, adapters);
+  return createPrepareHandler({ store, limits: settings, logger: filesLogger(config) });
 }
 
-export interface FileBatchAdapters extends BatchLane {
-  readonly store: FileStore;
-  /** For the waits between a batch's rounds. */
-  readonly sleep: (ms: number) => Promise<void>;
+export interface FileBatchAdapters extends FileAdapters, BatchAdapters {
+  /** Waits between a batch's rounds (tests make them short). Default a setTimeout promise. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export function createFileBatchAdapters(
+export function createFileBatchFunction(
   config: Config,
   settings: Pick<FileSettings, 'bucket'>,
-  overrides: FileBatchAdapterOverrides = {},
-): FileBatchAdapters {
-  return {
-    // No static share: the static split has no room for the file containers.
-    ...createBatchLane(config, FILES_SERVICE_NAME, overrides, { noStaticShare: true }),
-    store: overrides.store ?? createFileStore(settings, overrides),
-    sleep,
-  };
+  adapters: FileBatchAdapters = {},
+): FileBatchHandler {
+  return createFileBatchHandler({
+    ...createBatchLane(config, 'files', FILES_SERVICE_NAME, adapters),
+    store: fileStore(settings, adapters),
+    sleep: adapters.sleep ?? sleep,
+    errorBehavior: config.errorBehavior,
+    maxInFlight: maxInFlightFor(containerCeilingRps(config)),
+    rowBudgetMs: config.requestTimeoutMs,
+  });
+}
+
+export type FinishEvent = AssembleEvent | FailEvent;
+export type FinishHandler = {
+  (event: AssembleEvent): Promise<Assembled>;
+  (event: FailEvent): Promise<Reported>;
+  (event: FinishEvent): Promise<Assembled | Reported>;
+};
+
+/** Both finishing steps: one function, since they need the same access to the bucket. */
+export function createFinishFunction(
+  config: Config,
+  settings: Pick<FileSettings, 'bucket'>,
+  adapters: FileAdapters = {},
+): FinishHandler {
+  const store = fileStore(settings, adapters);
+  const logger = filesLogger(config);
+  const assemble = createAssembleHandler({ store, errorBehavior: config.errorBehavior, logger });
+  const report = createFailureReportHandler({ store, logger });
+  return ((event: FinishEvent) => {
+    if (event?.step === 'assemble') return assemble(event);
+    if (event?.step === 'fail') return report(event);
+    return Promise.reject(new Error('The finish event names no step (assemble or fail)'));
+  }) as FinishHandler;
 }

@@ -1,9 +1,8 @@
 /**
  * The contact cache's rules, pure: what may be kept (a 200 with a contact, and a 404 when its
  * own TTL allows it; never a failure of any other kind), for how long, under which key, and
- * whether a kept answer may still be served. The cache itself is an adapter
- * (adapters/contact-cache.ts) behind the ContactCache port; core/shared-lookups.ts applies these
- * rules around the contact directory.
+ * whether a kept answer may still be served. shared-lookups.ts applies them around the contact
+ * directory, over its lru-cache.
  */
 
 import type { Identifier } from './identifier.js';

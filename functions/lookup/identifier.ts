@@ -8,17 +8,17 @@
  *                       kept as given (respond.io does not document its case rules)
  * - `phone:<number>`    with its country code (`+60 12-123 3112`, `(+60) 12 123 3112`,
  *                       `0060121233112`), or a national number (`0121233112`) when
- *                       DEFAULT_PHONE_COUNTRY says whose; read by core's written-phone rules,
- *                       then validated by the PhoneNumbers port (libphonenumber-js)
+ *                       DEFAULT_PHONE_COUNTRY says whose; read by the written-phone rules,
+ *                       then validated with libphonenumber-js (phone-numbers.ts)
  *
  * Every accepted identifier has one canonical form, `kind:value` (`phone:+60121233112`): what is
  * sent to respond.io, and the key to cache on. Everything else is rejected before any request is
  * made. Accepted values are percent-encoded into exactly one path segment, so no identifier can
- * reach another endpoint. The parser depends on configuration and an adapter, so the runtime
- * builds it once per container (functions/lookup/identifiers.ts) and hands it to its users.
+ * reach another endpoint. The parser depends on DEFAULT_PHONE_COUNTRY, so each container builds it
+ * once (lookup/index.ts) and hands it to its users.
  */
 
-import type { PhoneNumberProblem, PhoneNumbers } from './phone-numbers.js';
+import { type PhoneNumberProblem, toE164 } from './phone-numbers.js';
 import { readWrittenPhone } from './written-phone.js';
 
 export type IdentifierKind = 'id' | 'email' | 'phone';
@@ -48,7 +48,6 @@ export interface IdentifierParser {
 }
 
 export interface IdentifierParserOptions {
-  readonly phoneNumbers: PhoneNumbers;
   /** DEFAULT_PHONE_COUNTRY: the country of national numbers; null refuses them. */
   readonly defaultPhoneCountry: string | null;
 }
@@ -146,7 +145,7 @@ function identifierOf(kind: IdentifierKind, value: string): Identifier {
 }
 
 export function createIdentifierParser(options: IdentifierParserOptions): IdentifierParser {
-  const { phoneNumbers, defaultPhoneCountry } = options;
+  const { defaultPhoneCountry } = options;
 
   /** The canonical phone value, or why not (a rejection message without the prefix). */
   function phoneValue(value: string, shown: string): { value: string } | { problem: string } {
@@ -163,10 +162,7 @@ export function createIdentifierParser(options: IdentifierParserOptions): Identi
           'or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
       };
     }
-    const reading = phoneNumbers.toE164(
-      written.number,
-      written.international ? null : defaultPhoneCountry,
-    );
+    const reading = toE164(written.number, written.international ? null : defaultPhoneCountry);
     if (!reading.ok) {
       const country = written.international ? '' : ` (national numbers: ${defaultPhoneCountry})`;
       return {

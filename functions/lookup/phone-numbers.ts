@@ -1,5 +1,5 @@
 /**
- * Core's PhoneNumbers port over libphonenumber-js: a cleaned number (ASCII digits, a leading `+`
+ * Phone numbering plans over libphonenumber-js: a cleaned number (ASCII digits, a leading `+`
  * when international) to E.164, with the number's length and its country's number pattern
  * checked against the library's metadata.
  *
@@ -11,8 +11,8 @@
  * well-formed number that does not exist merely gets respond.io's 404. `min` is also about 65 KB
  * smaller in every bundle (see BENCHMARKS.md for the cold start).
  *
- * Strict parsing (`extract: false`): the whole input must be the number. Core's written-phone
- * rules have already refused every other character, so the library's lenient extraction never
+ * Strict parsing (`extract: false`): the whole input must be the number. The written-phone
+ * rules (written-phone.ts) have already refused every other character, so the library's lenient extraction never
  * sees raw input; the shape is checked again here all the same.
  */
 
@@ -39,27 +39,28 @@ function problemOf(reason: string | undefined): PhoneNumberProblem {
   return 'invalid';
 }
 
-export function createPhoneNumbers(): PhoneNumbers {
-  return {
-    toE164(number, defaultCountry) {
-      if (!CLEANED.test(number)) return problem('invalid');
-      const international = number.startsWith('+');
-      if (!international && (defaultCountry === null || !isSupportedCountry(defaultCountry))) {
-        return problem('unknown-country-code');
-      }
-      const options = {
-        extract: false,
-        ...(international ? {} : { defaultCountry: defaultCountry as CountryCode }),
-      };
-      try {
-        const parsed = parsePhoneNumberWithError(number, options);
-        if (parsed.isValid()) return { ok: true, e164: parsed.number };
-        return problem(problemOf(validatePhoneNumberLength(number, options)));
-      } catch (error) {
-        return problem(problemOf(error instanceof ParseError ? error.message : undefined));
-      }
-    },
+/**
+ * Reads `number`, ASCII digits with a leading `+` when it carries its country code, as E.164.
+ * `defaultCountry` (ISO 3166-1 alpha-2) is the country of a national number; null when the
+ * number must be international. Never throws.
+ */
+export function toE164(number: string, defaultCountry: string | null): PhoneNumberReading {
+  if (!CLEANED.test(number)) return problem('invalid');
+  const international = number.startsWith('+');
+  if (!international && (defaultCountry === null || !isSupportedCountry(defaultCountry))) {
+    return problem('unknown-country-code');
+  }
+  const options = {
+    extract: false,
+    ...(international ? {} : { defaultCountry: defaultCountry as CountryCode }),
   };
+  try {
+    const parsed = parsePhoneNumberWithError(number, options);
+    if (parsed.isValid()) return { ok: true, e164: parsed.number };
+    return problem(problemOf(validatePhoneNumberLength(number, options)));
+  } catch (error) {
+    return problem(problemOf(error instanceof ParseError ? error.message : undefined));
+  }
 }
 
 /** Why a phone number was not read: what the phone number library found wrong with it. */
@@ -76,14 +77,3 @@ export type PhoneNumberProblem =
 export type PhoneNumberReading =
   | { readonly ok: true; readonly e164: string }
   | { readonly ok: false; readonly problem: PhoneNumberProblem };
-
-/** Phone numbering plans (libphonenumber-js behind it): a cleaned number to E.164. */
-export interface PhoneNumbers {
-  /**
-   * Reads `number`, ASCII digits with a leading `+` when it carries its country code (core's
-   * written-phone rules have removed everything else), as E.164. `defaultCountry` (ISO 3166-1
-   * alpha-2) is the country of a national number; null when the number must be international.
-   * Never throws.
-   */
-  toE164(number: string, defaultCountry: string | null): PhoneNumberReading;
-}

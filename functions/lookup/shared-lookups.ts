@@ -1,7 +1,7 @@
 /**
- * Lookups that spend no request when they need none: a decorator over the ContactDirectory port,
- * keyed on the canonical identifier, built once per container (runtime/shared-lookups.ts) so
- * that both functions have it.
+ * Lookups that spend no request when they need none: a decorator over the ContactDirectory,
+ * keyed on the canonical identifier, built once per container (lookup/index.ts) so that every
+ * function has it.
  *
  * - Single flight, always on: while a request for an identifier is in flight, other lookups of
  *   it wait for that request's answer instead of sending their own. Each joiner keeps its own
@@ -10,19 +10,22 @@
  *   row then goes its own way. A flight that ran out of its own (earlier) deadline does not end
  *   a joiner that still has time: the joiner asks again.
  * - The contact cache, when the policy turns it on: an answer the rules allow to be kept
- *   (core/contact-cache-rules.ts: a 200, or a 404 with its own TTL) is served until its TTL,
- *   counted from when its request started, runs out. A `fresh` lookup skips the cache and the
- *   request in flight and asks respond.io; its answer then refreshes the cache.
+ *   (cache-rules.ts: a 200, or a 404 with its own TTL) is served until its TTL, counted from when
+ *   its request started, runs out. A `fresh` lookup skips the cache and the request in flight and
+ *   asks respond.io; its answer then refreshes the cache. The cache is an lru-cache in the
+ *   container's memory: at most `maxEntries` answers, the least recently used dropped first, each
+ *   timed on the given clock and checked again by the rules before it is served. Nothing leaves
+ *   it: no logging, no persistence.
  *
  * `attempts` of a shared or cached answer is 0 (requests of this lookup's own); `source` says
- * how it was answered. Orchestration over ports only: the inner directory, the cache, the clock
- * and the timers are given, so the tests drive all of it with fakes.
+ * how it was answered.
  */
 
-import type { Timers } from '../platform/clock.js';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../platform/logger.js';
 import {
   type CachePolicy,
+  cacheEnabled,
   cacheKey,
   isDefinitive,
   replaces,
@@ -33,12 +36,10 @@ import type { Identifier } from './identifier.js';
 import type { ContactDirectory, DirectoryAnswer, LookupOptions } from './lookup.js';
 
 export interface SharedLookupsOptions {
-  /** The contact cache; null when the policy keeps nothing (single flight only). */
-  readonly cache: ContactCache | null;
+  /** CONTACT_CACHE_*: a TTL of 0 keeps nothing (single flight only). */
   readonly policy: CachePolicy;
-  /** Clock, epoch ms. */
-  readonly now: () => number;
-  readonly timers: Timers;
+  /** Clock, epoch ms. Default Date.now. */
+  readonly now?: () => number;
   readonly logger?: Logger;
 }
 
@@ -72,8 +73,19 @@ export function shareLookups(
   directory: ContactDirectory,
   options: SharedLookupsOptions,
 ): ContactDirectory {
-  const { cache, policy, now, timers, logger } = options;
+  const { policy, logger } = options;
+  const now = options.now ?? (() => Date.now());
   const flights = new Map<string, Flight>();
+  // Expired entries are dropped when read (no timer per entry keeps the loop alive), and the
+  // clock is read on every check (`ttlResolution: 0`), so a fake clock in tests is exact.
+  const cache = cacheEnabled(policy)
+    ? new LRUCache<string, CachedAnswer>({
+        max: Math.max(1, Math.floor(policy.maxEntries)),
+        ttlAutopurge: false,
+        ttlResolution: 0,
+        perf: { now },
+      })
+    : null;
 
   /** Keeps a definitive answer (or drops what it makes out of date); failures change nothing. */
   function keep(key: string, answer: DirectoryAnswer, fetchedAt: number): void {
@@ -81,7 +93,7 @@ export function shareLookups(
     const entry = { answer: { ...answer, source: 'request' as const }, fetchedAt };
     if (!replaces(entry, cache.get(key))) return;
     const ttlMs = timeLeft(entry, policy, now());
-    if (ttlMs > 0) cache.set(key, entry, ttlMs);
+    if (ttlMs > 0) cache.set(key, entry, { ttl: ttlMs });
     else cache.delete(key);
   }
 
@@ -115,14 +127,14 @@ export function shareLookups(
     const waitMs = deadlineAt - now();
     if (waitMs <= 0) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      const callOff = timers.after(waitMs, () => resolve(null));
+      const timer = setTimeout(() => resolve(null), waitMs);
       flight.answer.then(
         (answer) => {
-          callOff();
+          clearTimeout(timer);
           resolve(answer);
         },
         (error: unknown) => {
-          callOff();
+          clearTimeout(timer);
           reject(error);
         },
       );
@@ -172,17 +184,4 @@ export interface CachedAnswer {
   readonly answer: DirectoryAnswer;
   /** Epoch ms at which the request that got this answer started: its age counts from here. */
   readonly fetchedAt: number;
-}
-
-/**
- * The container's contact cache (lru-cache behind it): bounded in entries, in memory only, and
- * never written anywhere else. What may be kept, and for how long, is core/contact-cache-rules.ts.
- */
-export interface ContactCache {
-  get(key: string): CachedAnswer | undefined;
-  /** Keeps `entry` for at most `ttlMs` from now (the least recently used entry goes when full). */
-  set(key: string, entry: CachedAnswer, ttlMs: number): void;
-  delete(key: string): void;
-  /** Entries kept now. */
-  readonly size: number;
 }

@@ -9,14 +9,17 @@
  * when trying again later can help (throttling, 5xx, network, timeout).
  *
  * A Secrets Manager outage: when the read after the TTL fails with an `unavailable` error, the
- * last good token keeps serving for at most `staleMaxMs` past its TTL (TOKEN_STALE_MAX_SECONDS);
- * the observer hears of each failed read and each lookup served. Meanwhile the secret is read
+ * last good token keeps serving for at most `staleMaxMs` past its TTL (TOKEN_STALE_MAX_SECONDS),
+ * with a WARN line and the `StaleToken` metric per failed read (never per lookup; the line names
+ * the secret and the error, never the token) and a DEBUG line per lookup served. Meanwhile the secret is read
  * again at most every `staleRetryMs`, in the background: no lookup waits for a failing Secrets
  * Manager more than once. A 401 still forces a real re-read (`refresh()` never serves a stale
  * token), and a token respond.io refused is never served stale.
  */
 
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger } from '../platform/logger.js';
 import { isRecord } from './json.js';
 import { TokenError, type TokenSource } from './respondio.js';
 import { describeSdkError } from './secrets-errors.js';
@@ -41,8 +44,10 @@ export interface SecretsTokenSourceOptions {
   staleMaxMs?: number;
   /** While a stale token serves, the secret is read again at most this often. Default 5000. */
   staleRetryMs?: number;
-  /** Hears of stale tokens: each failed read and each lookup served. */
-  observer?: TokenObserver;
+  /** Where stale tokens are told: a WARN line per failed read, a DEBUG line per lookup served. */
+  logger?: Logger;
+  /** The `StaleToken` metric (1 per failed read after which the last good token serves on). */
+  metrics?: Metrics;
 }
 
 export const DEFAULT_SECRET_KEY = 'token';
@@ -91,7 +96,7 @@ export function tokenFromSecretString(
 }
 
 export function createSecretsTokenSource(options: SecretsTokenSourceOptions): TokenSource {
-  const { secretId, ttlMs, observer } = options;
+  const { secretId, ttlMs, logger, metrics } = options;
   const secretKey = options.secretKey ?? DEFAULT_SECRET_KEY;
   const now = options.now ?? Date.now;
   const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_SECRET_READ_TIMEOUT_MS;
@@ -190,10 +195,17 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
     const served = error instanceof TokenError && error.reason === 'unavailable' ? stale(at) : null;
     staleUntil = served === null ? null : at + staleRetryMs;
     if (served !== null && error instanceof TokenError) {
-      observer?.onStaleToken?.({ staleForMs: served.staleForMs, detail: error.message });
+      logger?.warn('Serving the last good respond.io token: the secret could not be read', {
+        staleForSeconds: Math.round(served.staleForMs / 1000),
+        reason: error.message,
+      });
+      // Written at once: the stale period may end before any batch does.
+      metrics?.singleMetric().addMetric('StaleToken', MetricUnit.Count, 1);
     }
     return served?.token ?? null;
   }
+
+  const staleServed = () => logger?.debug('Served the last good respond.io token to a lookup');
 
   return {
     async getToken() {
@@ -203,11 +215,11 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       if (served !== null) {
         // Secrets Manager failed a moment ago: serve at once, try again in the background.
         if (at >= (staleUntil ?? at) && inFlight === null) startRead(false);
-        observer?.onStaleServed?.();
+        staleServed();
         return served.token;
       }
       const read = await (inFlight ?? startRead(false)).forLookup;
-      if (read.stale) observer?.onStaleServed?.();
+      if (read.stale) staleServed();
       return read.token;
     },
     refresh(rejectedToken) {
@@ -222,20 +234,4 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
       return startRead(true).promise;
     },
   };
-}
-
-/** The secret could not be read after the TTL (a transient error); the last good token serves on. */
-export interface StaleTokenEvent {
-  /** How long past its TTL the token is, in ms. */
-  readonly staleForMs: number;
-  /** The failed read (a transient TokenError's message: names the secret, never its value). */
-  readonly detail: string;
-}
-
-/** Watches the token source's stale tokens (a warning and a metric). */
-export interface TokenObserver {
-  /** A read failed and the last good token serves on: once per failed read. */
-  onStaleToken?(event: StaleTokenEvent): void;
-  /** One lookup was given the stale token. */
-  onStaleServed?(): void;
 }

@@ -6,8 +6,6 @@
  */
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createPowertoolsTokenMetrics } from '../batches/metrics.js';
-import type { TokenObserver } from '../lookup/token-source.js';
 import { type Config, logSettingsOf } from '../settings/config.js';
 
 export function createFunctionMetrics(config: Config, serviceName: string): Metrics {
@@ -15,9 +13,4 @@ export function createFunctionMetrics(config: Config, serviceName: string): Metr
     namespace: config.metricsNamespace,
     serviceName: logSettingsOf(config, serviceName).serviceName,
   });
-}
-
-/** The stale-token metric of a function (the API function has no other metrics). */
-export function createTokenMetrics(config: Config, serviceName: string): TokenObserver {
-  return createPowertoolsTokenMetrics(createFunctionMetrics(config, serviceName));
 }

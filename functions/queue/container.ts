@@ -1,21 +1,25 @@
 /**
- * The SQS function's adapters, built once per container from the configuration: its batch lane
- * (runtime/batch-lane.ts: the respond.io directory in the shared budget's batch lane, the
- * identifier parser, the logger and the CloudWatch metrics) and the results and dead-letter
- * queues, traced when tracing is on. The entry point (functions/queue/handler.ts) hands them to
- * the batch logic.
+ * The SQS function built once per container from its settings: its batch lane (the lookups on
+ * the budget's batch lane, the logger, the CloudWatch metrics), the results and dead-letter
+ * queues (traced when tracing is on) and the batch logic (batch.ts) over them. A test or
+ * benchmark may hand in adapters it built instead.
  */
 
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type BatchLane, type BatchLaneOverrides, createBatchLane } from '../batches/lane.js';
+import { maxInFlightFor } from '../batches/engine.js';
+import { type BatchAdapters, createBatchLane } from '../batches/lane.js';
 import { NO_TRACING } from '../platform/tracing.js';
-import { type Config, ConfigError } from '../settings/config.js';
+import { type Config, ConfigError, containerCeilingRps } from '../settings/config.js';
 import { SQS_SERVICE_NAME } from '../settings/table.js';
+import { createBatchHandler, type SqsBatchHandler } from './batch.js';
 import { missingDeadLetterQueueMessage, needsDeadLetterQueue } from './disposition.js';
 import type { DeadLetterSink, ResultSink } from './sinks.js';
 import { createDeadLetterQueue, createResultsQueue } from './sqs-sinks.js';
 
-export interface SqsAdapterOverrides extends BatchLaneOverrides {
+/** Time kept at the end of an invocation for the last result and dead-letter writes. */
+export const FLUSH_RESERVE_MS = 2000;
+
+export interface SqsAdapters extends BatchAdapters {
   /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
   readonly sqs?: SQSClient;
   /** Default: the results queue at RESULTS_QUEUE_URL (benchmarks plug in memory sinks). */
@@ -24,37 +28,31 @@ export interface SqsAdapterOverrides extends BatchLaneOverrides {
   readonly deadLetters?: DeadLetterSink;
 }
 
-export interface SqsAdapters extends BatchLane {
-  readonly results: ResultSink;
-  readonly deadLetters: DeadLetterSink | null;
-}
-
-export function createSqsAdapters(
-  config: Config,
-  overrides: SqsAdapterOverrides = {},
-): SqsAdapters {
-  if (config.resultsQueueUrl === null && overrides.results === undefined) {
+export function createSqsFunction(config: Config, adapters: SqsAdapters = {}): SqsBatchHandler {
+  const { resultsQueueUrl, deadLetterQueueUrl, errorBehavior } = config;
+  if (resultsQueueUrl === null && adapters.results === undefined) {
     throw new ConfigError('Invalid configuration: RESULTS_QUEUE_URL is required');
   }
-  if (
-    config.deadLetterQueueUrl === null &&
-    overrides.deadLetters === undefined &&
-    needsDeadLetterQueue(config.errorBehavior)
-  ) {
-    throw new ConfigError(missingDeadLetterQueueMessage(config.errorBehavior));
+  const noDeadLetters = deadLetterQueueUrl === null && adapters.deadLetters === undefined;
+  if (noDeadLetters && needsDeadLetterQueue(errorBehavior)) {
+    throw new ConfigError(missingDeadLetterQueueMessage(errorBehavior));
   }
-  const lane = createBatchLane(config, SQS_SERVICE_NAME, overrides);
-  const tracing = overrides.tracing ?? NO_TRACING;
-  const sqs = overrides.sqs ?? tracing.captureAwsClient(new SQSClient({}));
-  return {
+  const lane = createBatchLane(config, 'queue', SQS_SERVICE_NAME, adapters);
+  const tracing = adapters.tracing ?? NO_TRACING;
+  const sqs = adapters.sqs ?? tracing.captureAwsClient(new SQSClient({}));
+  return createBatchHandler({
     ...lane,
     results:
-      overrides.results ??
-      createResultsQueue({ client: sqs, queueUrl: config.resultsQueueUrl as string }),
+      adapters.results ?? createResultsQueue({ client: sqs, queueUrl: resultsQueueUrl as string }),
     deadLetters:
-      overrides.deadLetters ??
-      (config.deadLetterQueueUrl === null
+      adapters.deadLetters ??
+      (deadLetterQueueUrl === null
         ? null
-        : createDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl })),
-  };
+        : createDeadLetterQueue({ client: sqs, queueUrl: deadLetterQueueUrl })),
+    errorBehavior,
+    maxReceiveCount: config.maxReceiveCount,
+    maxInFlight: maxInFlightFor(containerCeilingRps(config)),
+    rowBudgetMs: config.requestTimeoutMs,
+    flushReserveMs: FLUSH_RESERVE_MS,
+  });
 }

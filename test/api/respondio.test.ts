@@ -7,7 +7,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
-import { createConnector } from '../../functions/lookup/connector.js';
+import { createLookups } from '../../functions/lookup/index.js';
 import { OUTPUT_COLUMNS } from '../../functions/lookup/row.js';
 import { API_TOKEN_REREAD_WAITS_MS } from '../../functions/lookup/token-rereads.js';
 import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
@@ -80,11 +80,9 @@ async function serveApi(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const tokens = createSecretsTokenSource({ secretId, ttlMs: 300_000, client });
-  const { directory, identifiers } = createConnector(config, {
-    tokens,
-    logger,
-    ...(extra.tokenRereadWaitsMs ? { tokenRereadWaitsMs: extra.tokenRereadWaitsMs } : {}),
-  });
+  // The API function's token re-reads (one more after a short wait), or the SQS function's.
+  const user = extra.tokenRereadWaitsMs ? 'api' : 'queue';
+  const { directory, identifiers } = createLookups(config, user, { tokens, logger });
   const handler = createApiHandler({ directory, identifiers, config, logger });
   const server = await startApiGatewayServer({
     handler: handler as unknown as ProxyHandler,

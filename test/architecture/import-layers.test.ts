@@ -29,7 +29,7 @@ const PROBES: Record<string, string> = {
   'infra/imports-settings.ts': '../functions/settings/table.js',
   'infra/imports-workflow.ts': '../functions/files/workflow.js',
   'infra/imports-files-handler.ts': '../functions/files/prepare-handler.js',
-  'infra/imports-lookup.ts': '../functions/lookup/connector.js',
+  'infra/imports-lookup.ts': '../functions/lookup/index.js',
   'infra/imports-local.ts': '../local/start.js',
 };
 

@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createPowertoolsBatchMetrics } from '../../functions/batches/metrics.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { SETTINGS, SQS_SERVICE_NAME } from '../../functions/settings/table.js';
 import { captureOutput } from '../support/api.js';

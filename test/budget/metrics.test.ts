@@ -1,10 +1,20 @@
+/**
+ * The budget's CloudWatch metrics: written where things happen (the shared limiter's starts,
+ * calls to the coordinator, a switch to the fallback, a change of the learned rate), and the
+ * budget's use added to a batch's line, or once a minute by the API function.
+ */
+
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createPowertoolsBatchMetrics } from '../../functions/batches/metrics.js';
-import { createPeriodicBudgetMetrics } from '../../functions/budget/metrics.js';
-import { composeBudgetObservers } from '../../functions/budget/observers.js';
-import { createBudgetStats } from '../../functions/budget/stats.js';
+import { publishedEveryMinute, reportRateChange } from '../../functions/budget/metrics.js';
+import { budgetPlan } from '../../functions/budget/plan.js';
+import { createSharedLimiter } from '../../functions/budget/shared-limiter.js';
+import type { LogFields } from '../../functions/platform/logger.js';
 import { captureOutput } from '../support/api.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { MemoryDispenser } from '../support/memory-dispenser.js';
+import { recordingMetrics } from '../support/recording-metrics.js';
 
 type EmfLine = Record<string, unknown> & {
   _aws: { CloudWatchMetrics: { Metrics: { Name: string; Unit: string }[] }[] };
@@ -25,11 +35,6 @@ const BATCH = {
   durationMs: 1000,
 };
 
-function emf(output: ReturnType<typeof captureOutput>): EmfLine[] {
-  return (output.lines() as EmfLine[]).filter((line) => line._aws !== undefined);
-}
-
-/** A change of the learned rate, as limiters report it. */
 const CUT = {
   state: { rate: 3.5, peak: 5, since: 1, cap: null },
   from: 5,
@@ -37,133 +42,136 @@ const CUT = {
   reason: 'too-many-requests' as const,
 };
 
-describe('the shared budget’s metrics', () => {
+function emf(output: ReturnType<typeof captureOutput>): EmfLine[] {
+  return (output.lines() as EmfLine[]).filter((line) => line._aws !== undefined);
+}
+
+describe('the shared budget’s metrics, written where they happen', () => {
+  it('counts each start’s wait, each call to the coordinator and each failed one', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const dispenser = new MemoryDispenser(clock);
+    const recorded = recordingMetrics();
+    const limiter = createSharedLimiter({
+      dispenser: dispenser.for('a'),
+      fallback: null,
+      fallbackRps: 0,
+      plan: budgetPlan({ rps: 5, clockSkewMs: 20, coordinatorTimeoutMs: 100, batchMinShare: 0.1 }),
+      lane: 'api',
+      learning: false,
+      now: clock.now,
+      sleep: clock.sleep,
+      metrics: recorded.metrics,
+    });
+    // Act: three starts, then a claim the coordinator never answers.
+    const granted = Promise.all([0, 1, 2].map(() => limiter.acquire(clock.now() + 5000)));
+    await clock.advance(2000);
+    await granted;
+    dispenser.fate = () => 'lost';
+    const lost = limiter.acquire(clock.now() + 500);
+    await clock.advance(1000);
+    await lost;
+    // Assess
+    expect(recorded.values.BudgetWait).toHaveLength(3);
+    expect(recorded.sum('BudgetCoordinatorRequests')).toBeGreaterThanOrEqual(3);
+    expect(recorded.sum('BudgetCoordinatorFailures')).toBeGreaterThanOrEqual(1);
+    expect(recorded.values.BudgetCoordinatorLatency?.length).toBeGreaterThanOrEqual(4);
+    expect(recorded.values.BudgetFallbackStarts).toBeUndefined();
+  });
+
+  it('writes a change of the learned rate at once, on a line of its own, and logs it', () => {
+    // Prepare
+    const recorded = recordingMetrics();
+    const logged: [string, LogFields][] = [];
+    const logger = {
+      debug() {},
+      info: (message: string, fields: LogFields = {}) => logged.push([message, fields]),
+      warn() {},
+      error() {},
+    };
+    // Act
+    reportRateChange(
+      { lane: 'batch', logger, metrics: recorded.metrics },
+      { shared: true, change: CUT, ceiling: 5 },
+    );
+    // Assess
+    expect(recorded.lines).toEqual([['BudgetRateChanges']]);
+    expect(logged).toEqual([
+      [
+        'Budget rate changed',
+        {
+          lane: 'batch',
+          shared: true,
+          fromRps: 5,
+          toRps: 3.5,
+          ceilingRps: 5,
+          reason: 'too-many-requests',
+        },
+      ],
+    ]);
+  });
+});
+
+describe('the budget’s use, with a batch or once a minute', () => {
   let output: ReturnType<typeof captureOutput> | undefined;
   beforeEach(() => {
     delete process.env.POWERTOOLS_DEV;
   });
   afterEach(() => output?.restore());
 
-  it('go with each SQS batch: waits, fallback starts, coordinator requests per request, utilisation, the learned rate', () => {
+  it('goes with each SQS batch: the rate in force, and the share of the budget its requests used', () => {
     // Prepare
     output = captureOutput();
-    const stats = createBudgetStats();
     let rate = 3.456;
     const metrics = createPowertoolsBatchMetrics(
       new Metrics({ namespace: 'Test', serviceName: 'sqs-test' }),
-      { stats, rps: 5, rate: () => rate, shared: true },
+      { rps: 5, rate: () => rate, shared: true },
     );
-    for (const waitMs of [10, 20, 30])
-      stats.observer.onStart({ lane: 'batch', at: 0, waitMs, coordinated: true });
-    stats.observer.onStart({ lane: 'batch', at: 0, waitMs: 40, coordinated: false });
-    stats.observer.onCoordinatorCall({ writes: 4, reads: 1, outcome: 'granted', latencyMs: 6 });
-    stats.observer.onCoordinatorCall({
-      writes: 1,
-      reads: 0,
-      outcome: 'unreachable',
-      latencyMs: 100,
-    });
-    stats.observer.onForfeit(1);
-    stats.observer.onModeChange('fallback');
-    stats.observer.onRateChange({ ...CUT, lane: 'batch' });
     // Act
     metrics.publish(BATCH);
     rate = 5;
-    metrics.publish(BATCH);
+    metrics.publish({ ...BATCH, upstream: { ...BATCH.upstream, requests: 1 } });
     // Assess
     const [first, second] = emf(output).filter((line) => 'BatchRows' in line);
-    expect(first).toMatchObject({
-      BudgetWait: [10, 20, 30, 40],
-      BudgetFallbackStarts: 1,
-      BudgetFallbacks: 1,
-      BudgetCoordinatorRequests: 6,
-      BudgetCoordinatorFailures: 1,
-      BudgetCoordinatorLatency: [6, 100],
-      BudgetCoordinatorRequestsPerRequest: 1.5,
-      BudgetForfeitedSlots: 1,
-      BudgetUtilisation: 80, // 4 starts in 1 s of a budget of 5
-      BudgetRate: 3.46,
-      BudgetRateChanges: 1,
-    });
-    // Each batch publishes only what happened since the last one, and the rate in force then.
-    expect(second).toMatchObject({
-      BudgetFallbackStarts: 0,
-      BudgetCoordinatorRequests: 0,
-      BudgetRate: 5,
-      BudgetRateChanges: 0,
-    });
-    expect(second?.BudgetWait).toBeUndefined();
+    expect(first).toMatchObject({ BudgetRate: 3.46, BudgetUtilisation: 80 }); // 4 in 1 s of 5
+    expect(second).toMatchObject({ BudgetRate: 5, BudgetUtilisation: 20 });
   });
 
-  it('without a budget table, are the learned rate and its changes alone', () => {
+  it('is the rate alone without a budget table', () => {
     // Prepare
     output = captureOutput();
-    const stats = createBudgetStats();
     const metrics = createPowertoolsBatchMetrics(
       new Metrics({ namespace: 'Test', serviceName: 'sqs-test' }),
-      { stats, rps: 2, rate: () => 1.4, shared: false },
+      { rps: 2, rate: () => 1.4, shared: false },
     );
-    stats.observer.onStart({ lane: 'batch', at: 0, waitMs: 10, coordinated: false });
-    stats.observer.onRateChange({ ...CUT, lane: 'batch' });
     // Act
     metrics.publish(BATCH);
     // Assess
     const [line] = emf(output).filter((entry) => 'BatchRows' in entry);
-    expect(line).toMatchObject({ BudgetRate: 1.4, BudgetRateChanges: 1 });
-    expect(
-      Object.keys(line ?? {})
-        .filter((key) => key.startsWith('Budget'))
-        .sort(),
-    ).toEqual(['BudgetRate', 'BudgetRateChanges']);
+    const budgetKeys = Object.keys(line ?? {}).filter((key) => key.startsWith('Budget'));
+    expect(budgetKeys).toEqual(['BudgetRate']);
   });
 
-  it('are written by the API function at most once a minute, and at once on a fallback or a rate change', () => {
+  it('is published by the API function at most once a minute, with what was stored meanwhile', () => {
     // Prepare
-    output = captureOutput();
+    const recorded = recordingMetrics();
     let now = 0;
-    const observer = createPeriodicBudgetMetrics({
-      metrics: new Metrics({ namespace: 'Test', serviceName: 'api-test' }),
-      stats: createBudgetStats(),
-      rps: 5,
-      rate: () => 3.5,
-      shared: true,
-      now: () => now,
-    });
-    const start = (waitMs: number) =>
-      observer.onStart?.({ lane: 'api', at: 0, waitMs, coordinated: true });
+    const onStart = publishedEveryMinute(
+      recorded.metrics,
+      { rps: 5, rate: () => 3.5, shared: true },
+      () => now,
+    );
+    const start = () => onStart({ lane: 'api', at: now, waitMs: 0, coordinated: true });
     // Act
-    start(5);
+    start();
     now = 30_000;
-    start(6);
-    const beforeMinute = emf(output).length;
+    start();
+    const beforeMinute = recorded.lines.length;
     now = 60_000;
-    start(7);
-    const afterMinute = emf(output).length;
-    now = 61_000;
-    observer.onModeChange?.('fallback');
-    now = 62_000;
-    observer.onRateChange?.({ ...CUT, lane: 'api' });
-    // Assess
+    start();
+    // Assess: 3 starts in a minute of a budget of 5 per second.
     expect(beforeMinute).toBe(0);
-    expect(afterMinute).toBe(1);
-    const lines = emf(output);
-    expect(lines[0]).toMatchObject({ BudgetWait: [5, 6, 7], service: 'api-test', BudgetRate: 3.5 });
-    expect(lines[1]).toMatchObject({ BudgetFallbacks: 1 });
-    expect(lines[2]).toMatchObject({ BudgetRateChanges: 1 });
-    expect(lines).toHaveLength(3);
-  });
-
-  it('tell every observer composed together', () => {
-    // Prepare
-    const one = createBudgetStats();
-    const other = createBudgetStats();
-    const both = composeBudgetObservers(one.observer, undefined, other.observer);
-    // Act
-    both.onStart?.({ lane: 'api', at: 0, waitMs: 3, coordinated: true });
-    both.onForfeit?.(2);
-    both.onRateChange?.({ ...CUT, lane: 'api' });
-    // Assess
-    expect(one.take()).toMatchObject({ starts: 1, forfeited: 2, rateChanges: 1 });
-    expect(other.take()).toMatchObject({ starts: 1, forfeited: 2, rateChanges: 1 });
+    expect(recorded.lines).toEqual([['BudgetRate', 'BudgetUtilisation']]);
+    expect(recorded.values).toEqual({ BudgetRate: [3.5], BudgetUtilisation: [1] });
   });
 });

@@ -7,11 +7,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
-import type { BudgetObserver } from '../../functions/budget/limiter.js';
-import { createConnector } from '../../functions/lookup/connector.js';
+import { createBudget, type StartHook } from '../../functions/budget/index.js';
+import { createLookups } from '../../functions/lookup/index.js';
 import type { LogFields } from '../../functions/platform/logger.js';
 import { NO_TRACER } from '../../functions/platform/tracing.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import {
   type DynamoDbStandIn,
@@ -69,22 +69,24 @@ function logSink(warnings: string[]) {
 /** Every start the budget allows, noted on the limiter's clock with whether it was coordinated. */
 function startLog() {
   const starts: { at: number; coordinated: boolean }[] = [];
-  const observer: BudgetObserver = {
-    onStart: ({ at, coordinated }) => starts.push({ at, coordinated }),
-  };
-  return { starts, observer };
+  const onStart: StartHook = ({ at, coordinated }) => starts.push({ at, coordinated });
+  return { starts, onStart };
 }
 
-function sqsContainer(table: string | null, warnings: string[] = [], budget?: BudgetObserver) {
+function sqsContainer(table: string | null, warnings: string[] = [], onStart?: StartHook) {
   const client = localDynamoDbClient(dynamodb.url);
   clients.push(client);
   const statuses: number[] = [];
-  const handler = createSqsFunction(loadConfig(env(table)), {
+  const config = loadConfig(env(table));
+  const logger = logSink(warnings);
+  const handler = createSqsFunction(config, {
     tokens,
     dynamodb: client,
-    logger: logSink(warnings),
+    logger,
     metrics: { publish() {} },
-    ...(budget ? { budgetObserver: budget } : {}),
+    ...(onStart
+      ? { budget: createBudget(config, 'queue', { dynamodb: client, logger, onStart }) }
+      : {}),
     results: {
       async send(results) {
         for (const result of results) statuses.push(result.row.StatusCode);
@@ -105,17 +107,13 @@ describe('the shared budget, wired from RATE_BUDGET_TABLE', () => {
   it('lets two SQS containers and an API container share one budget: all of it, never more', async () => {
     // Prepare
     const log = startLog();
-    const one = sqsContainer(LOCAL_BUDGET_TABLE, [], log.observer);
-    const two = sqsContainer(LOCAL_BUDGET_TABLE, [], log.observer);
+    const one = sqsContainer(LOCAL_BUDGET_TABLE, [], log.onStart);
+    const two = sqsContainer(LOCAL_BUDGET_TABLE, [], log.onStart);
     const client = localDynamoDbClient(dynamodb.url);
     clients.push(client);
     const config = loadConfig(env(LOCAL_BUDGET_TABLE));
-    const { directory } = createConnector(config, {
-      tokens,
-      dynamodb: client,
-      lane: 'api',
-      budgetObserver: log.observer,
-    });
+    const budget = createBudget(config, 'api', { dynamodb: client, onStart: log.onStart });
+    const { directory } = createLookups(config, 'api', { tokens, budget });
     const context = { getRemainingTimeInMillis: () => 30_000 };
     // Act: 40 rows in two containers (the static split would allow them 16 requests/s) and
     // 6 API lookups at the same time.
@@ -200,7 +198,7 @@ describe('the shared budget, wired from RATE_BUDGET_TABLE', () => {
       },
     };
     const config = loadConfig(env(LOCAL_BUDGET_TABLE));
-    const { directory } = createConnector(config, { tokens, logger: logSink([]), tracing });
+    const { directory } = createLookups(config, 'api', { tokens, logger: logSink([]), tracing });
     // Act
     const answer = await directory.getContact(identifierOf('id:4'), {
       deadlineAt: Date.now() + 5000,
@@ -224,7 +222,7 @@ describe('the shared budget, wired from RATE_BUDGET_TABLE', () => {
     const warnings: string[] = [];
     try {
       const config = loadConfig(env(LOCAL_BUDGET_TABLE));
-      const { directory, identifiers } = createConnector(config, {
+      const { directory, identifiers } = createLookups(config, 'api', {
         tokens,
         logger: logSink(warnings),
       });

@@ -11,6 +11,7 @@ import {
 } from '../support/budget-simulation.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { MemoryDispenser } from '../support/memory-dispenser.js';
+import { recordingMetrics } from '../support/recording-metrics.js';
 
 const NEVER: RateLimiter = {
   acquire: async () => {
@@ -75,7 +76,7 @@ describe('createSharedLimiter, coordinated', () => {
       learning: false,
       now: clock.now,
       sleep: clock.sleep,
-      observer: { onStart: (event) => told.push(event.at) },
+      onStart: (event) => told.push(event.at),
     });
     const grants: number[] = [];
     const order: number[] = [];
@@ -190,7 +191,7 @@ describe('createSharedLimiter, coordinated', () => {
   it('gives up a slot it can no longer start in time instead of starting it late', async () => {
     // Prepare
     const clock = new FakeClock();
-    const forfeited: number[] = [];
+    const recorded = recordingMetrics();
     const limiter = createSharedLimiter({
       dispenser: new MemoryDispenser(clock).for('a'),
       fallback: NEVER,
@@ -200,7 +201,7 @@ describe('createSharedLimiter, coordinated', () => {
       learning: false,
       now: clock.now,
       sleep: clock.sleep,
-      observer: { onForfeit: (count) => forfeited.push(count) },
+      metrics: recorded.metrics,
     });
     const first = limiter.acquire(Number.POSITIVE_INFINITY);
     const second = limiter.acquire(Number.POSITIVE_INFINITY);
@@ -218,7 +219,7 @@ describe('createSharedLimiter, coordinated', () => {
     // Assess
     expect(await first).toBe(true);
     expect(await second).toBe(true);
-    expect(forfeited.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(1);
+    expect(recorded.sum('BudgetForfeitedSlots')).toBeGreaterThanOrEqual(1);
   });
 });
 

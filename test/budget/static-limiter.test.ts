@@ -1,13 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { RateChange } from '../../functions/budget/learned-rate.js';
 import type { AnswerFeedback } from '../../functions/budget/limiter.js';
 import {
   createRateLimiter,
   DEFAULT_RATE_LIMIT_GUARD,
 } from '../../functions/budget/static-limiter.js';
+import type { Logger } from '../../functions/platform/logger.js';
 import { maxInWindow } from '../../local/simulator/rate-window.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
+
+/** A logger that keeps the fields of each 'Budget rate changed' line. */
+function rateChangeLog() {
+  const changes: Record<string, unknown>[] = [];
+  const logger: Logger = {
+    debug: () => undefined,
+    info: (message, ...fields) => {
+      if (message === 'Budget rate changed') changes.push(Object.assign({}, ...fields));
+    },
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  return { logger, changes };
+}
 
 /** Starts `count` acquires at once and records when each was granted (or -1 when refused). */
 function acquireAll(
@@ -56,7 +70,7 @@ describe('createRateLimiter', () => {
       requestsPerSecond: 5,
       now: clock.now,
       sleep: clock.sleep,
-      onStart: (at) => told.push(at),
+      onStart: ({ at }) => told.push(at),
     });
     // Act: three granted starts, then one whose deadline comes before its turn.
     const run = acquireAll(limiter, clock, 3);
@@ -212,13 +226,13 @@ describe('createRateLimiter', () => {
   it('learning: a 429 cuts the rate to 0.7 of it, spaces starts for the cut rate, and climbs back', async () => {
     // Prepare
     const clock = new FakeClock();
-    const changes: RateChange[] = [];
+    const { logger, changes } = rateChangeLog();
     const limiter = createRateLimiter({
       requestsPerSecond: 10,
       now: clock.now,
       sleep: clock.sleep,
       learning: true,
-      onRateChange: (change) => changes.push(change),
+      logger,
     });
     const startedAt = clock.now();
     // Act
@@ -232,8 +246,15 @@ describe('createRateLimiter', () => {
     // Assess: 7 requests/s at first, so starts 1000 / 7 × 1.03 ms apart; climbing after a
     // second; back at 10 a minute later.
     expect(cut).toBeCloseTo(7, 9);
-    expect(changes.map(({ from, to, reason }) => ({ from, to, reason }))).toEqual([
-      { from: 10, to: 7, reason: 'too-many-requests' },
+    expect(changes).toEqual([
+      {
+        fromRps: 10,
+        toRps: 7,
+        ceilingRps: 10,
+        reason: 'too-many-requests',
+        lane: 'api',
+        shared: false,
+      },
     ]);
     expect((run.grants[1] as number) - (run.grants[0] as number)).toBeCloseTo((1000 / 7) * 1.03, 6);
     expect(climbing).toBeGreaterThan(7);
@@ -244,13 +265,13 @@ describe('createRateLimiter', () => {
   it('learning: cuts to what others leave when X-RateLimit-Remaining shows them spending it', async () => {
     // Prepare: one of two containers, each limited to 5 of an organisation budget of 10.
     const clock = new FakeClock();
-    const changes: RateChange[] = [];
+    const { logger, changes } = rateChangeLog();
     const limiter = createRateLimiter({
       requestsPerSecond: 5,
       now: clock.now,
       sleep: clock.sleep,
       learning: true,
-      onRateChange: (change) => changes.push(change),
+      logger,
     });
     const first = acquireAll(limiter, clock, 5);
     await clock.advance(1000);
@@ -271,7 +292,7 @@ describe('createRateLimiter', () => {
     expect(unreadable).toBe(5);
     expect(limiter.rate()).toBeCloseTo(2, 9);
     expect(changes.map(({ reason }) => reason)).toEqual(['others-spending']);
-    expect(changes[0]?.to).toBeCloseTo(2, 9);
+    expect(changes[0]?.toRps).toBeCloseTo(2, 2);
   });
 
   it('learning: an X-RateLimit-Limit below its rate caps it, and a higher one lifts the cap', async () => {

@@ -10,11 +10,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createBudget } from '../../functions/budget/index.js';
 import type { FileBatchHandler } from '../../functions/files/batch.js';
 import type { RunSummary } from '../../functions/files/summary.js';
 import { fileWorkflowPlan, partsPrefixFor } from '../../functions/files/workflow.js';
+import { loadConfig } from '../../functions/settings/config.js';
 import { exitStatusOf, runBatch, type ViaFilesSummary } from '../../local/batch.js';
 import {
   type DynamoDbStandIn,
@@ -63,27 +66,32 @@ beforeAll(async () => {
   dynamodb = await startDynamoDbStandIn();
   s3 = await startLocalS3();
   dynamodbClient.current = localDynamoDbClient(dynamodb.url);
+  const env = {
+    RESPONDIO_BASE_URL: sim.url,
+    RESPONDIO_RATE_LIMIT_RPS: String(LIMIT_RPS),
+    RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
+    // dynalite shares this (possibly busy) process with the test; a slow answer is not what is
+    // tested, so the timeout is far beyond any stall.
+    RATE_BUDGET_TIMEOUT_MS: '5000',
+    ERROR_BEHAVIOR: 'DoNotFailAndReturnResponse',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    FILE_MAX_BYTES: String(MAX_BYTES),
+  };
   pipeline = await startFilePipeline({
     s3Endpoint: s3.endpoint,
     bucket: s3.bucket,
-    env: {
-      RESPONDIO_BASE_URL: sim.url,
-      RESPONDIO_RATE_LIMIT_RPS: String(LIMIT_RPS),
-      RATE_BUDGET_TABLE: LOCAL_BUDGET_TABLE,
-      // dynalite shares this (possibly busy) process with the test; a slow answer is not what is
-      // tested, so the timeout is far beyond any stall.
-      RATE_BUDGET_TIMEOUT_MS: '5000',
-      ERROR_BEHAVIOR: 'DoNotFailAndReturnResponse',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      FILE_MAX_BYTES: String(MAX_BYTES),
-    },
-    batchOverrides: {
+    env,
+    // Each batch container its own budget, as in Lambda, counting its starts.
+    batchAdapters: () => ({
       tokens: { getToken: async () => DEMO_TOKEN, refresh: async () => DEMO_TOKEN },
-      dynamodb: dynamodbClient.current,
       logger: silent,
-      roundWaitsMs: [20, 50],
-      budgetObserver: { onStart: ({ at }) => starts.push(at) },
-    },
+      // The waits between a batch's rounds, 50 times shorter.
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 50)),
+      budget: createBudget(loadConfig(env), 'files', {
+        dynamodb: dynamodbClient.current as DynamoDBClient,
+        onStart: ({ at }) => starts.push(at),
+      }),
+    }),
     wrapBatch: crashing,
     // Small batches, so that a few hundred rows make several, two at once.
     plan: fileWorkflowPlan({ batchSize: 25, maxConcurrency: 2 }),

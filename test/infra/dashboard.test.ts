@@ -7,7 +7,10 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createPowertoolsBatchMetrics } from '../../functions/batches/metrics.js';
-import { createBudgetStats } from '../../functions/budget/stats.js';
+import type { SlotDispenser } from '../../functions/budget/dispenser.js';
+import { reportRateChange } from '../../functions/budget/metrics.js';
+import { budgetPlan } from '../../functions/budget/plan.js';
+import { sharedBudget, startWaiter } from '../../functions/budget/shared-state.js';
 import {
   API_SERVICE_NAME,
   FILES_SERVICE_NAME,
@@ -224,16 +227,42 @@ describe('the connector dashboard', () => {
   });
 
   it('reads only metrics the SQS function publishes', () => {
-    // Prepare: one batch summary through the real metrics adapter, with the shared budget's.
+    // Prepare: two starts of the shared budget (one on the fallback), a change of the learned
+    // rate and one batch summary,
+    // through the real metrics code, into one Metrics instance as in the SQS function.
     delete process.env.POWERTOOLS_DEV;
-    const budget = createBudgetStats();
-    budget.observer.onStart?.({ lane: 'batch', at: 0, waitMs: 12, coordinated: true });
     const output = captureOutput();
     try {
-      createPowertoolsBatchMetrics(
-        new Metrics({ namespace: 'RespondioConnector', serviceName: SQS_SERVICE_NAME }),
-        { stats: budget, rps: 5, rate: () => 5, shared: true },
-      ).publish({
+      const metrics = new Metrics({
+        namespace: 'RespondioConnector',
+        serviceName: SQS_SERVICE_NAME,
+      });
+      const budget = sharedBudget({
+        dispenser: {} as SlotDispenser,
+        fallback: null,
+        fallbackRps: 0,
+        plan: budgetPlan({
+          rps: 5,
+          clockSkewMs: 20,
+          coordinatorTimeoutMs: 100,
+          batchMinShare: 0.1,
+        }),
+        lane: 'batch',
+        now: () => 0,
+        sleep: async () => undefined,
+        learning: false,
+        metrics,
+      });
+      const waiter = { deadlineAt: 100, enqueuedAt: 0, resolve() {} };
+      startWaiter(budget, waiter, 12, true);
+      startWaiter(budget, waiter, 14, false);
+      const cut = { state: { rate: 3.5, peak: 5, since: 1, cap: null }, from: 5, to: 3.5 };
+      reportRateChange(budget, {
+        shared: true,
+        change: { ...cut, reason: 'too-many-requests' },
+        ceiling: 5,
+      });
+      createPowertoolsBatchMetrics(metrics, { rps: 5, rate: () => 5, shared: true }).publish({
         rows: 1,
         rowsByStatus: { '200': 1 },
         resultsWritten: 1,

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from '@jest/globals';
 import type { FileBatchHandler } from '../../functions/files/batch.js';
-import type { FinishHandler } from '../../functions/files/finish-handler.js';
+import type { FinishHandler } from '../../functions/files/container.js';
 import type {
   Assembled,
   BatchEvent,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { getCountries } from 'libphonenumber-js/min';
 import { PHONE_COUNTRIES, phoneCountry } from '../../functions/lookup/phone-countries.js';
-import { createPhoneNumbers } from '../../functions/lookup/phone-numbers.js';
+import { toE164 } from '../../functions/lookup/phone-numbers.js';
 
-const phoneNumbers = createPhoneNumbers();
+const phoneNumbers = { toE164 };
 
 describe('the phone number adapter (libphonenumber-js, min metadata)', () => {
   it.each([

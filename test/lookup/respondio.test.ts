@@ -946,7 +946,7 @@ describe('respond.io directory with the real rate limiter', () => {
     const starts: number[] = [];
     const limiter = createRateLimiter({
       requestsPerSecond: 5,
-      onStart: (at) => starts.push(at),
+      onStart: ({ at }) => starts.push(at),
     });
     const { directory } = setup({ limiter });
     const count = 12;

@@ -8,8 +8,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
 import type { BatchSummary } from '../../functions/batches/metrics.js';
-import { createConnector } from '../../functions/lookup/connector.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createLookups } from '../../functions/lookup/index.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import type { ResultMessage } from '../../functions/queue/sinks.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { apiEvent, captureOutput, lambdaContext, testLogger } from '../support/api.js';
@@ -136,7 +136,7 @@ describe('the API function with the contact cache on', () => {
       CONTACT_CACHE_TTL_SECONDS: '300',
     });
     const logger = testLogger();
-    const { directory, identifiers } = createConnector(config, {
+    const { directory, identifiers } = createLookups(config, 'api', {
       tokens: fixedTokens(TOKEN),
       logger,
     });

@@ -13,6 +13,8 @@ import {
   createSecretsTokenSource,
   tokenFromSecretString,
 } from '../../functions/lookup/token-source.js';
+import type { Logger } from '../../functions/platform/logger.js';
+import { recordingMetrics } from '../support/recording-metrics.js';
 import { tokenErrorOf } from '../support/token-error.js';
 
 const SECRET_ID = 'respondio/api-token';
@@ -311,10 +313,27 @@ describe('createSecretsTokenSource: a Secrets Manager outage after the TTL', () 
     secrets.reset();
   });
 
-  /** A source with a 60 s TTL that may serve its last token 600 s stale, watched. */
+  /**
+   * A source with a 60 s TTL that may serve its last token 600 s stale, watched: its WARN lines
+   * (as the stale events they tell of), its DEBUG lines per lookup served, its StaleToken metric.
+   */
   function watched(time: ReturnType<typeof clock>, staleMaxMs = 600_000) {
     const events: { staleForMs: number; detail: string }[] = [];
+    const warnings: string[] = [];
     let served = 0;
+    const recorded = recordingMetrics();
+    const logger: Logger = {
+      debug: (message) => {
+        if (message === 'Served the last good respond.io token to a lookup') served += 1;
+      },
+      info: () => undefined,
+      warn: (message, ...fields) => {
+        warnings.push(message);
+        const { staleForSeconds, reason } = Object.assign({}, ...fields);
+        events.push({ staleForMs: staleForSeconds * 1000, detail: reason });
+      },
+      error: () => undefined,
+    };
     const tokens = createSecretsTokenSource({
       secretId: SECRET_ID,
       ttlMs: 60_000,
@@ -322,14 +341,10 @@ describe('createSecretsTokenSource: a Secrets Manager outage after the TTL', () 
       staleRetryMs: 5000,
       now: time.now,
       client: new SecretsManagerClient({ region: 'us-east-1' }),
-      observer: {
-        onStaleToken: (event) => events.push(event),
-        onStaleServed: () => {
-          served += 1;
-        },
-      },
+      logger,
+      metrics: recorded.metrics,
     });
-    return { tokens, events, served: () => served };
+    return { tokens, events, warnings, recorded, served: () => served };
   }
 
   it('serves the last good token when the read after the TTL fails with a transient error', async () => {
@@ -339,7 +354,7 @@ describe('createSecretsTokenSource: a Secrets Manager outage after the TTL', () 
       .on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: TOKEN })
       .rejects(serviceError('InternalServiceError', 500));
-    const { tokens, events, served } = watched(time);
+    const { tokens, events, warnings, recorded, served } = watched(time);
     await tokens.getToken();
     time.advance(61_000);
     // Act
@@ -353,6 +368,11 @@ describe('createSecretsTokenSource: a Secrets Manager outage after the TTL', () 
       },
     ]);
     expect(served()).toBe(1);
+    expect(warnings).toEqual([
+      'Serving the last good respond.io token: the secret could not be read',
+    ]);
+    // The metric is written at once, on a line of its own.
+    expect(recorded.lines).toEqual([['StaleToken']]);
     expect(JSON.stringify(events)).not.toContain(TOKEN);
   });
 

@@ -5,7 +5,7 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { API_SERVICE_NAME, SQS_SERVICE_NAME } from '../../functions/settings/table.js';
 import { captureOutput, getEvent, lambdaContext } from '../support/api.js';

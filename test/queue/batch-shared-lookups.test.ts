@@ -2,10 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { BatchSummary } from '../../functions/batches/metrics.js';
 import type { CachePolicy } from '../../functions/lookup/cache-rules.js';
-import { createContactCache } from '../../functions/lookup/contact-cache.js';
 import type { ContactDirectory, DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { shareLookups } from '../../functions/lookup/shared-lookups.js';
-import { systemTimers } from '../../functions/platform/clock.js';
 import { createBatchHandler } from '../../functions/queue/batch.js';
 import type { DeadLetterMove, ResultMessage } from '../../functions/queue/sinks.js';
 import { ERROR_BEHAVIORS } from '../../functions/settings/error-behavior.js';
@@ -99,12 +97,7 @@ describe('the SQS batch over shared lookups (properties)', () => {
           notFoundTtlMs: 0,
           maxEntries: 100,
         };
-        const directory = shareLookups(upstream.directory, {
-          cache: s.cache ? createContactCache({ maxEntries: 100 }) : null,
-          policy,
-          now: Date.now,
-          timers: systemTimers,
-        });
+        const directory = shareLookups(upstream.directory, { policy });
         const written: ResultMessage[] = [];
         const moved: DeadLetterMove[] = [];
         const summaries: BatchSummary[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import type { DeadLetterMove, ResultMessage } from '../../functions/queue/sinks.js';
 import { ConfigError, loadConfig } from '../../functions/settings/config.js';
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRateLimiter } from '../../functions/budget/static-limiter.js';
 import type { TokenSource } from '../../functions/lookup/respondio.js';
 import type { SqsBatchHandler } from '../../functions/queue/batch.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { containerRateLimit, loadConfig } from '../../functions/settings/config.js';
 import type { ErrorBehavior } from '../../functions/settings/error-behavior.js';
 import {
@@ -90,16 +90,16 @@ function realFunction(
       MAX_RECEIVE_COUNT: String(info.maxReceiveCount),
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
-    const limiter = createRateLimiter({
+    const budget = createRateLimiter({
       requestsPerSecond: containerRateLimit(config),
-      onStart: (at) => starts.push(at),
+      onStart: ({ at }) => starts.push(at),
     });
     return createSqsFunction(config, {
       sqs: sqs?.(info) ?? info.client,
       tokens,
       metrics: { publish() {} },
       logger: silentLogger,
-      limiter,
+      budget,
     });
   };
 }

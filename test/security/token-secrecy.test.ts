@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createApiHandler } from '../../functions/api/app.js';
-import { createConnector } from '../../functions/lookup/connector.js';
+import { createLookups } from '../../functions/lookup/index.js';
 import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import {
   type SecretsManagerStandIn,
@@ -103,7 +103,7 @@ function tokens() {
 async function runBothFunctions(requestTimeoutMs?: number) {
   const cfg = config(requestTimeoutMs);
   const logger = testLogger();
-  const { directory, identifiers } = createConnector(cfg, { tokens: tokens(), logger });
+  const { directory, identifiers } = createLookups(cfg, 'api', { tokens: tokens(), logger });
   const api = createApiHandler({ directory, identifiers, config: cfg, logger });
   const answers = [
     await api(getEvent('2.0', 'id:123'), lambdaContext()),

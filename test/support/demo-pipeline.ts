@@ -3,7 +3,7 @@
  * simulator, with the demo token, silent logs and no metrics: what the batch command tests run.
  */
 
-import { createSqsFunction } from '../../functions/queue/handler.js';
+import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { type QueuePipeline, startQueuePipeline } from '../../local/queue-pipeline.js';
 import { DEMO_TOKEN, type Simulator } from '../../local/simulator/server.js';

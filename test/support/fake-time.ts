@@ -1,14 +1,14 @@
 /**
- * Test support: a fake clock with the Timers port on it. Time moves only when a test calls
- * `advance`, which fires every timer that falls due, in order; nothing waits for real.
+ * Test support: a fake clock over jest's fake timers (setTimeout and Date.now). Time moves only
+ * when a test calls `advance`, which fires every timer that falls due, in order; nothing waits
+ * for real. A test file that uses it restores the real timers after each test (`restore`).
  */
 
-import type { Timers } from '../../functions/platform/clock.js';
+import { jest } from '@jest/globals';
 
 export interface FakeTime {
   /** The clock, epoch ms. */
   readonly now: () => number;
-  readonly timers: Timers;
   /** Moves the clock on by `ms`, firing the timers due meanwhile. */
   advance(ms: number): void;
   /** Timers not yet fired nor called off. */
@@ -16,31 +16,16 @@ export interface FakeTime {
 }
 
 export function fakeTime(startAt = 1_700_000_000_000): FakeTime {
-  let now = startAt;
-  let nextId = 0;
-  const due = new Map<number, { at: number; fire: () => void }>();
+  // Promise jobs and I/O callbacks stay real: only time is faked.
+  jest.useFakeTimers({ now: startAt, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
   return {
-    now: () => now,
-    timers: {
-      after(ms, fire) {
-        const id = nextId++;
-        due.set(id, { at: now + Math.max(0, ms), fire });
-        return () => due.delete(id);
-      },
-    },
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        const next = [...due.entries()]
-          .filter(([, timer]) => timer.at <= until)
-          .sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
-        if (next === undefined) break;
-        due.delete(next[0]);
-        now = Math.max(now, next[1].at);
-        next[1].fire();
-      }
-      now = until;
-    },
-    pending: () => due.size,
+    now: () => Date.now(),
+    advance: (ms) => jest.advanceTimersByTime(ms),
+    pending: () => jest.getTimerCount(),
   };
+}
+
+/** Back to the real clock. */
+export function restoreTime(): void {
+  jest.useRealTimers();
 }

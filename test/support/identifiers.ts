@@ -4,14 +4,14 @@
  */
 
 import type { Identifier, IdentifierParser } from '../../functions/lookup/identifier.js';
-import { createIdentifiers } from '../../functions/lookup/identifiers.js';
+import { createIdentifierParser } from '../../functions/lookup/identifier.js';
 
 /** The parser of a deployment without DEFAULT_PHONE_COUNTRY. */
-export const identifiers: IdentifierParser = createIdentifiers({ defaultPhoneCountry: null });
+export const identifiers: IdentifierParser = createIdentifierParser({ defaultPhoneCountry: null });
 
 /** The parser of a deployment with DEFAULT_PHONE_COUNTRY set to `country`. */
 export function identifiersFor(country: string | null): IdentifierParser {
-  return createIdentifiers({ defaultPhoneCountry: country });
+  return createIdentifierParser({ defaultPhoneCountry: country });
 }
 
 /** The identifier `text` parses to; throws when it is rejected. */

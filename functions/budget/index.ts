@@ -1,0 +1,101 @@
+/**
+ * The budget feature's entry: the rate limiter of one container, built from the settings. With
+ * RATE_BUDGET_TABLE, the shared organisation budget (slots claimed from the DynamoDB dispenser,
+ * in the lane of the function it serves) with the container's static share as its fallback;
+ * without it, the static share alone. The file batch function has no static share (the static
+ * split of the API and SQS functions has no room for it): it needs the table and starts nothing
+ * while the table cannot be reached.
+ */
+
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Tracing } from '../platform/tracing.js';
+import { type Config, ConfigError, containerRateLimit } from '../settings/config.js';
+import { createBudgetTableClient, createDynamoDbSlotDispenser } from './dynamodb-dispenser.js';
+import { floorRate } from './learned-rate.js';
+import type { BudgetLane, RateLimiter, StartHook } from './limiter.js';
+import { budgetPlan } from './plan.js';
+import { createSharedLimiter } from './shared-limiter.js';
+import { createRateLimiter } from './static-limiter.js';
+
+export type { AnswerFeedback, BudgetLane, BudgetStart, RateLimiter, StartHook } from './limiter.js';
+export { addBudgetUse, type BudgetUseSource, publishedEveryMinute } from './metrics.js';
+
+/** The function a budget serves: its lane, and whether it has a static share. */
+export type BudgetUser = 'api' | 'queue' | 'files';
+
+const LANES: Record<BudgetUser, BudgetLane> = { api: 'api', queue: 'batch', files: 'batch' };
+
+/** What a container (or a test, or a benchmark) hands the budget; all optional. */
+export interface BudgetAdapters {
+  /** The budget table's client. Default: the SDK's defaults, one attempt per request. */
+  readonly dynamodb?: DynamoDBClient;
+  /** The budget's clock, epoch ms (benchmarks give containers skewed clocks). Default Date.now. */
+  readonly now?: () => number;
+  readonly logger?: Logger;
+  /** Where the budget's metrics go: the function's Powertools Metrics. */
+  readonly metrics?: Metrics;
+  /** Traced, the budget table's calls are subsegments like the other AWS SDK calls. */
+  readonly tracing?: Tracing;
+  /** Told each request allowed to start. */
+  readonly onStart?: StartHook;
+}
+
+export function createBudget(
+  config: Config,
+  user: BudgetUser,
+  adapters: BudgetAdapters = {},
+): RateLimiter {
+  const { logger, metrics, onStart } = adapters;
+  const lane = LANES[user];
+  const staticRps = user === 'files' ? 0 : containerRateLimit(config);
+  const now = adapters.now ?? Date.now;
+  const learning = config.rateBudgetLearning;
+  const observers = { lane, ...(logger ? { logger } : {}), ...(metrics ? { metrics } : {}) };
+  const shared = config.rateBudgetTable !== null;
+  // The static share learns on its own (its changes are this container's alone).
+  const fallback =
+    staticRps === 0
+      ? null
+      : createRateLimiter({
+          requestsPerSecond: staticRps,
+          now,
+          learning,
+          ...observers,
+          ...(!shared && onStart ? { onStart } : {}),
+        });
+  if (config.rateBudgetTable === null) {
+    if (fallback === null) {
+      throw new ConfigError(
+        'Invalid configuration: RATE_BUDGET_TABLE is required (this function draws only on the shared budget)',
+      );
+    }
+    return fallback;
+  }
+  const client =
+    adapters.dynamodb ??
+    (adapters.tracing ? adapters.tracing.captureAwsClient(createBudgetTableClient()) : undefined);
+  return createSharedLimiter({
+    dispenser: createDynamoDbSlotDispenser({
+      tableName: config.rateBudgetTable,
+      timeoutMs: config.rateBudgetTimeoutMs,
+      ...(client ? { client } : {}),
+    }),
+    fallback,
+    fallbackRps: staticRps,
+    plan: budgetPlan({
+      rps: config.rateLimitRps,
+      clockSkewMs: config.rateBudgetClockSkewMs,
+      coordinatorTimeoutMs: config.rateBudgetTimeoutMs,
+      batchMinShare: config.rateBudgetBatchMinShare,
+      floorRps: learning ? floorRate(config.rateLimitRps) : config.rateLimitRps,
+    }),
+    now,
+    sleep,
+    learning,
+    ...observers,
+    ...(onStart ? { onStart } : {}),
+  });
+}

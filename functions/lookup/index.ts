@@ -1,0 +1,107 @@
+/**
+ * The lookup feature's entry: what a container needs to look contacts up, built once from the
+ * settings. The identifier parser (with DEFAULT_PHONE_COUNTRY), and the respond.io client
+ * (respondio.ts) with the token from Secrets Manager (token-source.ts) and the container's
+ * budget, behind single flight and the contact cache (shared-lookups.ts). With tracing, the
+ * lookups and the Secrets Manager calls are traced.
+ */
+
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type BudgetUser, createBudget, type RateLimiter } from '../budget/index.js';
+import type { Logger } from '../platform/logger.js';
+import type { Tracing } from '../platform/tracing.js';
+import { type Config, ConfigError } from '../settings/config.js';
+import { createIdentifierParser } from './identifier.js';
+import type { LookupDeps } from './lookup.js';
+import { createRespondioDirectory, type TokenSource } from './respondio.js';
+import { shareLookups } from './shared-lookups.js';
+import { API_TOKEN_REREAD_WAITS_MS, SQS_TOKEN_REREAD_WAITS_MS } from './token-rereads.js';
+import { createSecretsTokenSource } from './token-source.js';
+
+export type { Identifier, IdentifierParser } from './identifier.js';
+export { loggableMessage } from './identifier.js';
+export {
+  type AnswerSource,
+  type ContactDirectory,
+  type DirectoryAnswer,
+  failedLookup,
+  type LookupDeps,
+  type LookupOutcome,
+  type LookupResult,
+  lookupContact,
+} from './lookup.js';
+export type { Attempt, TokenSource } from './respondio.js';
+export { TokenError } from './respondio.js';
+export type { ContactRow } from './row.js';
+
+/** What a container (or a test, or a benchmark) hands the lookups; all optional. */
+export interface LookupAdapters {
+  /** Default: the secret RESPONDIO_TOKEN_SECRET_ID in Secrets Manager. */
+  readonly tokens?: TokenSource;
+  readonly logger?: Logger;
+  /** Where the `StaleToken` metric goes (the function's Powertools Metrics). */
+  readonly metrics?: Metrics;
+  readonly tracing?: Tracing;
+  /** The container's budget (createBudget); default built here for `user`. */
+  readonly budget?: RateLimiter;
+  /** The budget table's client, when the budget is built here. */
+  readonly dynamodb?: DynamoDBClient;
+}
+
+/**
+ * The lookups of one container of the function `user`. The API's caller is waiting, so after a
+ * 401 it gets one more re-read of the token, a short wait later; a batch row comes back on its own.
+ */
+export function createLookups(
+  config: Config,
+  user: BudgetUser,
+  adapters: LookupAdapters = {},
+): LookupDeps {
+  const { logger, metrics, tracing, dynamodb } = adapters;
+  const budget =
+    adapters.budget ??
+    createBudget(config, user, {
+      ...(logger ? { logger } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(tracing ? { tracing } : {}),
+      ...(dynamodb ? { dynamodb } : {}),
+    });
+  const tokens = adapters.tokens ?? secretsTokens(config, adapters);
+  const directory = createRespondioDirectory({
+    baseUrl: config.baseUrl,
+    tokens,
+    limiter: budget,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxAttempts: config.maxAttempts,
+    maxRetryAfterMs: config.maxRetryAfterMs,
+    tokenRereadWaitsMs: user === 'api' ? API_TOKEN_REREAD_WAITS_MS : SQS_TOKEN_REREAD_WAITS_MS,
+    ...(logger ? { logger } : {}),
+    ...(tracing ? { tracer: tracing.tracer } : {}),
+  });
+  return {
+    identifiers: createIdentifierParser(config),
+    directory: shareLookups(directory, {
+      policy: config.contactCache,
+      ...(logger ? { logger } : {}),
+    }),
+  };
+}
+
+function secretsTokens(config: Config, adapters: LookupAdapters): TokenSource {
+  if (config.tokenSecretId === null) {
+    throw new ConfigError(
+      'Invalid configuration: RESPONDIO_TOKEN_SECRET_ID is required (the Secrets Manager secret holding the respond.io API token)',
+    );
+  }
+  const { logger, metrics, tracing } = adapters;
+  return createSecretsTokenSource({
+    secretId: config.tokenSecretId,
+    ttlMs: config.tokenCacheTtlMs,
+    staleMaxMs: config.tokenStaleMaxMs,
+    ...(logger ? { logger } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(tracing ? { client: tracing.captureAwsClient(new SecretsManagerClient({})) } : {}),
+  });
+}
