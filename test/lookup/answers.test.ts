@@ -1,5 +1,5 @@
 /**
- * The pure rules of the respond.io client (functions/lookup/respondio.ts): what a failure body
+ * The pure rules of the respond.io client (functions/lookup/answers.ts): what a failure body
  * may carry, and what an attempt that threw was, told from the error (never kept). The client
  * itself, over real loopback HTTP, is respondio.test.ts.
  */
@@ -11,7 +11,7 @@ import {
   networkCode,
   redactToken,
   thrownFailure,
-} from '../../functions/lookup/respondio.js';
+} from '../../functions/lookup/answers.js';
 
 describe('redactToken', () => {
   it('replaces every copy of the token', () => {
