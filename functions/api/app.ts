@@ -3,11 +3,12 @@
  * local run can plug in their own directory, configuration and logger.
  *
  * Routes: `GET /contacts/{identifier}` and `POST /contacts/lookup` with `{"Identifier": "..."}`.
- * - A lookup is found or failed (core/lookup.ts); ERROR_BEHAVIOR decides how a failure is
- *   answered (core/api-answer.ts). An invalid Identifier value is such a failure.
- * - A request that cannot be looked up at all (unknown route, wrong method, body too large, not
- *   JSON, malformed JSON, no string Identifier) is refused with its 4xx and
- *   `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer with.
+ * - A lookup is found or failed (functions/lookup/lookup.ts); ERROR_BEHAVIOR decides how a
+ *   failure is answered (answer.ts). An invalid Identifier value is such a failure.
+ * - A request that cannot be looked up at all (not an HTTP API 2.0 event, unknown route, wrong
+ *   method, body too large, not JSON, malformed JSON, no string Identifier) is refused with its
+ *   4xx and `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer
+ *   with.
  * - Nothing answers with a stack trace; an unexpected fault becomes a failure (500, or 504 on a
  *   timeout), answered like any other.
  * One structured log line per request: correlation id, route, masked identifier, statuses,
@@ -31,7 +32,13 @@ import { deadlineFrom } from '../platform/deadline.js';
 import type { InvocationLogger } from '../platform/logger.js';
 import type { Config } from '../settings/config.js';
 import { apiAnswer } from './answer.js';
-import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';
+import {
+  type ApiEvent,
+  type ApiRequest,
+  describeRequest,
+  isHttpApiEvent,
+  MAX_BODY_BYTES,
+} from './request.js';
 import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
 
 export interface ApiDependencies {
@@ -52,6 +59,8 @@ export const DEFAULT_REMAINING_MS = 29_000;
 
 const BODY_EXAMPLE = '{"Identifier": "id:123"}';
 const PARSER_PACKAGE = '@middy/http-json-body-parser';
+const NOT_HTTP_API_EVENT =
+  'The event is not an API Gateway HTTP API proxy event with payload format version 2.0';
 
 interface InFlight {
   readonly request: ApiRequest;
@@ -118,7 +127,6 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     const statusCode = outcome?.row.StatusCode ?? httpStatus;
     const line = {
       route: flight?.request.route.name ?? 'unknown',
-      payloadVersion: flight?.request.payloadVersion ?? null,
       identifier: lookup?.identifier?.masked ?? fields.identifier ?? null,
       StatusCode: statusCode,
       httpStatus,
@@ -150,16 +158,16 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   const readRequest: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
     before(request) {
       const startedAt = performance.now();
-      const event = request.event as unknown;
-      if (typeof event !== 'object' || event === null) {
+      const { event } = request;
+      if (!isHttpApiEvent(event)) {
         logger.beginInvocation(request.context, null);
-        throw new RequestRejection(400, 'The event is not an API Gateway proxy event');
+        throw new RequestRejection(400, NOT_HTTP_API_EVENT);
       }
       const apiRequest = describeRequest(event, request.context?.awsRequestId);
       inFlight.set(event, { request: apiRequest, startedAt });
       logger.beginInvocation(request.context, apiRequest.correlationId);
       // Lower-cased header names, so the body parser finds any spelling of Content-Type.
-      (event as { headers: Record<string, string> }).headers = { ...apiRequest.headers };
+      event.headers = { ...apiRequest.headers };
 
       const { route } = apiRequest;
       if (route.kind === 'notFound') {
