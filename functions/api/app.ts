@@ -52,7 +52,20 @@ export interface ApiDependencies {
   readonly maxBodyBytes?: number;
 }
 
-export type ApiHandler = MiddyfiedHandler<ApiEvent, ApiResult, Error, Context>;
+/** What one invocation's middlewares and handler share: the request as read, and when. */
+export interface ApiInvocation {
+  readonly request: ApiRequest;
+  readonly startedAt: number;
+}
+
+/**
+ * The Lambda context, on which `readRequest` leaves the invocation for the rest of the chain:
+ * middy hands a handler only the event and the context (its setToContext options work the same
+ * way). Each invocation has its own context.
+ */
+export type ApiContext = Context & { apiInvocation?: ApiInvocation };
+
+export type ApiHandler = MiddyfiedHandler<ApiEvent, ApiResult, Error, ApiContext>;
 
 /** Time budget assumed when the context has no clock: API Gateway's 29 s integration timeout. */
 export const DEFAULT_REMAINING_MS = 29_000;
@@ -62,12 +75,8 @@ const PARSER_PACKAGE = '@middy/http-json-body-parser';
 const NOT_HTTP_API_EVENT =
   'The event is not an API Gateway HTTP API proxy event with payload format version 2.0';
 
-interface InFlight {
-  readonly request: ApiRequest;
-  readonly startedAt: number;
-}
-
-type ApiMiddyRequest = Request<ApiEvent, ApiResult, Error, Context>;
+type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
+type ApiMiddyRequest = Request<ApiEvent, ApiResult, Error, ApiContext>;
 
 function remainingMs(context: Context | undefined): number {
   return typeof context?.getRemainingTimeInMillis === 'function'
@@ -110,11 +119,10 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   const { identifiers, logger } = deps;
   const behavior = deps.config.errorBehavior;
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
-  const inFlight = new WeakMap<object, InFlight>();
   const jsonBody = httpJsonBodyParser<ApiEvent>();
 
   const log = (
-    flight: InFlight | undefined,
+    invocation: ApiInvocation | undefined,
     fields: {
       httpStatus: number;
       outcome?: LookupOutcome;
@@ -126,14 +134,14 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     const { httpStatus, outcome, lookup } = fields;
     const statusCode = outcome?.row.StatusCode ?? httpStatus;
     const line = {
-      route: flight?.request.route.name ?? 'unknown',
+      route: invocation?.request.route.name ?? 'unknown',
       identifier: lookup?.identifier?.masked ?? fields.identifier ?? null,
       StatusCode: statusCode,
       httpStatus,
       attempts: lookup?.attempts ?? 0,
       // How the lookup was answered: its own request, a shared one, or the cache (a cache hit).
       ...(lookup?.source ? { lookupSource: lookup.source } : {}),
-      durationMs: flight ? Math.round(performance.now() - flight.startedAt) : null,
+      durationMs: invocation ? Math.round(performance.now() - invocation.startedAt) : null,
       ...(outcome ? { errorBehavior: behavior } : {}),
       ...(outcome?.kind === 'failed'
         ? {
@@ -149,23 +157,23 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   };
 
   /** Ends the invocation's log scope, however the invocation ends. */
-  const logScope: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const logScope: ApiMiddleware = {
     after: () => logger.endInvocation(),
     onError: () => logger.endInvocation(),
   };
 
   /** Reads the event, sets the correlation id, refuses what cannot be routed. */
-  const readRequest: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const readRequest: ApiMiddleware = {
     before(request) {
       const startedAt = performance.now();
-      const { event } = request;
+      const { event, context } = request;
       if (!isHttpApiEvent(event)) {
-        logger.beginInvocation(request.context, null);
+        logger.beginInvocation(context, null);
         throw new RequestRejection(400, NOT_HTTP_API_EVENT);
       }
-      const apiRequest = describeRequest(event, request.context?.awsRequestId);
-      inFlight.set(event, { request: apiRequest, startedAt });
-      logger.beginInvocation(request.context, apiRequest.correlationId);
+      const apiRequest = describeRequest(event, context?.awsRequestId);
+      context.apiInvocation = { request: apiRequest, startedAt };
+      logger.beginInvocation(context, apiRequest.correlationId);
       // Lower-cased header names, so the body parser finds any spelling of Content-Type.
       event.headers = { ...apiRequest.headers };
 
@@ -186,24 +194,24 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   };
 
   /** The JSON body parser, for the one route that has a body. */
-  const parseJsonBody: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const parseJsonBody: ApiMiddleware = {
     before(request) {
-      if (inFlight.get(request.event)?.request.route.kind !== 'lookup') return;
+      if (request.context.apiInvocation?.request.route.kind !== 'lookup') return;
       return jsonBody.before?.(request as never);
     },
   };
 
   /** Every thrown error becomes a clean JSON answer; nothing escapes to API Gateway. */
-  const answerErrors: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const answerErrors: ApiMiddleware = {
     onError(request: ApiMiddyRequest) {
       const error = request.error ?? new Error('unknown');
-      const event = request.event as unknown;
-      const flight = typeof event === 'object' && event !== null ? inFlight.get(event) : undefined;
-      const correlationId = flight?.request.correlationId ?? request.context?.awsRequestId ?? null;
+      const invocation = request.context?.apiInvocation;
+      const correlationId =
+        invocation?.request.correlationId ?? request.context?.awsRequestId ?? null;
       const rejection =
         error instanceof RequestRejection ? error : (parserRejection(error) ?? undefined);
       if (rejection) {
-        log(flight, { httpStatus: rejection.statusCode, rejection: rejection.message });
+        log(invocation, { httpStatus: rejection.statusCode, rejection: rejection.message });
         request.response = rejectionResult(rejection, correlationId);
         return;
       }
@@ -222,15 +230,15 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       );
       const answer = apiAnswer(outcome, behavior);
       logger.error('API request failed unexpectedly', { errorName: error.name });
-      log(flight, { httpStatus: answer.statusCode, outcome });
+      log(invocation, { httpStatus: answer.statusCode, outcome });
       request.response = jsonResult(answer.statusCode, answer.body, correlationId);
     },
   };
 
-  const answerLookup = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
-    const flight = inFlight.get(event);
-    if (!flight) throw new Error('request was not read');
-    const { route, correlationId, freshLookup } = flight.request;
+  const answerLookup = async (event: ApiEvent, context: ApiContext): Promise<ApiResult> => {
+    const invocation = context.apiInvocation;
+    if (!invocation) throw new Error('request was not read');
+    const { route, correlationId, freshLookup } = invocation.request;
     const input =
       route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body, identifiers);
     const lookup = await lookupContact(input, deps, {
@@ -240,7 +248,7 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       ...(freshLookup ? { fresh: true } : {}),
     });
     const answer = apiAnswer(lookup, behavior);
-    log(flight, {
+    log(invocation, {
       httpStatus: answer.statusCode,
       outcome: lookup,
       lookup,
@@ -249,7 +257,7 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     return jsonResult(answer.statusCode, answer.body, correlationId);
   };
 
-  return middy<ApiEvent, ApiResult, Error, Context>()
+  return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(logScope)
     .use(readRequest)
     .use(parseJsonBody)
