@@ -13,10 +13,13 @@
  *   timeout), answered like any other.
  * One structured log line per request: correlation id, route, masked identifier, statuses,
  * attempts, how the lookup was answered (`lookupSource`: request, shared or cache) and duration.
- * Never the token, never contact data. `Cache-Control: no-cache` from the caller makes the
- * lookup skip the contact cache.
+ * Never the token, never contact data. Powertools' middleware tags every line of the invocation
+ * with the Lambda context and drops the correlation id afterwards. `Cache-Control: no-cache`
+ * from the caller makes the lookup skip the contact cache.
  */
 
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
@@ -29,7 +32,6 @@ import {
   lookupContact,
 } from '../lookup/lookup.js';
 import { deadlineFrom } from '../platform/deadline.js';
-import type { InvocationLogger } from '../platform/logger.js';
 import type { Config } from '../settings/config.js';
 import { apiAnswer } from './answer.js';
 import {
@@ -47,7 +49,8 @@ export interface ApiDependencies {
   readonly identifiers: IdentifierParser;
   /** Only the error behavior is read; a whole Config fits. */
   readonly config: Pick<Config, 'errorBehavior'>;
-  readonly logger: InvocationLogger;
+  /** A Powertools Logger; each invocation adds its Lambda context and correlation id to it. */
+  readonly logger: Logger;
   /** Largest accepted body in bytes, after base64 decoding. Default MAX_BODY_BYTES (8 KiB). */
   readonly maxBodyBytes?: number;
 }
@@ -156,24 +159,15 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     else logger.info('API request answered', line);
   };
 
-  /** Ends the invocation's log scope, however the invocation ends. */
-  const logScope: ApiMiddleware = {
-    after: () => logger.endInvocation(),
-    onError: () => logger.endInvocation(),
-  };
-
   /** Reads the event, sets the correlation id, refuses what cannot be routed. */
   const readRequest: ApiMiddleware = {
     before(request) {
       const startedAt = performance.now();
       const { event, context } = request;
-      if (!isHttpApiEvent(event)) {
-        logger.beginInvocation(context, null);
-        throw new RequestRejection(400, NOT_HTTP_API_EVENT);
-      }
-      const apiRequest = describeRequest(event, context?.awsRequestId);
+      if (!isHttpApiEvent(event)) throw new RequestRejection(400, NOT_HTTP_API_EVENT);
+      const apiRequest = describeRequest(event, context.awsRequestId);
       context.apiInvocation = { request: apiRequest, startedAt };
-      logger.beginInvocation(context, apiRequest.correlationId);
+      if (apiRequest.correlationId) logger.setCorrelationId(apiRequest.correlationId);
       // Lower-cased header names, so the body parser finds any spelling of Content-Type.
       event.headers = { ...apiRequest.headers };
 
@@ -257,10 +251,15 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     return jsonResult(answer.statusCode, answer.body, correlationId);
   };
 
-  return middy<ApiEvent, ApiResult, Error, ApiContext>()
-    .use(logScope)
-    .use(readRequest)
-    .use(parseJsonBody)
-    .use(answerErrors)
-    .handler(answerLookup);
+  return (
+    middy<ApiEvent, ApiResult, Error, ApiContext>()
+      // The Lambda context on every line; the correlation id dropped when the invocation ends.
+      // Never the event itself (it holds the identifier), whatever POWERTOOLS_LOGGER_LOG_EVENT
+      // says.
+      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+      .use(readRequest)
+      .use(parseJsonBody)
+      .use(answerErrors)
+      .handler(answerLookup)
+  );
 }

@@ -584,6 +584,32 @@ describe('API function: deadline, faults and logs', () => {
     }
   });
 
+  it('never logs the event, even when POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
+    // Prepare: the Powertools Logger reads the variable when it is built.
+    const previous = process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+    process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+    const logger = testLogger();
+    if (previous === undefined) delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+    else process.env.POWERTOOLS_LOGGER_LOG_EVENT = previous;
+    const handler = createApiHandler({
+      directory: directoryAnswering(found),
+      identifiers,
+      config: { errorBehavior: 'FailAndReturnResponse' },
+      logger,
+    });
+    // Act
+    const result = await handler(getEvent('2.0', 'email:jane.tan@example.com'), lambdaContext());
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(output.lines()).toEqual([
+      expect.objectContaining({
+        message: 'API request answered',
+        identifier: 'email:j***@example.com',
+      }),
+    ]);
+    expect(output.text()).not.toContain('jane.tan@');
+  });
+
   it('withholds a rejected identifier from the log while telling the caller', async () => {
     // Prepare
     const directory = directoryAnswering(found);
