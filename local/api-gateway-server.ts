@@ -1,13 +1,14 @@
 /**
  * A local stand-in for API Gateway in front of a Lambda handler: a node:http server that turns
- * each HTTP request into a proxy event (payload 2.0 like an HTTP API, or 1.0 like a REST API),
- * calls the handler with a Lambda-like context, and turns the result back into an HTTP response.
+ * each HTTP request into a proxy event, calls the handler with a Lambda-like context, and turns
+ * the result back into an HTTP response.
  *
- * Like the deployed API, the routes `GET /contacts/{identifier}` and `POST /contacts/lookup` get
- * their route key / resource and a percent-decoded-once `identifier` path parameter (in payload
- * 1.0 optionally still percent-encoded, as REST APIs deliver it in some setups); every other
- * request is passed on as a catch-all (`$default` / `/{proxy+}`) so the handler answers it.
- * Bodies with a textual content type are passed as text, others base64-encoded.
+ * Its events are those of the deployed HTTP API (payload format 2.0; `npm start` sends these
+ * only): the routes `GET /contacts/{identifier}` and `POST /contacts/lookup` get their route key
+ * and a percent-decoded-once `identifier` path parameter; every other request is passed on as
+ * the catch-all `$default` so the handler answers it. Bodies with a textual content type are
+ * passed as text, others base64-encoded. A REST API's payload 1.0 event (optionally with path
+ * parameters still percent-encoded) can be asked for: the API function refuses it.
  */
 
 import { randomUUID } from 'node:crypto';

@@ -3,19 +3,23 @@
  * local run can plug in their own directory, configuration and logger.
  *
  * Routes: `GET /contacts/{identifier}` and `POST /contacts/lookup` with `{"Identifier": "..."}`.
- * - A lookup is found or failed (core/lookup.ts); ERROR_BEHAVIOR decides how a failure is
- *   answered (core/api-answer.ts). An invalid Identifier value is such a failure.
- * - A request that cannot be looked up at all (unknown route, wrong method, body too large, not
- *   JSON, malformed JSON, no string Identifier) is refused with its 4xx and
- *   `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer with.
+ * - A lookup is found or failed (functions/lookup/lookup.ts); ERROR_BEHAVIOR decides how a
+ *   failure is answered (answer.ts). An invalid Identifier value is such a failure.
+ * - A request that cannot be looked up at all (not an HTTP API 2.0 event, unknown route, wrong
+ *   method, body too large, not JSON, malformed JSON, no string Identifier) is refused with its
+ *   4xx and `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer
+ *   with.
  * - Nothing answers with a stack trace; an unexpected fault becomes a failure (500, or 504 on a
  *   timeout), answered like any other.
  * One structured log line per request: correlation id, route, masked identifier, statuses,
  * attempts, how the lookup was answered (`lookupSource`: request, shared or cache) and duration.
- * Never the token, never contact data. `Cache-Control: no-cache` from the caller makes the
- * lookup skip the contact cache.
+ * Never the token, never contact data. Powertools' middleware tags every line of the invocation
+ * with the Lambda context and drops the correlation id afterwards. `Cache-Control: no-cache`
+ * from the caller makes the lookup skip the contact cache.
  */
 
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
@@ -28,10 +32,15 @@ import {
   lookupContact,
 } from '../lookup/lookup.js';
 import { deadlineFrom } from '../platform/deadline.js';
-import type { InvocationLogger } from '../platform/logger.js';
 import type { Config } from '../settings/config.js';
 import { apiAnswer } from './answer.js';
-import { type ApiEvent, type ApiRequest, describeRequest, MAX_BODY_BYTES } from './request.js';
+import {
+  type ApiEvent,
+  type ApiRequest,
+  describeRequest,
+  isHttpApiEvent,
+  MAX_BODY_BYTES,
+} from './request.js';
 import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
 
 export interface ApiDependencies {
@@ -40,25 +49,37 @@ export interface ApiDependencies {
   readonly identifiers: IdentifierParser;
   /** Only the error behavior is read; a whole Config fits. */
   readonly config: Pick<Config, 'errorBehavior'>;
-  readonly logger: InvocationLogger;
+  /** A Powertools Logger; each invocation adds its Lambda context and correlation id to it. */
+  readonly logger: Logger;
   /** Largest accepted body in bytes, after base64 decoding. Default MAX_BODY_BYTES (8 KiB). */
   readonly maxBodyBytes?: number;
 }
 
-export type ApiHandler = MiddyfiedHandler<ApiEvent, ApiResult, Error, Context>;
+/** What one invocation's middlewares and handler share: the request as read, and when. */
+export interface ApiInvocation {
+  readonly request: ApiRequest;
+  readonly startedAt: number;
+}
+
+/**
+ * The Lambda context, on which `readRequest` leaves the invocation for the rest of the chain:
+ * middy hands a handler only the event and the context (its setToContext options work the same
+ * way). Each invocation has its own context.
+ */
+export type ApiContext = Context & { apiInvocation?: ApiInvocation };
+
+export type ApiHandler = MiddyfiedHandler<ApiEvent, ApiResult, Error, ApiContext>;
 
 /** Time budget assumed when the context has no clock: API Gateway's 29 s integration timeout. */
 export const DEFAULT_REMAINING_MS = 29_000;
 
 const BODY_EXAMPLE = '{"Identifier": "id:123"}';
 const PARSER_PACKAGE = '@middy/http-json-body-parser';
+const NOT_HTTP_API_EVENT =
+  'The event is not an API Gateway HTTP API proxy event with payload format version 2.0';
 
-interface InFlight {
-  readonly request: ApiRequest;
-  readonly startedAt: number;
-}
-
-type ApiMiddyRequest = Request<ApiEvent, ApiResult, Error, Context>;
+type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
+type ApiMiddyRequest = Request<ApiEvent, ApiResult, Error, ApiContext>;
 
 function remainingMs(context: Context | undefined): number {
   return typeof context?.getRemainingTimeInMillis === 'function'
@@ -101,11 +122,10 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   const { identifiers, logger } = deps;
   const behavior = deps.config.errorBehavior;
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
-  const inFlight = new WeakMap<object, InFlight>();
   const jsonBody = httpJsonBodyParser<ApiEvent>();
 
   const log = (
-    flight: InFlight | undefined,
+    invocation: ApiInvocation | undefined,
     fields: {
       httpStatus: number;
       outcome?: LookupOutcome;
@@ -117,15 +137,14 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     const { httpStatus, outcome, lookup } = fields;
     const statusCode = outcome?.row.StatusCode ?? httpStatus;
     const line = {
-      route: flight?.request.route.name ?? 'unknown',
-      payloadVersion: flight?.request.payloadVersion ?? null,
+      route: invocation?.request.route.name ?? 'unknown',
       identifier: lookup?.identifier?.masked ?? fields.identifier ?? null,
       StatusCode: statusCode,
       httpStatus,
       attempts: lookup?.attempts ?? 0,
       // How the lookup was answered: its own request, a shared one, or the cache (a cache hit).
       ...(lookup?.source ? { lookupSource: lookup.source } : {}),
-      durationMs: flight ? Math.round(performance.now() - flight.startedAt) : null,
+      durationMs: invocation ? Math.round(performance.now() - invocation.startedAt) : null,
       ...(outcome ? { errorBehavior: behavior } : {}),
       ...(outcome?.kind === 'failed'
         ? {
@@ -140,26 +159,17 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     else logger.info('API request answered', line);
   };
 
-  /** Ends the invocation's log scope, however the invocation ends. */
-  const logScope: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
-    after: () => logger.endInvocation(),
-    onError: () => logger.endInvocation(),
-  };
-
   /** Reads the event, sets the correlation id, refuses what cannot be routed. */
-  const readRequest: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const readRequest: ApiMiddleware = {
     before(request) {
       const startedAt = performance.now();
-      const event = request.event as unknown;
-      if (typeof event !== 'object' || event === null) {
-        logger.beginInvocation(request.context, null);
-        throw new RequestRejection(400, 'The event is not an API Gateway proxy event');
-      }
-      const apiRequest = describeRequest(event, request.context?.awsRequestId);
-      inFlight.set(event, { request: apiRequest, startedAt });
-      logger.beginInvocation(request.context, apiRequest.correlationId);
+      const { event, context } = request;
+      if (!isHttpApiEvent(event)) throw new RequestRejection(400, NOT_HTTP_API_EVENT);
+      const apiRequest = describeRequest(event, context.awsRequestId);
+      context.apiInvocation = { request: apiRequest, startedAt };
+      if (apiRequest.correlationId) logger.setCorrelationId(apiRequest.correlationId);
       // Lower-cased header names, so the body parser finds any spelling of Content-Type.
-      (event as { headers: Record<string, string> }).headers = { ...apiRequest.headers };
+      event.headers = { ...apiRequest.headers };
 
       const { route } = apiRequest;
       if (route.kind === 'notFound') {
@@ -178,24 +188,24 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   };
 
   /** The JSON body parser, for the one route that has a body. */
-  const parseJsonBody: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const parseJsonBody: ApiMiddleware = {
     before(request) {
-      if (inFlight.get(request.event)?.request.route.kind !== 'lookup') return;
+      if (request.context.apiInvocation?.request.route.kind !== 'lookup') return;
       return jsonBody.before?.(request as never);
     },
   };
 
   /** Every thrown error becomes a clean JSON answer; nothing escapes to API Gateway. */
-  const answerErrors: MiddlewareObj<ApiEvent, ApiResult, Error, Context> = {
+  const answerErrors: ApiMiddleware = {
     onError(request: ApiMiddyRequest) {
       const error = request.error ?? new Error('unknown');
-      const event = request.event as unknown;
-      const flight = typeof event === 'object' && event !== null ? inFlight.get(event) : undefined;
-      const correlationId = flight?.request.correlationId ?? request.context?.awsRequestId ?? null;
+      const invocation = request.context?.apiInvocation;
+      const correlationId =
+        invocation?.request.correlationId ?? request.context?.awsRequestId ?? null;
       const rejection =
         error instanceof RequestRejection ? error : (parserRejection(error) ?? undefined);
       if (rejection) {
-        log(flight, { httpStatus: rejection.statusCode, rejection: rejection.message });
+        log(invocation, { httpStatus: rejection.statusCode, rejection: rejection.message });
         request.response = rejectionResult(rejection, correlationId);
         return;
       }
@@ -214,15 +224,15 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       );
       const answer = apiAnswer(outcome, behavior);
       logger.error('API request failed unexpectedly', { errorName: error.name });
-      log(flight, { httpStatus: answer.statusCode, outcome });
+      log(invocation, { httpStatus: answer.statusCode, outcome });
       request.response = jsonResult(answer.statusCode, answer.body, correlationId);
     },
   };
 
-  const answerLookup = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
-    const flight = inFlight.get(event);
-    if (!flight) throw new Error('request was not read');
-    const { route, correlationId, freshLookup } = flight.request;
+  const answerLookup = async (event: ApiEvent, context: ApiContext): Promise<ApiResult> => {
+    const invocation = context.apiInvocation;
+    if (!invocation) throw new Error('request was not read');
+    const { route, correlationId, freshLookup } = invocation.request;
     const input =
       route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body, identifiers);
     const lookup = await lookupContact(input, deps, {
@@ -232,7 +242,7 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       ...(freshLookup ? { fresh: true } : {}),
     });
     const answer = apiAnswer(lookup, behavior);
-    log(flight, {
+    log(invocation, {
       httpStatus: answer.statusCode,
       outcome: lookup,
       lookup,
@@ -241,10 +251,15 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     return jsonResult(answer.statusCode, answer.body, correlationId);
   };
 
-  return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(logScope)
-    .use(readRequest)
-    .use(parseJsonBody)
-    .use(answerErrors)
-    .handler(answerLookup);
+  return (
+    middy<ApiEvent, ApiResult, Error, ApiContext>()
+      // The Lambda context on every line; the correlation id dropped when the invocation ends.
+      // Never the event itself (it holds the identifier), whatever POWERTOOLS_LOGGER_LOG_EVENT
+      // says.
+      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+      .use(readRequest)
+      .use(parseJsonBody)
+      .use(answerErrors)
+      .handler(answerLookup)
+  );
 }

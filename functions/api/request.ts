@@ -1,14 +1,11 @@
 /**
- * Reading an API Gateway proxy event: payload 1.0 (REST API, or HTTP API with format 1.0) and
- * payload 2.0 (HTTP API). Pure: it decides the route, the correlation id, the body size and
- * whether the caller asked for a fresh answer (no-cache), and never throws, whatever the event
- * holds.
+ * Reading an API Gateway HTTP API proxy event (payload format 2.0, what the stack deploys). Pure:
+ * it tells such an event from anything else, and decides the route, the correlation id, the body
+ * size and whether the caller asked for a fresh answer (no-cache), never throwing, whatever the
+ * event holds.
  *
- * Path parameters: HTTP APIs (2.0) deliver them decoded once. REST APIs (1.0) deliver them either
- * way, so a 1.0 parameter that still holds a `%XX` escape is decoded once here, unless the
- * event's own path shows that API Gateway already decoded it (the path keeps the encoding, and
- * its segment differs from the parameter). A `%` can never be part of a valid identifier, so
- * this never turns a valid identifier into another, and its result is never decoded again.
+ * Path parameters arrive decoded once by API Gateway and are taken as they are; a path no route
+ * of the table matched (a catch-all route, a named stage) is split and each segment decoded once.
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -21,9 +18,13 @@ import {
   routeKey,
 } from './routes.js';
 
-export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
+/** What API Gateway may invoke the function with; only an HTTP API event (2.0) is answered. */
+export type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
 
-export type PayloadVersion = '1.0' | '2.0';
+/** True for an HTTP API proxy event (`version: '2.0'`), the only event the function reads. */
+export function isHttpApiEvent(event: unknown): event is APIGatewayProxyEventV2 {
+  return isRecord(event) && event.version === '2.0';
+}
 
 function tableRoute(name: RouteName): HttpRoute {
   return API_ROUTES.find((route) => route.name === name) as HttpRoute;
@@ -45,7 +46,6 @@ export type ApiRoute =
   | { readonly kind: 'notFound'; readonly name: string };
 
 export interface ApiRequest {
-  readonly payloadVersion: PayloadVersion;
   /** Upper-case HTTP method, '' when the event has none. */
   readonly method: string;
   readonly route: ApiRoute;
@@ -69,7 +69,7 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Header names lower-cased (payload 1.0 keeps the client's spelling; 2.0 lower-cases). */
+/** Header names lower-cased (HTTP APIs lower-case them already; any spelling is read alike). */
 export function lowerCaseHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(record(headers) ?? {})) {
@@ -108,40 +108,23 @@ function decodeOnce(segment: string): string {
   }
 }
 
-/** A percent-escape: a REST API path parameter holding one was not decoded yet. */
-const STILL_ENCODED = /%[0-9A-Fa-f]{2}/;
-
-/**
- * A payload 1.0 path parameter, decoded once if it still holds a percent-escape and is not
- * known to be decoded already: `rawSegment`, the path's segment at its place, equals it when
- * API Gateway left both encoded.
- */
-function restPathParameter(value: string, rawSegment: string | undefined): string {
-  const decoded = rawSegment !== undefined && rawSegment !== value;
-  return STILL_ENCODED.test(value) && !decoded ? decodeOnce(value) : value;
-}
-
 /** Route template API Gateway matched, e.g. `/contacts/{identifier}`, if it names one. */
-function routeTemplate(event: Loose, version: PayloadVersion): string | undefined {
-  if (version === '1.0') return text(event.resource);
+function routeTemplate(event: Loose): string | undefined {
   const routeKey = text(event.routeKey);
   const space = routeKey?.indexOf(' ') ?? -1;
   return routeKey && space > 0 ? routeKey.slice(space + 1) : undefined;
 }
 
 /** Path segments, each percent-decoded once, without a stage prefix. */
-function pathSegments(event: Loose, version: PayloadVersion): string[] {
+function pathSegments(event: Loose): string[] {
   const context = record(event.requestContext);
-  const raw =
-    version === '2.0'
-      ? (text(event.rawPath) ?? text(record(context?.http)?.path) ?? '')
-      : (text(event.path) ?? '');
+  const raw = text(event.rawPath) ?? text(record(context?.http)?.path) ?? '';
   const segments = raw
     .split('/')
     .filter((segment) => segment !== '')
     .map(decodeOnce);
   const stage = text(context?.stage);
-  // HTTP API with a named stage puts the stage in rawPath; REST API does not.
+  // A named stage is the first segment of rawPath.
   if (stage && stage !== '$default' && segments.length === 3 && segments[0] === stage) {
     segments.shift();
   }
@@ -172,23 +155,18 @@ export function matchRoute(method: string, segments: readonly string[]): ApiRout
  * The path segments of a route API Gateway already matched (its template with the path
  * parameters it decoded once), or null when the event names no route of the table.
  */
-function segmentsOfMatchedRoute(event: Loose, version: PayloadVersion): string[] | null {
-  const template = routeTemplate(event, version);
+function segmentsOfMatchedRoute(event: Loose): string[] | null {
+  const template = routeTemplate(event);
   if (template === undefined || !API_ROUTES.some((route) => route.path === template)) return null;
   const given = record(event.pathParameters) ?? {};
-  const parts = template.split('/').filter((segment) => segment !== '');
-  // Payload 1.0: the event's path as sent, aligned at its end with the template's segments.
-  const raw = version === '1.0' ? (text(event.path) ?? '').split('/').filter(Boolean) : [];
-  const rawAt = (index: number) =>
-    raw.length >= parts.length ? raw[raw.length - parts.length + index] : undefined;
   const segments: string[] = [];
-  for (const [index, part] of parts.entries()) {
+  for (const part of template.split('/').filter((segment) => segment !== '')) {
     const name = /^\{([A-Za-z0-9_]+)\}$/.exec(part)?.[1];
     if (name === undefined) segments.push(part);
     else {
       const value = text(given[name]);
       if (value === undefined) return null;
-      segments.push(version === '1.0' ? restPathParameter(value, rawAt(index)) : value);
+      segments.push(value);
     }
   }
   return segments;
@@ -201,22 +179,20 @@ function bodyBytes(body: unknown, isBase64Encoded: unknown): number {
     : Buffer.byteLength(body, 'utf8');
 }
 
-/** Reads an API Gateway proxy event of either payload version. Never throws. */
+/**
+ * Reads an HTTP API event (see isHttpApiEvent), whatever its fields hold. Never throws. The
+ * correlation id is API Gateway's request id, else the Lambda request id.
+ */
 export function describeRequest(event: unknown, lambdaRequestId?: string): ApiRequest {
   const loose = record(event) ?? {};
   const context = record(loose.requestContext);
-  const payloadVersion: PayloadVersion = loose.version === '2.0' ? '2.0' : '1.0';
-  const method = (
-    payloadVersion === '2.0' ? text(record(context?.http)?.method) : text(loose.httpMethod)
-  )?.toUpperCase();
+  const method = text(record(context?.http)?.method)?.toUpperCase();
 
-  // API Gateway matched one of our routes: take its parameters (decoded once, see above).
-  const segments =
-    segmentsOfMatchedRoute(loose, payloadVersion) ?? pathSegments(loose, payloadVersion);
+  // API Gateway matched one of our routes: take its parameters as it decoded them.
+  const segments = segmentsOfMatchedRoute(loose) ?? pathSegments(loose);
 
   const headers = lowerCaseHeaders(loose.headers);
   return {
-    payloadVersion,
     method: method ?? '',
     route: matchRoute(method ?? '', segments),
     correlationId: text(context?.requestId) || lambdaRequestId || null,

@@ -1,6 +1,6 @@
 /**
- * What the API function answers: JSON bodies with the headers every answer carries. The same
- * result shape works for payload 1.0 and 2.0.
+ * What the API function answers: Lambda proxy results with JSON bodies and the headers every
+ * answer carries, and the refusals of requests that cannot be looked up.
  */
 
 import type { APIGatewayProxyResult } from 'aws-lambda';

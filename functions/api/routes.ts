@@ -1,6 +1,6 @@
 /**
  * The API's routes, in one table: the handler's router (functions/api/request.ts), the stack
- * (infra/connector-stack.ts), the local API Gateway (local/api-gateway-server.ts) and the OpenAPI
+ * (infra/lookup-api.ts), the local API Gateway (local/api-gateway-server.ts) and the OpenAPI
  * test all read this one list, so a route exists everywhere or nowhere.
  */
 

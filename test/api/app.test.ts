@@ -3,7 +3,7 @@ import { createApiHandler } from '../../functions/api/app.js';
 import type { DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { OUTPUT_COLUMNS } from '../../functions/lookup/row.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/settings/error-behavior.js';
-import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
+import type { ProxyEvent } from '../../local/api-gateway-server.js';
 import {
   apiEvent,
   captureOutput,
@@ -50,19 +50,15 @@ async function invoke(
 }
 
 const found: DirectoryAnswer = { ok: true, attempts: 1, body: JANE };
-const VERSIONS: PayloadVersion[] = ['1.0', '2.0'];
 
 function answerLines() {
   return output.lines().filter((line) => line.message === 'API request answered');
 }
 
-describe('API function: each error behavior on both routes and both payload versions', () => {
+describe('API function: each error behavior on both routes', () => {
   const routes = [
-    { route: 'GET', event: (v: PayloadVersion, id: string) => getEvent(v, id) },
-    {
-      route: 'POST',
-      event: (v: PayloadVersion, id: string) => postEvent(v, JSON.stringify({ Identifier: id })),
-    },
+    { route: 'GET', event: (id: string) => getEvent('2.0', id) },
+    { route: 'POST', event: (id: string) => postEvent('2.0', JSON.stringify({ Identifier: id })) },
   ];
   const outcomes: {
     name: string;
@@ -122,31 +118,18 @@ describe('API function: each error behavior on both routes and both payload vers
     },
   ];
   const cases = ERROR_BEHAVIORS.flatMap((behavior) =>
-    VERSIONS.flatMap((version) =>
-      routes.flatMap(({ route, event }) =>
-        outcomes.map((outcome) => ({ behavior, version, route, event, ...outcome })),
-      ),
+    routes.flatMap(({ route, event }) =>
+      outcomes.map((outcome) => ({ behavior, route, event, ...outcome })),
     ),
   );
 
   it.each(cases)(
-    '$behavior, $route, payload $version: $name',
-    async ({
-      behavior,
-      version,
-      event,
-      identifier,
-      answer,
-      statusCode,
-      message,
-      logged,
-      short,
-      called,
-    }) => {
+    '$behavior, $route: $name',
+    async ({ behavior, event, identifier, answer, statusCode, message, logged, short, called }) => {
       // Prepare
       const directory = directoryAnswering(answer);
       // Act
-      const { result, body } = await invoke(directory, event(version, identifier), behavior);
+      const { result, body } = await invoke(directory, event(identifier), behavior);
       // Assess
       expect(directory.calls.length).toBe(called ? 1 : 0);
       expect(result.headers).toMatchObject({
@@ -179,155 +162,151 @@ describe('API function: each error behavior on both routes and both payload vers
 
   it.each(
     ERROR_BEHAVIORS.flatMap((behavior) =>
-      VERSIONS.flatMap((version) =>
-        routes.map(({ route, event }) => ({ behavior, version, route, event })),
-      ),
+      routes.map(({ route, event }) => ({ behavior, route, event })),
     ),
-  )(
-    '$behavior, $route, payload $version: a found contact is a 200 row',
-    async ({ behavior, version, event }) => {
-      // Prepare
-      const directory = directoryAnswering(found);
-      // Act
-      const { result, body } = await invoke(directory, event(version, 'id:1'), behavior);
-      // Assess
-      expect(result.statusCode).toBe(200);
-      expect(body).toMatchObject({
-        StatusCode: 200,
-        Message: null,
-        ID: 1,
-        FirstName: 'Jane',
-        Email: 'jane.tan@example.com',
-        Tags: ['vip'],
-        CreatedAt: '2023-11-14T22:13:20.000Z',
-        CustomFields: [{ name: 'plan', value: 'gold' }],
-      });
-      expect(directory.calls[0]?.identifier.pathSegment).toBe('id:1');
-    },
-  );
+  )('$behavior, $route: a found contact is a 200 row', async ({ behavior, event }) => {
+    // Prepare
+    const directory = directoryAnswering(found);
+    // Act
+    const { result, body } = await invoke(directory, event('id:1'), behavior);
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(body).toMatchObject({
+      StatusCode: 200,
+      Message: null,
+      ID: 1,
+      FirstName: 'Jane',
+      Email: 'jane.tan@example.com',
+      Tags: ['vip'],
+      CreatedAt: '2023-11-14T22:13:20.000Z',
+      CustomFields: [{ name: 'plan', value: 'gold' }],
+    });
+    expect(directory.calls[0]?.identifier.pathSegment).toBe('id:1');
+  });
 });
 
 describe('API function: requests refused before any lookup', () => {
   const refusals: {
     name: string;
-    event: (version: PayloadVersion) => ProxyEvent;
+    event: () => ProxyEvent;
     status: number;
     message: RegExp;
     allow?: string;
   }[] = [
     {
       name: 'malformed JSON',
-      event: (v) => postEvent(v, '{"Identifier": "id:1"'),
+      event: () => postEvent('2.0', '{"Identifier": "id:1"'),
       status: 400,
       message: /not valid JSON/,
     },
     {
       name: 'wrong content type',
-      event: (v) => postEvent(v, '{"Identifier": "id:1"}', 'text/plain'),
+      event: () => postEvent('2.0', '{"Identifier": "id:1"}', 'text/plain'),
       status: 415,
       message: /Content-Type must be application\/json/,
     },
     {
       name: 'no content type',
-      event: (v) =>
+      event: () =>
         apiEvent({
           method: 'POST',
           url: '/contacts/lookup',
           body: '{"Identifier":"id:1"}',
-          payloadVersion: v,
+          payloadVersion: '2.0',
         }),
       status: 415,
       message: /Content-Type must be application\/json/,
     },
     {
       name: 'missing Identifier',
-      event: (v) => postEvent(v, '{"identifier": "id:1"}'),
+      event: () => postEvent('2.0', '{"identifier": "id:1"}'),
       status: 400,
       message: /Identifier is required.*\{"Identifier": "id:123"\}/,
     },
     {
       name: 'non-string Identifier',
-      event: (v) => postEvent(v, '{"Identifier": 1}'),
+      event: () => postEvent('2.0', '{"Identifier": 1}'),
       status: 400,
       message: /Identifier must be a string, got number/,
     },
     {
       name: 'null Identifier',
-      event: (v) => postEvent(v, '{"Identifier": null}'),
+      event: () => postEvent('2.0', '{"Identifier": null}'),
       status: 400,
       message: /Identifier is required/,
     },
     {
       name: 'a JSON array body',
-      event: (v) => postEvent(v, '[{"Identifier": "id:1"}]'),
+      event: () => postEvent('2.0', '[{"Identifier": "id:1"}]'),
       status: 400,
       message: /must be a JSON object/,
     },
     {
       name: 'a JSON null body',
-      event: (v) => postEvent(v, 'null'),
+      event: () => postEvent('2.0', 'null'),
       status: 400,
       message: /must be a JSON object/,
     },
     {
       name: 'an empty body',
-      event: (v) => postEvent(v, ''),
+      event: () => postEvent('2.0', ''),
       status: 400,
       message: /./,
     },
     {
       name: 'a __proto__ key',
-      event: (v) => postEvent(v, '{"Identifier": "id:1", "__proto__": {"x": 1}}'),
+      event: () => postEvent('2.0', '{"Identifier": "id:1", "__proto__": {"x": 1}}'),
       status: 400,
       message: /forbidden key/,
     },
     {
       name: 'a body over 8 KiB',
-      event: (v) => postEvent(v, JSON.stringify({ Identifier: 'id:1', pad: 'x'.repeat(8200) })),
+      event: () => postEvent('2.0', JSON.stringify({ Identifier: 'id:1', pad: 'x'.repeat(8200) })),
       status: 413,
       message: /larger than 8192 bytes/,
     },
     {
       name: 'an unknown route',
-      event: (v) => apiEvent({ method: 'GET', url: '/customers/id:1', payloadVersion: v }),
+      event: () => apiEvent({ method: 'GET', url: '/customers/id:1', payloadVersion: '2.0' }),
       status: 404,
       message: /No such route/,
     },
     {
       name: 'a path with a raw slash in the identifier',
-      event: (v) => apiEvent({ method: 'GET', url: '/contacts/id:1/message', payloadVersion: v }),
+      event: () =>
+        apiEvent({ method: 'GET', url: '/contacts/id:1/message', payloadVersion: '2.0' }),
       status: 404,
       message: /No such route/,
     },
     {
       name: 'the collection itself',
-      event: (v) => apiEvent({ method: 'GET', url: '/contacts', payloadVersion: v }),
+      event: () => apiEvent({ method: 'GET', url: '/contacts', payloadVersion: '2.0' }),
       status: 404,
       message: /No such route/,
     },
     {
       name: 'DELETE on a contact',
-      event: (v) => apiEvent({ method: 'DELETE', url: '/contacts/id:1', payloadVersion: v }),
+      event: () => apiEvent({ method: 'DELETE', url: '/contacts/id:1', payloadVersion: '2.0' }),
       status: 405,
       message: /use GET/,
       allow: 'GET',
     },
     {
       name: 'GET on the lookup route',
-      event: (v) => apiEvent({ method: 'GET', url: '/contacts/lookup', payloadVersion: v }),
+      event: () => apiEvent({ method: 'GET', url: '/contacts/lookup', payloadVersion: '2.0' }),
       status: 405,
       message: /use POST/,
       allow: 'POST',
     },
     {
       name: 'PUT on the lookup route',
-      event: (v) =>
+      event: () =>
         apiEvent({
           method: 'PUT',
           url: '/contacts/lookup',
           headers: { 'content-type': 'application/json' },
           body: '{"Identifier": "id:1"}',
-          payloadVersion: v,
+          payloadVersion: '2.0',
         }),
       status: 405,
       message: /use POST/,
@@ -336,107 +315,91 @@ describe('API function: requests refused before any lookup', () => {
   ];
 
   it.each(
-    refusals.flatMap((refusal) =>
-      VERSIONS.flatMap((version) =>
-        ERROR_BEHAVIORS.map((behavior) => ({ ...refusal, version, behavior })),
-      ),
-    ),
-  )(
-    '$name, payload $version, $behavior → $status',
-    async ({ event, version, behavior, status, message, allow }) => {
-      // Prepare
-      const directory = directoryAnswering(found);
-      // Act
-      const { result, body } = await invoke(directory, event(version), behavior);
-      // Assess
-      expect(result.statusCode).toBe(status);
-      expect(body).toEqual({ StatusCode: status, Message: expect.stringMatching(message) });
-      expect(result.headers).toMatchObject({
-        'content-type': 'application/json',
-        'x-correlation-id': 'req-test-1',
-      });
-      if (allow) expect(result.headers?.allow).toBe(allow);
-      expect(result.body).not.toMatch(/\n\s+at |Error:/);
-      expect(directory.calls).toEqual([]);
-      const lines = answerLines();
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ StatusCode: status, httpStatus: status, attempts: 0 });
-    },
-  );
-});
-
-describe('API function: reading bodies and paths', () => {
-  function base64Post(version: PayloadVersion, json: string): ProxyEvent {
-    const event = postEvent(version, json);
-    return { ...event, body: Buffer.from(json).toString('base64'), isBase64Encoded: true };
-  }
-
-  it.each(VERSIONS)('decodes a base64 body (payload %s)', async (version) => {
+    refusals.flatMap((refusal) => ERROR_BEHAVIORS.map((behavior) => ({ ...refusal, behavior }))),
+  )('$name, $behavior → $status', async ({ event, behavior, status, message, allow }) => {
     // Prepare
     const directory = directoryAnswering(found);
     // Act
-    const { result } = await invoke(directory, base64Post(version, '{"Identifier":"id:1"}'));
+    const { result, body } = await invoke(directory, event(), behavior);
+    // Assess
+    expect(result.statusCode).toBe(status);
+    expect(body).toEqual({ StatusCode: status, Message: expect.stringMatching(message) });
+    expect(result.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-correlation-id': 'req-test-1',
+    });
+    if (allow) expect(result.headers?.allow).toBe(allow);
+    expect(result.body).not.toMatch(/\n\s+at |Error:/);
+    expect(directory.calls).toEqual([]);
+    const lines = answerLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ StatusCode: status, httpStatus: status, attempts: 0 });
+  });
+});
+
+describe('API function: reading bodies and paths', () => {
+  function base64Post(json: string): ProxyEvent {
+    const event = postEvent('2.0', json);
+    return { ...event, body: Buffer.from(json).toString('base64'), isBase64Encoded: true };
+  }
+
+  it('decodes a base64 body', async () => {
+    // Prepare
+    const directory = directoryAnswering(found);
+    // Act
+    const { result } = await invoke(directory, base64Post('{"Identifier":"id:1"}'));
     // Assess
     expect(result.statusCode).toBe(200);
     expect(directory.calls[0]?.identifier.pathSegment).toBe('id:1');
   });
 
-  it.each(VERSIONS)(
-    'measures the size limit after base64 decoding (payload %s)',
-    async (version) => {
-      // Prepare: 8192 bytes decoded (about 10.9 KiB encoded) is accepted, 8193 is not
-      const directory = directoryAnswering(found);
-      const atLimit = `{"Identifier":"id:1","pad":"${'x'.repeat(8192 - 30)}"}`;
-      const overLimit = `{"Identifier":"id:1","pad":"${'x'.repeat(8192 - 29)}"}`;
-      // Act
-      const accepted = await invoke(directory, base64Post(version, atLimit));
-      const refused = await invoke(directory, base64Post(version, overLimit));
-      // Assess
-      expect(Buffer.byteLength(atLimit)).toBe(8192);
-      expect(accepted.result.statusCode).toBe(200);
-      expect(refused.result.statusCode).toBe(413);
-    },
-  );
-
-  it('finds Content-Type in any spelling (payload 1.0 keeps the client spelling)', async () => {
-    // Prepare
+  it('measures the size limit after base64 decoding', async () => {
+    // Prepare: 8192 bytes decoded (about 10.9 KiB encoded) is accepted, 8193 is not
     const directory = directoryAnswering(found);
-    const event = apiEvent({
-      method: 'POST',
-      url: '/contacts/lookup',
+    const atLimit = `{"Identifier":"id:1","pad":"${'x'.repeat(8192 - 30)}"}`;
+    const overLimit = `{"Identifier":"id:1","pad":"${'x'.repeat(8192 - 29)}"}`;
+    // Act
+    const accepted = await invoke(directory, base64Post(atLimit));
+    const refused = await invoke(directory, base64Post(overLimit));
+    // Assess
+    expect(Buffer.byteLength(atLimit)).toBe(8192);
+    expect(accepted.result.statusCode).toBe(200);
+    expect(refused.result.statusCode).toBe(413);
+  });
+
+  it('finds Content-Type in any spelling of its name and value', async () => {
+    // Prepare: HTTP APIs lower-case header names; an event that does not is read the same.
+    const directory = directoryAnswering(found);
+    const event = {
+      ...postEvent('2.0', '{"Identifier":"id:1"}'),
       headers: { 'CONTENT-TYPE': 'Application/JSON; charset=utf-8' },
-      body: '{"Identifier":"id:1"}',
-      payloadVersion: '1.0',
-    });
+    };
     // Act
     const { result } = await invoke(directory, event);
     // Assess
     expect(result.statusCode).toBe(200);
   });
 
-  it.each(VERSIONS)(
-    'percent-decodes the path identifier exactly once (payload %s)',
-    async (version) => {
-      // Prepare
-      const directory = directoryAnswering(found);
-      // Act
-      const email = await invoke(directory, getEvent(version, 'email%3Ajane.tan%40example.com'));
-      const phone = await invoke(directory, getEvent(version, 'phone:%2B60121233112'));
-      const twice = await invoke(directory, getEvent(version, 'id:1%252Fmessage'));
-      const slash = await invoke(directory, getEvent(version, 'id:1%2Fmessage'));
-      // Assess
-      expect(email.result.statusCode).toBe(200);
-      expect(phone.result.statusCode).toBe(200);
-      expect(directory.calls.map((call) => call.identifier.pathSegment)).toEqual([
-        'email:jane.tan@example.com',
-        'phone:+60121233112',
-      ]);
-      expect(twice.result.statusCode).toBe(400);
-      expect(twice.body.Message).toContain('"id:1%2Fmessage" is not a valid id');
-      expect(slash.result.statusCode).toBe(400);
-      expect(slash.body.Message).toContain('"id:1/message" is not a valid id');
-    },
-  );
+  it('percent-decodes the path identifier exactly once', async () => {
+    // Prepare
+    const directory = directoryAnswering(found);
+    // Act
+    const email = await invoke(directory, getEvent('2.0', 'email%3Ajane.tan%40example.com'));
+    const phone = await invoke(directory, getEvent('2.0', 'phone:%2B60121233112'));
+    const twice = await invoke(directory, getEvent('2.0', 'id:1%252Fmessage'));
+    const slash = await invoke(directory, getEvent('2.0', 'id:1%2Fmessage'));
+    // Assess
+    expect(email.result.statusCode).toBe(200);
+    expect(phone.result.statusCode).toBe(200);
+    expect(directory.calls.map((call) => call.identifier.pathSegment)).toEqual([
+      'email:jane.tan@example.com',
+      'phone:+60121233112',
+    ]);
+    expect(twice.result.statusCode).toBe(400);
+    expect(twice.body.Message).toContain('"id:1%2Fmessage" is not a valid id');
+    expect(slash.result.statusCode).toBe(400);
+    expect(slash.body.Message).toContain('"id:1/message" is not a valid id');
+  });
 
   it('routes a payload 2.0 catch-all event by its raw path, named stage included', async () => {
     // Prepare
@@ -456,14 +419,15 @@ describe('API function: reading bodies and paths', () => {
     expect(directory.calls[0]?.identifier.pathSegment).toBe('email:jane.tan@example.com');
   });
 
-  it('takes the identifier from the REST path parameter, already decoded by API Gateway', async () => {
-    // Prepare
+  it('refuses a REST API (payload 1.0) event with a 400 naming the event it reads', async () => {
+    // Prepare: a lookup first, so that its correlation id could leak into the refusal's log line.
     const directory = directoryAnswering(found);
-    const event = {
+    const handler = handlerWith(directory);
+    const restEvent = {
       resource: '/contacts/{identifier}',
       path: '/contacts/phone:+60121233112',
       httpMethod: 'GET',
-      headers: null,
+      headers: { 'Content-Type': 'application/json' },
       multiValueHeaders: null,
       pathParameters: { identifier: 'phone:+60121233112' },
       queryStringParameters: null,
@@ -471,23 +435,46 @@ describe('API function: reading bodies and paths', () => {
       isBase64Encoded: false,
       requestContext: { requestId: 'rest-req-9', stage: 'prod' },
     };
+    await handler(getEvent('2.0', 'id:1'), lambdaContext('l-1'));
     // Act
-    const { result } = await invoke(directory, event);
+    const result = await handler(restEvent as unknown as ProxyEvent, lambdaContext('l-2'));
     // Assess
-    expect(result.statusCode).toBe(200);
-    expect(result.headers?.['x-correlation-id']).toBe('rest-req-9');
-    expect(directory.calls[0]?.identifier.value).toBe('+60121233112');
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toEqual({
+      StatusCode: 400,
+      Message:
+        'The event is not an API Gateway HTTP API proxy event with payload format version 2.0',
+    });
+    expect(result.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-correlation-id': 'l-2',
+    });
+    expect(directory.calls).toHaveLength(1);
+    const refusal = answerLines()[1];
+    expect(refusal).toMatchObject({
+      level: 'INFO',
+      function_request_id: 'l-2',
+      route: 'unknown',
+      StatusCode: 400,
+      httpStatus: 400,
+      attempts: 0,
+    });
+    expect(refusal).not.toHaveProperty('correlation_id');
+    expect(output.text()).not.toContain('60121233112');
   });
 
-  it('refuses an event that is not an API Gateway event with a clean 4xx', async () => {
+  it('refuses anything else that is not an HTTP API event with a clean 400', async () => {
     // Prepare
     const directory = directoryAnswering(found);
     // Act
     const notObject = await invoke(directory, 'hello');
-    const noMethod = await invoke(directory, {});
+    const noVersion = await invoke(directory, {});
+    const noMethod = await invoke(directory, { version: '2.0' });
     // Assess
     expect(notObject.result.statusCode).toBe(400);
     expect(notObject.result.headers?.['x-correlation-id']).toBe('lambda-req-1');
+    expect(noVersion.result.statusCode).toBe(400);
+    expect(noVersion.body.Message).toMatch(/HTTP API proxy event with payload format version 2\.0/);
     expect(noMethod.result.statusCode).toBe(404);
     expect(noMethod.result.headers?.['x-correlation-id']).toBe('lambda-req-1');
     expect(directory.calls).toEqual([]);
@@ -525,7 +512,7 @@ describe('API function: deadline, faults and logs', () => {
         throw new TypeError('boom at secret place');
       });
       // Act
-      const { result, body } = await invoke(directory, getEvent('1.0', 'id:1'), behavior);
+      const { result, body } = await invoke(directory, getEvent('2.0', 'id:1'), behavior);
       // Assess
       expect(result.statusCode).toBe(httpStatus);
       expect(body.StatusCode).toBe(rowStatus);
@@ -564,7 +551,7 @@ describe('API function: deadline, faults and logs', () => {
       url: '/contacts/lookup',
       headers: { 'content-type': 'application/json' },
       body: '{"Identifier":"phone:+60121233112"}',
-      payloadVersion: '1.0',
+      payloadVersion: '2.0',
       requestId: 'corr-2',
     });
     // Act
@@ -578,7 +565,6 @@ describe('API function: deadline, faults and logs', () => {
         correlation_id: 'corr-1',
         function_request_id: 'l-1',
         route: 'GET /contacts/{identifier}',
-        payloadVersion: '2.0',
         identifier: 'email:j***@example.com',
         StatusCode: 200,
         httpStatus: 200,
@@ -588,7 +574,6 @@ describe('API function: deadline, faults and logs', () => {
       expect.objectContaining({
         correlation_id: 'corr-2',
         route: 'POST /contacts/lookup',
-        payloadVersion: '1.0',
         identifier: 'phone:+60******112',
       }),
     ]);
@@ -597,6 +582,32 @@ describe('API function: deadline, faults and logs', () => {
     for (const secret of ['jane.tan@', 'Jane', 'Tan', '+60121233112', 'gold', 'avatars']) {
       expect(text).not.toContain(secret);
     }
+  });
+
+  it('never logs the event, even when POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
+    // Prepare: the Powertools Logger reads the variable when it is built.
+    const previous = process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+    process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+    const logger = testLogger();
+    if (previous === undefined) delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+    else process.env.POWERTOOLS_LOGGER_LOG_EVENT = previous;
+    const handler = createApiHandler({
+      directory: directoryAnswering(found),
+      identifiers,
+      config: { errorBehavior: 'FailAndReturnResponse' },
+      logger,
+    });
+    // Act
+    const result = await handler(getEvent('2.0', 'email:jane.tan@example.com'), lambdaContext());
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(output.lines()).toEqual([
+      expect.objectContaining({
+        message: 'API request answered',
+        identifier: 'email:j***@example.com',
+      }),
+    ]);
+    expect(output.text()).not.toContain('jane.tan@');
   });
 
   it('withholds a rejected identifier from the log while telling the caller', async () => {
@@ -655,7 +666,7 @@ describe('API function: the contact cache and shared lookups', () => {
     });
     // Act
     await invoke(directory, event);
-    await invoke(directory, getEvent('1.0', 'id:1'));
+    await invoke(directory, getEvent('2.0', 'id:1'));
     // Assess
     expect(directory.calls.map((call) => call.options.fresh)).toEqual([true, undefined]);
   });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createApiHandler } from '../../functions/api/app.js';
 import type { ContactDirectory, DirectoryAnswer } from '../../functions/lookup/lookup.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/settings/error-behavior.js';
-import type { PayloadVersion, ProxyEvent } from '../../local/api-gateway-server.js';
+import type { ProxyEvent } from '../../local/api-gateway-server.js';
 import { apiAnswerProblems } from '../support/answers.js';
 import {
   apiEvent,
@@ -20,8 +20,8 @@ import { loadOpenApiContract, type OpenApiContract } from '../support/openapi-co
 
 /**
  * Keeps functions/api/openapi.yaml in step with the API function: the real handler is driven
- * through every status it can produce, on both operations, both payload versions and all three
- * error behaviors, and each answer must (a) have a status the operation documents explicitly and
+ * through every status it can produce, on both operations and all three error behaviors, and
+ * each answer must (a) have a status the operation documents explicitly and
  * (b) carry a body that validates, with Ajv (JSON Schema 2020-12), against the schema documented
  * for that status.
  */
@@ -149,26 +149,26 @@ function directoryFor(outcome: Outcome): ContactDirectory {
   );
 }
 
-function eventFor(outcome: Outcome, route: 'GET' | 'POST', version: PayloadVersion): ProxyEvent {
+function eventFor(outcome: Outcome, route: 'GET' | 'POST'): ProxyEvent {
   const request = 'request' in outcome ? outcome.request : null;
-  if (route === 'GET') return getEvent(version, request === 'invalid' ? 'name%3Ajane' : 'id%3A123');
+  if (route === 'GET') return getEvent('2.0', request === 'invalid' ? 'name%3Ajane' : 'id%3A123');
   switch (request) {
     case 'invalid':
-      return postEvent(version, '{"Identifier":"name:jane"}');
+      return postEvent('2.0', '{"Identifier":"name:jane"}');
     case 'badJson':
-      return postEvent(version, '{"Identifier":');
+      return postEvent('2.0', '{"Identifier":');
     case 'noIdentifier':
-      return postEvent(version, '{"identifier":"id:1"}');
+      return postEvent('2.0', '{"identifier":"id:1"}');
     case 'numberIdentifier':
-      return postEvent(version, '{"Identifier":123}');
+      return postEvent('2.0', '{"Identifier":123}');
     case 'protoKey':
-      return postEvent(version, '{"Identifier":"id:1","__proto__":{"x":1}}');
+      return postEvent('2.0', '{"Identifier":"id:1","__proto__":{"x":1}}');
     case 'tooLarge':
-      return postEvent(version, JSON.stringify({ Identifier: 'id:1', pad: 'x'.repeat(9000) }));
+      return postEvent('2.0', JSON.stringify({ Identifier: 'id:1', pad: 'x'.repeat(9000) }));
     case 'textPlain':
-      return postEvent(version, '{"Identifier":"id:1"}', 'text/plain');
+      return postEvent('2.0', '{"Identifier":"id:1"}', 'text/plain');
     default:
-      return postEvent(version, '{"Identifier":"id:123"}');
+      return postEvent('2.0', '{"Identifier":"id:123"}');
   }
 }
 
@@ -186,32 +186,30 @@ describe('OpenAPI conformance: every answer of the handler is documented', () =>
   );
 
   it.each(matrix)('%s via %s under %s', async (_name, route, behavior, outcome, status) => {
-    for (const version of ['1.0', '2.0'] as const) {
-      // Prepare
-      const handler = createApiHandler({
-        directory: directoryFor(outcome),
-        identifiers,
-        config: { errorBehavior: behavior as ErrorBehavior },
-        logger: testLogger(),
-      });
-      // Act
-      const result = await handler(eventFor(outcome, route, version), lambdaContext());
-      // Assess: the status the error behavior promises...
-      const rejected = 'request' in outcome && outcome.request !== 'invalid';
-      const expected = behavior === 'DoNotFailAndReturnResponse' && !rejected ? 200 : status;
-      expect(result.statusCode).toBe(expected);
-      expect(apiAnswerProblems(result).problems).toEqual([]);
-      // ...is documented for this operation, with this media type and a conforming body.
-      const path = route === 'GET' ? GET_PATH : POST_PATH;
-      const documented = contract.response(route, path, result.statusCode);
-      expect(documented).not.toBeNull();
-      expect(documented?.key).toBe(
-        PASSED_THROUGH.has(result.statusCode) ? 'default' : String(result.statusCode),
-      );
-      expect(documented?.mediaTypes).toContain(result.headers?.['content-type']);
-      expect(documented?.problems(JSON.parse(result.body))).toEqual([]);
-      record(`${route} ${path}`, result.statusCode);
-    }
+    // Prepare
+    const handler = createApiHandler({
+      directory: directoryFor(outcome),
+      identifiers,
+      config: { errorBehavior: behavior as ErrorBehavior },
+      logger: testLogger(),
+    });
+    // Act
+    const result = await handler(eventFor(outcome, route), lambdaContext());
+    // Assess: the status the error behavior promises...
+    const rejected = 'request' in outcome && outcome.request !== 'invalid';
+    const expected = behavior === 'DoNotFailAndReturnResponse' && !rejected ? 200 : status;
+    expect(result.statusCode).toBe(expected);
+    expect(apiAnswerProblems(result).problems).toEqual([]);
+    // ...is documented for this operation, with this media type and a conforming body.
+    const path = route === 'GET' ? GET_PATH : POST_PATH;
+    const documented = contract.response(route, path, result.statusCode);
+    expect(documented).not.toBeNull();
+    expect(documented?.key).toBe(
+      PASSED_THROUGH.has(result.statusCode) ? 'default' : String(result.statusCode),
+    );
+    expect(documented?.mediaTypes).toContain(result.headers?.['content-type']);
+    expect(documented?.problems(JSON.parse(result.body))).toEqual([]);
+    record(`${route} ${path}`, result.statusCode);
   });
 
   it('reached every status each operation documents, except those only API Gateway answers', () => {
@@ -266,7 +264,7 @@ describe('OpenAPI conformance: every answer of the handler is documented', () =>
         lambdaContext(),
       ),
       handler(
-        apiEvent({ method: 'GET', url: '/contacts/lookup', payloadVersion: '1.0' }),
+        apiEvent({ method: 'GET', url: '/contacts/lookup', payloadVersion: '2.0' }),
         lambdaContext(),
       ),
     ]);
@@ -311,22 +309,18 @@ describe('OpenAPI conformance: the documented request body', () => {
     );
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(
-        text,
-        fc.constantFrom<PayloadVersion>('1.0', '2.0'),
-        async (body, version) => {
-          // Act
-          const result = await handler(postEvent(version, body), lambdaContext());
-          const outcome = apiAnswerProblems(result);
-          // Assess
-          expect(outcome.problems).toEqual([]);
-          const documentedValid = inputRow(JSON.parse(body));
-          if (documentedValid) accepted += 1;
-          // Documented-valid bodies are looked up; refused bodies are documented-invalid.
-          if (documentedValid) expect([body, outcome.kind]).toEqual([body, 'row']);
-          if (outcome.kind === 'short') expect([body, documentedValid]).toEqual([body, false]);
-        },
-      ),
+      fc.asyncProperty(text, async (body) => {
+        // Act
+        const result = await handler(postEvent('2.0', body), lambdaContext());
+        const outcome = apiAnswerProblems(result);
+        // Assess
+        expect(outcome.problems).toEqual([]);
+        const documentedValid = inputRow(JSON.parse(body));
+        if (documentedValid) accepted += 1;
+        // Documented-valid bodies are looked up; refused bodies are documented-invalid.
+        if (documentedValid) expect([body, outcome.kind]).toEqual([body, 'row']);
+        if (outcome.kind === 'short') expect([body, documentedValid]).toEqual([body, false]);
+      }),
       { seed: SEED, numRuns: 300 },
     );
     expect(accepted).toBeGreaterThan(20);

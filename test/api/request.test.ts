@@ -4,11 +4,12 @@ import {
   asksForFreshAnswer,
   describeRequest,
   GET_CONTACT_ROUTE,
+  isHttpApiEvent,
   LOOKUP_ROUTE,
   lowerCaseHeaders,
   matchRoute,
 } from '../../functions/api/request.js';
-import { apiEvent } from '../support/api.js';
+import { apiEvent, getEvent } from '../support/api.js';
 
 describe('asksForFreshAnswer', () => {
   it.each([
@@ -29,25 +30,46 @@ describe('asksForFreshAnswer', () => {
     expect(asksForFreshAnswer(headers)).toBe(fresh);
   });
 
-  it('reads the header in any spelling of its name, in both payload versions', () => {
-    // Prepare
-    const events = (['1.0', '2.0'] as const).map((payloadVersion) =>
-      apiEvent({
-        method: 'GET',
-        url: '/contacts/id:1',
-        headers: { 'Cache-Control': 'NO-CACHE' },
-        payloadVersion,
-      }),
-    );
+  it('reads the header in any spelling of its name', () => {
+    // Prepare: as sent (lower-cased by API Gateway), and with the name as the client wrote it.
+    const sent = apiEvent({
+      method: 'GET',
+      url: '/contacts/id:1',
+      headers: { 'Cache-Control': 'NO-CACHE' },
+      payloadVersion: '2.0',
+    });
+    const spelled = { ...getEvent('2.0', 'id:1'), headers: { 'Cache-Control': 'NO-CACHE' } };
     // Act
-    const fresh = events.map((event) => describeRequest(event).freshLookup);
+    const fresh = [sent, spelled].map((event) => describeRequest(event).freshLookup);
     // Assess
     expect(fresh).toEqual([true, true]);
   });
 });
 
+describe('isHttpApiEvent', () => {
+  it.each([
+    ['an HTTP API event', getEvent('2.0', 'id:1'), true],
+    ['any object with version 2.0', { version: '2.0' }, true],
+    [
+      'a REST API event',
+      { httpMethod: 'GET', path: '/contacts/id:1', resource: '/{proxy+}' },
+      false,
+    ],
+    ['an HTTP API event with payload format 1.0', { version: '1.0', httpMethod: 'GET' }, false],
+    ['version 2 as a number', { version: 2 }, false],
+    ['an empty object', {}, false],
+    ['an array', [{ version: '2.0' }], false],
+    ['a string', 'hello', false],
+    ['null', null, false],
+    ['undefined', undefined, false],
+  ])('%s: %s', (_name, event, expected) => {
+    // Act & Assess
+    expect(isHttpApiEvent(event)).toBe(expected);
+  });
+});
+
 describe('describeRequest', () => {
-  it('reads a payload 2.0 event', () => {
+  it('reads an HTTP API event', () => {
     // Prepare
     const event = apiEvent({
       method: 'get',
@@ -59,7 +81,6 @@ describe('describeRequest', () => {
     const request = describeRequest(event, 'lambda-id');
     // Assess
     expect(request).toEqual({
-      payloadVersion: '2.0',
       method: 'GET',
       route: { kind: 'getContact', name: GET_CONTACT_ROUTE, identifier: 'email:jane@example.com' },
       correlationId: 'r-2',
@@ -69,21 +90,20 @@ describe('describeRequest', () => {
     });
   });
 
-  it('reads a payload 1.0 event, lower-casing header names', () => {
-    // Prepare
-    const event = apiEvent({
+  it('reads a POST, lower-casing header names and counting the body', () => {
+    // Prepare: header names as the client wrote them (API Gateway would lower-case them).
+    const sent = apiEvent({
       method: 'POST',
       url: '/contacts/lookup',
-      headers: { 'Content-Type': 'application/json', 'X-Thing': 'a' },
       body: '{"Identifier":"id:1"}',
-      payloadVersion: '1.0',
+      payloadVersion: '2.0',
       requestId: 'r-1',
     });
+    const event = { ...sent, headers: { 'Content-Type': 'application/json', 'X-Thing': 'a' } };
     // Act
     const request = describeRequest(event);
     // Assess
     expect(request).toEqual({
-      payloadVersion: '1.0',
       method: 'POST',
       route: { kind: 'lookup', name: LOOKUP_ROUTE },
       correlationId: 'r-1',
@@ -91,65 +111,6 @@ describe('describeRequest', () => {
       bodyBytes: 21,
       freshLookup: false,
     });
-  });
-
-  it.each([
-    ['decoded by API Gateway', false, 'email:jane@example.com'],
-    ['still percent-encoded', true, 'email:jane@example.com'],
-  ])('reads a REST API (1.0) path parameter %s, decoding it exactly once', (_how, encoded, id) => {
-    // Prepare
-    const event = apiEvent({
-      method: 'GET',
-      url: '/contacts/email%3Ajane%40example.com',
-      payloadVersion: '1.0',
-      encodedPathParameters: encoded,
-    });
-    // Act
-    const request = describeRequest(event);
-    // Assess
-    expect(request.route).toEqual({ kind: 'getContact', name: GET_CONTACT_ROUTE, identifier: id });
-  });
-
-  it.each([
-    // Still encoded: one decode gives `%3A`, a `%` that the identifier parser refuses.
-    ['email%253Ajane%2540example.com', true, 'email%3Ajane%40example.com'],
-    // Decoded by API Gateway (the path, still encoded, differs): never decoded again.
-    ['email%253Ajane%2540example.com', false, 'email%3Ajane%40example.com'],
-    // A `%` without two hex digits is no escape: kept as it is.
-    ['id%3A1%ZZ', true, 'id%3A1%ZZ'],
-    ['phone:%2B60121233112', true, 'phone:+60121233112'],
-  ])(
-    'decodes the REST API path parameter %j (still encoded: %j) at most once',
-    (path, encoded, id) => {
-      // Prepare
-      const event = apiEvent({
-        method: 'GET',
-        url: `/contacts/${path}`,
-        payloadVersion: '1.0',
-        encodedPathParameters: encoded,
-      });
-      // Act
-      const request = describeRequest(event);
-      // Assess
-      expect(request.route).toMatchObject({ kind: 'getContact', identifier: id });
-    },
-  );
-
-  it('decodes a REST API path parameter holding an escape once when the path is decoded too', () => {
-    // Prepare: nothing tells the two apart; the result is only ever parsed, never sent as is.
-    const event = {
-      httpMethod: 'GET',
-      resource: '/contacts/{identifier}',
-      path: '/contacts/email%3Ajane%40example.com',
-      pathParameters: { identifier: 'email%3Ajane%40example.com' },
-    };
-    const withoutPath = { ...event, path: undefined };
-    // Act
-    const requests = [describeRequest(event), describeRequest(withoutPath)];
-    // Assess
-    for (const request of requests) {
-      expect(request.route).toMatchObject({ identifier: 'email:jane@example.com' });
-    }
   });
 
   it('never decodes an HTTP API (2.0) path parameter again', () => {
@@ -199,7 +160,12 @@ describe('describeRequest', () => {
 
   it('keeps an undecodable path segment raw', () => {
     // Prepare
-    const event = { httpMethod: 'GET', path: '/contacts/id:%E0%A4%A' };
+    const event = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/contacts/id:%E0%A4%A',
+      requestContext: { http: { method: 'GET' } },
+    };
     // Act
     const request = describeRequest(event);
     // Assess
@@ -213,8 +179,8 @@ describe('describeRequest', () => {
         // Act
         const request = describeRequest(event);
         // Assess
-        expect(['1.0', '2.0']).toContain(request.payloadVersion);
         expect(typeof request.method).toBe('string');
+        expect(typeof request.route.name).toBe('string');
       }),
       { seed: 20_241_125, numRuns: 300 },
     );

@@ -15,7 +15,6 @@ import { loadConfig } from '../../functions/settings/config.js';
 import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/settings/error-behavior.js';
 import {
   type ApiGatewayServer,
-  type PayloadVersion,
   type ProxyHandler,
   startApiGatewayServer,
 } from '../../local/api-gateway-server.js';
@@ -58,11 +57,9 @@ afterEach(async () => {
 
 async function serveApi(
   behavior: ErrorBehavior,
-  payloadVersion: PayloadVersion = '2.0',
   secretId = SECRET_ID,
   extra: {
     env?: Record<string, string>;
-    encodedPathParameters?: boolean;
     tokenRereadWaitsMs?: readonly number[];
   } = {},
 ): Promise<string> {
@@ -84,11 +81,7 @@ async function serveApi(
   const user = extra.tokenRereadWaitsMs ? 'api' : 'queue';
   const { directory, identifiers } = createLookups(config, user, { tokens, logger });
   const handler = createApiHandler({ directory, identifiers, config, logger });
-  const server = await startApiGatewayServer({
-    handler: handler as unknown as ProxyHandler,
-    payloadVersion,
-    ...(extra.encodedPathParameters ? { encodedPathParameters: true } : {}),
-  });
+  const server = await startApiGatewayServer({ handler: handler as unknown as ProxyHandler });
   servers.push(server);
   return server.url;
 }
@@ -116,15 +109,11 @@ function expectNoToken() {
 }
 
 describe('API function with the real adapters', () => {
-  it.each(
-    ERROR_BEHAVIORS.flatMap((behavior) =>
-      (['1.0', '2.0'] as const).map((version) => ({ behavior, version })),
-    ),
-  )(
-    '$behavior, payload $version: found and unknown contacts on both routes',
-    async ({ behavior, version }) => {
+  it.each(ERROR_BEHAVIORS.map((behavior) => ({ behavior })))(
+    '$behavior: found and unknown contacts on both routes',
+    async ({ behavior }) => {
       // Prepare
-      const base = await serveApi(behavior, version);
+      const base = await serveApi(behavior);
       // Act
       const byPath = await call(`${base}/contacts/id:1`);
       const byBody = await lookup(base, 'email:jane.tan@example.com');
@@ -177,7 +166,7 @@ describe('API function with the real adapters', () => {
 
   it('rides out a rotation whose new secret comes a moment after the old token is refused', async () => {
     // Prepare: the API function's re-reads (functions/api/handler.ts).
-    const base = await serveApi('FailAndReturnResponse', '2.0', SECRET_ID, {
+    const base = await serveApi('FailAndReturnResponse', SECRET_ID, {
       tokenRereadWaitsMs: API_TOKEN_REREAD_WAITS_MS,
     });
     await call(`${base}/contacts/id:2`);
@@ -209,7 +198,7 @@ describe('API function with the real adapters', () => {
 
   it('answers the 401 row when the token is revoked and not replaced', async () => {
     // Prepare
-    const base = await serveApi('FailAndReturnResponse', '1.0');
+    const base = await serveApi('FailAndReturnResponse');
     simulator.setTokens(['someone-else']);
     // Act
     const answer = await call(`${base}/contacts/id:1`);
@@ -222,7 +211,7 @@ describe('API function with the real adapters', () => {
 
   it('answers a clear 500 row when the secret does not exist', async () => {
     // Prepare
-    const base = await serveApi('DoNotFailAndReturnResponse', '2.0', 'test/missing');
+    const base = await serveApi('DoNotFailAndReturnResponse', 'test/missing');
     simulator.resetStats();
     // Act
     const answer = await lookup(base, 'id:1');
@@ -259,7 +248,7 @@ describe('API function with the real adapters', () => {
 
   it('refuses malformed requests with 4xx before calling respond.io', async () => {
     // Prepare
-    const base = await serveApi('DoNotFailAndReturnResponse', '1.0');
+    const base = await serveApi('DoNotFailAndReturnResponse');
     simulator.resetStats();
     // Act
     const malformed = await call(`${base}/contacts/lookup`, {
@@ -284,16 +273,6 @@ describe('API function with the real adapters', () => {
 });
 
 describe('identifiers as people have them, sent in their canonical form', () => {
-  /** The gateways: HTTP API (2.0), REST API (1.0) decoding path parameters, and not. */
-  const GATEWAYS = [
-    { name: 'HTTP API (2.0)', version: '2.0', encodedPathParameters: false },
-    { name: 'REST API (1.0)', version: '1.0', encodedPathParameters: false },
-    {
-      name: 'REST API (1.0), still-encoded path parameters',
-      version: '1.0',
-      encodedPathParameters: true,
-    },
-  ] as const;
   /** The forms of the issue, each with the canonical segment respond.io must receive. */
   const FORMS = [
     ['ID:1', 'id:1'],
@@ -305,13 +284,12 @@ describe('identifiers as people have them, sent in their canonical form', () => 
     ['Phone : +６０ １２ １２３ ３１１２', 'phone:+60121233112'],
   ] as const;
 
-  it.each(GATEWAYS.flatMap((gateway) => [null, 'MY'].map((country) => ({ ...gateway, country }))))(
-    '$name, DEFAULT_PHONE_COUNTRY=$country: every form finds Jane, and respond.io sees the canonical form',
-    async ({ version, encodedPathParameters, country }) => {
+  it.each([{ country: null }, { country: 'MY' }])(
+    'DEFAULT_PHONE_COUNTRY=$country: every form finds Jane, and respond.io sees the canonical form',
+    async ({ country }) => {
       // Prepare
-      const base = await serveApi('FailAndReturnResponse', version, SECRET_ID, {
+      const base = await serveApi('FailAndReturnResponse', SECRET_ID, {
         env: country === null ? {} : { DEFAULT_PHONE_COUNTRY: country },
-        encodedPathParameters,
       });
       await call(`${base}/contacts/id:2`); // token read
       simulator.resetStats();
@@ -336,12 +314,9 @@ describe('identifiers as people have them, sent in their canonical form', () => 
 
   it('reads a national number only when DEFAULT_PHONE_COUNTRY is set, and says how to fix it otherwise', async () => {
     // Prepare
-    const unset = await serveApi('FailAndReturnResponse', '1.0', SECRET_ID, {
-      encodedPathParameters: true,
-    });
-    const set = await serveApi('FailAndReturnResponse', '1.0', SECRET_ID, {
+    const unset = await serveApi('FailAndReturnResponse');
+    const set = await serveApi('FailAndReturnResponse', SECRET_ID, {
       env: { DEFAULT_PHONE_COUNTRY: 'MY' },
-      encodedPathParameters: true,
     });
     simulator.resetStats();
     // Act
