@@ -4,6 +4,7 @@
  * while they look contacts up at the respond.io simulator (real loopback HTTP).
  */
 
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApiHandler } from '../../functions/api/app.js';
@@ -230,7 +231,7 @@ describe('the shared budget, wired from RATE_BUDGET_TABLE', () => {
         directory,
         identifiers,
         config,
-        logger: { ...logSink(warnings), beginInvocation() {}, endInvocation() {} },
+        logger: new Logger({ serviceName: 'api-test', logLevel: 'SILENT' }),
       });
       // Act
       const answer = await directory.getContact(identifierOf('id:3'), {

@@ -303,7 +303,7 @@ describe('security: oversized input is refused cleanly', () => {
         lambdaContext(),
       ),
       api(
-        apiEvent({ method: 'GET', url: '/contacts/id:1', headers: many, payloadVersion: '1.0' }),
+        apiEvent({ method: 'GET', url: '/contacts/id:1', headers: many, payloadVersion: '2.0' }),
         lambdaContext(),
       ),
       api(

@@ -108,7 +108,7 @@ async function runBothFunctions(requestTimeoutMs?: number) {
   const answers = [
     await api(getEvent('2.0', 'id:123'), lambdaContext()),
     await api(
-      postEvent('1.0', JSON.stringify({ Identifier: 'email:jane@example.com' })),
+      postEvent('2.0', JSON.stringify({ Identifier: 'email:jane@example.com' })),
       lambdaContext(),
     ),
   ];
