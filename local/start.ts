@@ -207,8 +207,10 @@ export async function startLocal(options: LocalRunOptions = {}): Promise<LocalRu
       files = { endpoint: queues.endpoint, bucket: LOCAL_FILES_BUCKET, plan: filePipeline.plan };
     }
 
-    // Imported only now, so the real handler builds its container from the variables above.
+    // Imported only now, so the real handler builds its container from the variables above; a
+    // configuration it cannot start with stops the local run here, at start-up.
     const { handler } = await import('../functions/api/handler.js');
+    await handler.ready();
     const front = await startApiGatewayServer({
       handler: handler as unknown as ProxyHandler,
       host: options.host ?? '127.0.0.1',

@@ -1,15 +1,18 @@
 /**
- * The API function's lookups, built once per container from its settings: the budget in its API
- * lane, with the budget's metrics written at most once a minute (a lookup writes no metrics line
- * of its own), and the lookups on it. A test may hand in adapters it built instead.
+ * The API function built once per container from its settings: its logger, the budget in its API
+ * lane (with the budget's metrics written at most once a minute: a lookup writes no metrics line
+ * of its own), the lookups on it, and the middy handler (app.ts). A test may hand in adapters it
+ * built instead.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createBudget, publishedEveryMinute, type RateLimiter } from '../budget/index.js';
 import { createLookups, type LookupAdapters, type LookupDeps } from '../lookup/index.js';
+import { createLogger } from '../platform/logger.js';
 import { createFunctionMetrics } from '../platform/metrics.js';
-import type { Config } from '../settings/config.js';
+import { type Config, logSettingsOf } from '../settings/config.js';
 import { API_SERVICE_NAME } from '../settings/table.js';
+import { type ApiHandler, createApiHandler } from './app.js';
 
 export function createApiLookups(config: Config, adapters: LookupAdapters = {}): LookupDeps {
   const { logger, tracing, dynamodb } = adapters;
@@ -26,4 +29,10 @@ export function createApiLookups(config: Config, adapters: LookupAdapters = {}):
       ...(dynamodb ? { dynamodb } : {}),
     });
   return createLookups(config, 'api', { ...adapters, metrics, budget });
+}
+
+export function createApiFunction(config: Config, adapters: LookupAdapters = {}): ApiHandler {
+  const logger = createLogger(logSettingsOf(config, API_SERVICE_NAME));
+  const { directory, identifiers } = createApiLookups(config, { logger, ...adapters });
+  return createApiHandler({ directory, identifiers, config, logger });
 }

@@ -26,9 +26,3 @@ export interface Logger {
   warn(message: string, ...fields: LogFields[]): void;
   error(message: string, ...fields: LogFields[]): void;
 }
-
-/**
- * @deprecated The Powertools Logger under the name test/support/api.ts still imports; name
- * `Logger` from '@aws-lambda-powertools/logger' instead.
- */
-export type InvocationLogger = PowertoolsLogger;

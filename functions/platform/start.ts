@@ -1,40 +1,66 @@
 /**
- * How an event-driven entry point is built once per container: on its first event, from the
- * environment. A build that fails (invalid configuration, a library that cannot load) is
- * logged once with its class name and, for a ConfigError, its message (which names settings,
- * never a value that could be the token), then thrown so that the caller retries the whole
- * event (SQS redelivers the batch; Step Functions retries the task); the next event tries the
- * build again.
+ * The one start-up path of the four entry points: each function is built once per container from
+ * the environment (its settings, and tracing when it is on), beginning as soon as its module
+ * loads, in Lambda's init phase. A build that fails is logged once with its class name and, for
+ * a ConfigError, its message (which names settings, never a value that could be the token); every
+ * event then fails with that error and the next event builds again. So SQS delivers the batch
+ * again, Step Functions retries the task, and API Gateway answers 500; the local run awaits
+ * `ready()` and stops at start-up.
  */
 
-import { ConfigError, loadLogSettings } from '../settings/config.js';
+import { type Config, ConfigError, loadConfig, loadLogSettings } from '../settings/config.js';
 import { errorName } from './errors.js';
 import { createLogger } from './logger.js';
+import { loadTracing, type Tracing } from './tracing.js';
 
 export type EventHandler<E, C, R> = (event: E, context: C) => Promise<R>;
 
+export interface StartedHandler<E, C, R> extends EventHandler<E, C, R> {
+  /** Resolves once the function is built; rejects with the error of a build that failed. */
+  ready(): Promise<void>;
+}
+
+/** What every build gets: the settings, tracing as configured, and the environment. */
+export interface StartUp {
+  readonly config: Config;
+  readonly tracing: Tracing;
+  readonly env: NodeJS.ProcessEnv;
+}
+
 /**
- * The handler `build` makes, built on the first event. `what` names the function in the log
- * line ("The SQS function cannot start").
+ * The handler `build` makes, started at once. `what` names the function in the log line ("The
+ * SQS function cannot start").
  */
-export function builtOnFirstEvent<E, C, R>(
+export function startFunction<E, C, R>(
   what: string,
   serviceName: string,
-  build: () => Promise<EventHandler<E, C, R>>,
-): EventHandler<E, C, R> {
-  let built: EventHandler<E, C, R> | undefined;
-  return async (event, context) => {
-    if (built === undefined) {
-      try {
-        built = await build();
-      } catch (error) {
-        createLogger(loadLogSettings(process.env, serviceName)).error(`${what} cannot start`, {
-          errorName: errorName(error),
-          errorMessage: error instanceof ConfigError ? error.message : undefined,
-        });
-        throw error;
-      }
+  build: (startUp: StartUp) => EventHandler<E, C, R>,
+): StartedHandler<E, C, R> {
+  const attempt = async (): Promise<EventHandler<E, C, R>> => {
+    try {
+      const config = loadConfig(process.env);
+      const tracing = await loadTracing(config, serviceName);
+      return build({ config, tracing, env: process.env });
+    } catch (error) {
+      createLogger(loadLogSettings(process.env, serviceName)).error(`${what} cannot start`, {
+        errorName: errorName(error),
+        errorMessage: error instanceof ConfigError ? error.message : undefined,
+      });
+      throw error;
     }
-    return built(event, context);
   };
+  let built: Promise<EventHandler<E, C, R>> | undefined = attempt();
+  // A failed start is handled by the event that awaits it (or by ready()), not left unhandled.
+  built.catch(() => undefined);
+  const current = () => {
+    const building = built ?? attempt();
+    built = building;
+    // The next event builds again after a failed build.
+    building.catch(() => {
+      if (built === building) built = undefined;
+    });
+    return building;
+  };
+  const handler = async (event: E, context: C) => (await current())(event, context);
+  return Object.assign(handler, { ready: () => current().then(() => undefined) });
 }

@@ -271,11 +271,11 @@ describe('security: configuration errors at start-up', () => {
     process.env.RESPONDIO_TOKEN_SECRET_ID = SECRET_ID;
     process.env.ERROR_BEHAVIOR = 'FailSometimes';
     // Act
-    const started = import('../../functions/api/handler.js').then(
+    const { handler } = await import('../../functions/api/handler.js');
+    const error = await handler.ready().then(
       () => null,
-      (error: Error) => error,
+      (thrown: Error) => thrown,
     );
-    const error = await started;
     // Assess
     expect(error?.name).toBe('ConfigError');
     expect(error?.message).toMatch(

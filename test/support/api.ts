@@ -2,6 +2,7 @@
  * Test support for the API function: log capture, fake directories, events and contexts.
  */
 
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import type { Identifier } from '../../functions/lookup/identifier.js';
@@ -10,7 +11,7 @@ import type {
   DirectoryAnswer,
   LookupOptions,
 } from '../../functions/lookup/lookup.js';
-import { createLogger, type InvocationLogger } from '../../functions/platform/logger.js';
+import { createLogger } from '../../functions/platform/logger.js';
 import { loadLogSettings } from '../../functions/settings/config.js';
 import {
   createLambdaContext,
@@ -50,7 +51,7 @@ export function captureOutput() {
 }
 
 /** A Powertools logger writing JSON to stdout (never to the global console), at POWERTOOLS_LOG_LEVEL. */
-export function testLogger(): InvocationLogger {
+export function testLogger(): Logger {
   delete process.env.POWERTOOLS_DEV;
   return createLogger(loadLogSettings(process.env, 'api-test'));
 }
