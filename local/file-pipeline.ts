@@ -23,7 +23,7 @@ import {
   type FileWorkflowPlan,
   fileWorkflowPlan,
 } from '../functions/files/workflow.js';
-import { loadConfig, loadFileSettings } from '../functions/settings/config.js';
+import { loadConfig } from '../functions/settings/config.js';
 import { SETTINGS } from '../functions/settings/table.js';
 import {
   type BatchAttempt,
@@ -96,24 +96,23 @@ export interface FilePipeline {
 export async function startFilePipeline(options: FilePipelineOptions): Promise<FilePipeline> {
   const env = options.env ?? process.env;
   const bucket = options.bucket ?? LOCAL_FILES_BUCKET;
-  const config = loadConfig(env);
-  const settings = loadFileSettings({ ...env, FILES_BUCKET: bucket });
+  const config = loadConfig({ ...env, FILES_BUCKET: bucket });
   const client = localS3Client(options.s3Endpoint);
   const store = createS3FileStore({ client, bucket });
   const plan = options.plan ?? defaultFilePlan();
   const wrap = options.wrapBatch ?? ((handler: FileBatchHandler) => handler);
   const runner = createFileRunner({
     steps: {
-      prepare: createPrepareFunction(config, settings, { store }),
+      prepare: createPrepareFunction(config, { store }),
       createBatch: () =>
         wrap(
-          createFileBatchFunction(config, settings, {
+          createFileBatchFunction(config, {
             store,
             metrics: { publish() {} },
             ...options.batchAdapters?.(),
           }),
         ),
-      finish: createFinishFunction(config, settings, { store }),
+      finish: createFinishFunction(config, { store }),
     },
     store,
     plan,

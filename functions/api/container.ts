@@ -10,7 +10,7 @@ import { createBudget, publishedEveryMinute, type RateLimiter } from '../budget/
 import { createLookups, type LookupAdapters, type LookupDeps } from '../lookup/index.js';
 import { createLogger } from '../platform/logger.js';
 import { createFunctionMetrics } from '../platform/metrics.js';
-import { type Config, logSettingsOf } from '../settings/config.js';
+import { type Config, logSettingsOf, requireSettings } from '../settings/config.js';
 import { API_SERVICE_NAME } from '../settings/table.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
@@ -32,6 +32,7 @@ export function createApiLookups(config: Config, adapters: LookupAdapters = {}):
 }
 
 export function createApiFunction(config: Config, adapters: LookupAdapters = {}): ApiHandler {
+  requireSettings(config, 'api', adapters);
   const logger = createLogger(logSettingsOf(config, API_SERVICE_NAME));
   const { directory, identifiers } = createApiLookups(config, { logger, ...adapters });
   return createApiHandler({ directory, identifiers, config, logger });

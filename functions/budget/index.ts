@@ -12,7 +12,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sleep } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Tracing } from '../platform/tracing.js';
-import { type Config, ConfigError, containerRateLimit } from '../settings/config.js';
+import { type Config, containerRateLimit } from '../settings/config.js';
 import { createBudgetTableClient, createDynamoDbSlotDispenser } from './dynamodb-dispenser.js';
 import { floorRate } from './learned-rate.js';
 import type { BudgetLane, RateLimiter, StartHook } from './limiter.js';
@@ -67,11 +67,8 @@ export function createBudget(
           ...(!shared && onStart ? { onStart } : {}),
         });
   if (config.rateBudgetTable === null) {
-    if (fallback === null) {
-      throw new ConfigError(
-        'Invalid configuration: RATE_BUDGET_TABLE is required (this function draws only on the shared budget)',
-      );
-    }
+    // The file batch function's factory requires RATE_BUDGET_TABLE (requireSettings).
+    if (fallback === null) throw new Error('A budget with no static share needs RATE_BUDGET_TABLE');
     return fallback;
   }
   const client =

@@ -1,7 +1,6 @@
 /** Entry point of the file batch function: each child execution of the map hands it one batch. */
 
 import { startFunction } from '../platform/start.js';
-import { loadFileSettings } from '../settings/config.js';
 import { FILES_SERVICE_NAME } from '../settings/table.js';
 import type { BatchContext } from './batch.js';
 import { createFileBatchFunction } from './container.js';
@@ -10,5 +9,5 @@ import type { BatchDone, BatchEvent } from './steps.js';
 export const handler = startFunction<BatchEvent, BatchContext, BatchDone>(
   'The file batch function',
   FILES_SERVICE_NAME,
-  ({ config, tracing, env }) => createFileBatchFunction(config, loadFileSettings(env), { tracing }),
+  ({ config, tracing }) => createFileBatchFunction(config, { tracing }),
 );

@@ -15,8 +15,8 @@ import { NO_TRACING, type Tracing } from '../platform/tracing.js';
 import {
   type Config,
   containerCeilingRps,
-  type FileSettings,
   logSettingsOf,
+  requireSettings,
 } from '../settings/config.js';
 import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { createAssembleHandler } from './assemble.js';
@@ -36,22 +36,19 @@ export interface FileAdapters {
   readonly tracing?: Tracing;
 }
 
-function fileStore(settings: Pick<FileSettings, 'bucket'>, adapters: FileAdapters): FileStore {
+function fileStore(config: Config, adapters: FileAdapters): FileStore {
   if (adapters.store) return adapters.store;
   const tracing = adapters.tracing ?? NO_TRACING;
   const client = adapters.s3 ?? tracing.captureAwsClient(new S3Client({}));
-  return createS3FileStore({ client, bucket: settings.bucket });
+  return createS3FileStore({ client, bucket: config.filesBucket as string });
 }
 
 const filesLogger = (config: Config) => createLogger(logSettingsOf(config, FILES_SERVICE_NAME));
 
-export function createPrepareFunction(
-  config: Config,
-  settings: FileSettings,
-  adapters: FileAdapters = {},
-): PrepareHandler {
-  const store = fileStore(settings, adapters);
-  return createPrepareHandler({ store, limits: settings, logger: filesLogger(config) });
+export function createPrepareFunction(config: Config, adapters: FileAdapters = {}): PrepareHandler {
+  requireSettings(config, 'file-steps', adapters);
+  const store = fileStore(config, adapters);
+  return createPrepareHandler({ store, limits: config, logger: filesLogger(config) });
 }
 
 export interface FileBatchAdapters extends FileAdapters, BatchAdapters {
@@ -61,12 +58,12 @@ export interface FileBatchAdapters extends FileAdapters, BatchAdapters {
 
 export function createFileBatchFunction(
   config: Config,
-  settings: Pick<FileSettings, 'bucket'>,
   adapters: FileBatchAdapters = {},
 ): FileBatchHandler {
+  requireSettings(config, 'file-batch', adapters);
   return createFileBatchHandler({
     ...createBatchLane(config, 'files', FILES_SERVICE_NAME, adapters),
-    store: fileStore(settings, adapters),
+    store: fileStore(config, adapters),
     sleep: adapters.sleep ?? sleep,
     errorBehavior: config.errorBehavior,
     maxInFlight: maxInFlightFor(containerCeilingRps(config)),
@@ -82,12 +79,9 @@ export type FinishHandler = {
 };
 
 /** Both finishing steps: one function, since they need the same access to the bucket. */
-export function createFinishFunction(
-  config: Config,
-  settings: Pick<FileSettings, 'bucket'>,
-  adapters: FileAdapters = {},
-): FinishHandler {
-  const store = fileStore(settings, adapters);
+export function createFinishFunction(config: Config, adapters: FileAdapters = {}): FinishHandler {
+  requireSettings(config, 'file-steps', adapters);
+  const store = fileStore(config, adapters);
   const logger = filesLogger(config);
   const assemble = createAssembleHandler({ store, errorBehavior: config.errorBehavior, logger });
   const report = createFailureReportHandler({ store, logger });

@@ -4,7 +4,6 @@
  */
 
 import { startFunction } from '../platform/start.js';
-import { loadFileSettings } from '../settings/config.js';
 import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { createFinishFunction, type FinishEvent } from './container.js';
 import type { Assembled, Reported } from './steps.js';
@@ -12,8 +11,8 @@ import type { Assembled, Reported } from './steps.js';
 export const handler = startFunction<FinishEvent, unknown, Assembled | Reported>(
   'The finishing steps',
   FILES_SERVICE_NAME,
-  ({ config, tracing, env }) => {
-    const finish = createFinishFunction(config, loadFileSettings(env), { tracing });
+  ({ config, tracing }) => {
+    const finish = createFinishFunction(config, { tracing });
     return (event: FinishEvent) => finish(event);
   },
 );

@@ -1,7 +1,6 @@
 /** Entry point of the file workflow's prepare step (a Lambda task of the state machine). */
 
 import { startFunction } from '../platform/start.js';
-import { loadFileSettings } from '../settings/config.js';
 import { FILES_SERVICE_NAME } from '../settings/table.js';
 import { createPrepareFunction } from './container.js';
 import type { Prepared, PrepareEvent } from './steps.js';
@@ -9,5 +8,5 @@ import type { Prepared, PrepareEvent } from './steps.js';
 export const handler = startFunction<PrepareEvent, unknown, Prepared>(
   'The prepare step',
   FILES_SERVICE_NAME,
-  ({ config, tracing, env }) => createPrepareFunction(config, loadFileSettings(env), { tracing }),
+  ({ config, tracing }) => createPrepareFunction(config, { tracing }),
 );

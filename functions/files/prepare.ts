@@ -10,7 +10,7 @@
  */
 
 import type { Logger } from '../platform/logger.js';
-import type { FileSettings } from '../settings/config.js';
+import type { Config } from '../settings/config.js';
 import { createFileInspector, type FileCheck } from './check.js';
 import type { Prepared, PrepareEvent } from './steps.js';
 import { FileReadError, type FileStore, type StoredObject } from './store.js';
@@ -26,7 +26,7 @@ import {
 
 export interface PrepareDeps {
   readonly store: FileStore;
-  readonly limits: Pick<FileSettings, 'maxBytes' | 'maxRows'>;
+  readonly limits: Pick<Config, 'fileMaxBytes' | 'fileMaxRows'>;
   readonly logger?: Logger;
 }
 
@@ -100,14 +100,14 @@ export function createPrepareHandler(deps: PrepareDeps): PrepareHandler {
     if (format === null) {
       return reject(input, 'the file must be named .csv, .jsonl or .ndjson');
     }
-    if (object.bytes > limits.maxBytes) {
+    if (object.bytes > limits.fileMaxBytes) {
       return reject(
         input,
-        `the file is ${object.bytes} bytes, more than the ${limits.maxBytes} a run takes (fileMaxBytes)`,
+        `the file is ${object.bytes} bytes, more than the ${limits.fileMaxBytes} a run takes (fileMaxBytes)`,
       );
     }
 
-    const inspector = createFileInspector(format, { maxRows: limits.maxRows });
+    const inspector = createFileInspector(format, { maxRows: limits.fileMaxRows });
     let check: FileCheck | null = null;
     try {
       for await (const text of store.readText(key, object.versionId)) {

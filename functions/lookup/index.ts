@@ -12,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type BudgetUser, createBudget, type RateLimiter } from '../budget/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { Tracing } from '../platform/tracing.js';
-import { type Config, ConfigError } from '../settings/config.js';
+import type { Config } from '../settings/config.js';
 import { createIdentifierParser } from './identifier.js';
 import type { LookupDeps } from './lookup.js';
 import { createRespondioDirectory, type TokenSource } from './respondio.js';
@@ -90,14 +90,9 @@ export function createLookups(
 }
 
 function secretsTokens(config: Config, adapters: LookupAdapters): TokenSource {
-  if (config.tokenSecretId === null) {
-    throw new ConfigError(
-      'Invalid configuration: RESPONDIO_TOKEN_SECRET_ID is required (the Secrets Manager secret holding the respond.io API token)',
-    );
-  }
   const { logger, metrics, tracing } = adapters;
   return createSecretsTokenSource({
-    secretId: config.tokenSecretId,
+    secretId: config.tokenSecretId as string,
     ttlMs: config.tokenCacheTtlMs,
     staleMaxMs: config.tokenStaleMaxMs,
     ...(logger ? { logger } : {}),

@@ -14,15 +14,8 @@ import type { ContactDirectory, LookupResult } from '../lookup/lookup.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
 import { errorName } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
-import { ConfigError } from '../settings/config.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
-import {
-  type MessageOutcome,
-  missingDeadLetterQueueMessage,
-  needsDeadLetterQueue,
-  notStarted,
-  poisonMessage,
-} from './disposition.js';
+import { type MessageOutcome, notStarted, poisonMessage } from './disposition.js';
 import { readInputRecord } from './input-message.js';
 import {
   type BatchRecord,
@@ -97,14 +90,14 @@ function streamingResults(sink: ResultSink) {
 }
 
 export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
-  if (deps.deadLetters === null && needsDeadLetterQueue(deps.errorBehavior)) {
-    throw new ConfigError(missingDeadLetterQueueMessage(deps.errorBehavior));
-  }
   const now = deps.now ?? Date.now;
   const log = deps.logger;
 
   async function moveToDeadLetters(moves: readonly DeadLetterMove[]): Promise<Set<string>> {
-    if (moves.length === 0 || deps.deadLetters === null) return new Set();
+    if (moves.length === 0) return new Set();
+    // No queue to move them to (the factory requires one when the behavior moves rows): the
+    // messages stay on the input queue rather than be lost.
+    if (deps.deadLetters === null) return new Set(moves.map((move) => move.sourceMessageId));
     try {
       return new Set((await deps.deadLetters.move(moves)).failed);
     } catch {

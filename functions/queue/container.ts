@@ -9,10 +9,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { maxInFlightFor } from '../batches/engine.js';
 import { type BatchAdapters, createBatchLane } from '../batches/lane.js';
 import { NO_TRACING } from '../platform/tracing.js';
-import { type Config, ConfigError, containerCeilingRps } from '../settings/config.js';
+import { type Config, containerCeilingRps, requireSettings } from '../settings/config.js';
 import { SQS_SERVICE_NAME } from '../settings/table.js';
 import { createBatchHandler, type SqsBatchHandler } from './batch.js';
-import { missingDeadLetterQueueMessage, needsDeadLetterQueue } from './disposition.js';
 import type { DeadLetterSink, ResultSink } from './sinks.js';
 import { createDeadLetterQueue, createResultsQueue } from './sqs-sinks.js';
 
@@ -29,14 +28,8 @@ export interface SqsAdapters extends BatchAdapters {
 }
 
 export function createSqsFunction(config: Config, adapters: SqsAdapters = {}): SqsBatchHandler {
+  requireSettings(config, 'sqs', adapters);
   const { resultsQueueUrl, deadLetterQueueUrl, errorBehavior } = config;
-  if (resultsQueueUrl === null && adapters.results === undefined) {
-    throw new ConfigError('Invalid configuration: RESULTS_QUEUE_URL is required');
-  }
-  const noDeadLetters = deadLetterQueueUrl === null && adapters.deadLetters === undefined;
-  if (noDeadLetters && needsDeadLetterQueue(errorBehavior)) {
-    throw new ConfigError(missingDeadLetterQueueMessage(errorBehavior));
-  }
   const lane = createBatchLane(config, 'queue', SQS_SERVICE_NAME, adapters);
   const tracing = adapters.tracing ?? NO_TRACING;
   const sqs = adapters.sqs ?? tracing.captureAwsClient(new SQSClient({}));

@@ -6,7 +6,7 @@
 
 import { classifyFailure } from '../lookup/failure.js';
 import { failedLookup, type LookupFailed, type LookupOutcome } from '../lookup/lookup.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import { type ErrorBehavior, needsDeadLetterQueue } from '../settings/error-behavior.js';
 
 /** A message that cannot be looked up (not JSON, no Identifier...): a final 400. */
 export type PoisonMessage = Omit<LookupFailed, 'kind'> & { readonly kind: 'poison' };
@@ -32,15 +32,6 @@ export type RowDisposition =
   /** Done: write the row (if `writeRow`), move the message to the DLQ (if `deadLetter`), delete it. */
   | { readonly kind: 'final'; readonly writeRow: boolean; readonly deadLetter: boolean };
 
-/** What a final failure comes to under each behavior: one table for the batch and its checks. */
-const FINAL_FAILURE: Readonly<
-  Record<ErrorBehavior, { readonly writeRow: boolean; readonly deadLetter: boolean }>
-> = {
-  DoNotFailAndReturnResponse: { writeRow: true, deadLetter: false },
-  FailAndReturnResponse: { writeRow: true, deadLetter: true },
-  FailWithoutResponse: { writeRow: false, deadLetter: true },
-};
-
 /**
  * The batch policy: transient failures go back to the queue while attempts remain; the last
  * allowed attempt and every non-transient failure are final, handled per error behavior.
@@ -53,18 +44,6 @@ export function rowDisposition(
 ): RowDisposition {
   if (outcome.kind === 'found') return { kind: 'final', writeRow: true, deadLetter: false };
   if (outcome.failure.retryable && receiveCount < maxReceiveCount) return { kind: 'retry' };
-  return { kind: 'final', ...FINAL_FAILURE[behavior] };
-}
-
-/** True when final failures under this behavior are moved to a dead-letter queue. */
-export function needsDeadLetterQueue(behavior: ErrorBehavior): boolean {
-  return FINAL_FAILURE[behavior].deadLetter;
-}
-
-/** Why the SQS function cannot start without a dead-letter queue (a ConfigError's message). */
-export function missingDeadLetterQueueMessage(behavior: ErrorBehavior): string {
-  return (
-    `Invalid configuration: DEAD_LETTER_QUEUE_URL is required with ERROR_BEHAVIOR=${behavior}` +
-    ' (final failures are moved to the dead-letter queue)'
-  );
+  const writeRow = behavior !== 'FailWithoutResponse';
+  return { kind: 'final', writeRow, deadLetter: needsDeadLetterQueue(behavior) };
 }

@@ -1,13 +1,14 @@
 /**
  * The functions' configuration, read from the environment through the settings table
- * (core/settings.ts): `loadConfig` is pure (it takes the environment as an argument) and reports
- * every problem at once, so a misconfigured function fails at start-up with one clear message.
- * The local run's own variables are read here too, from the same table.
+ * (table.ts): `loadConfig` is pure (it takes the environment as an argument) and reports every
+ * problem at once, so a misconfigured function fails at start-up with one clear message. Which
+ * settings a function cannot start without is the table's too; `requireSettings` is the one check,
+ * each function's factory calls it. The local run's own variables are read here too.
  */
 
 import type { CachePolicy } from '../lookup/cache-rules.js';
 import type { ErrorBehavior } from './error-behavior.js';
-import { readSettings } from './setting.js';
+import { type FunctionName, type Requirement, readSettings } from './setting.js';
 import { type LogLevel, readByFunction, SETTINGS } from './table.js';
 
 export interface Config {
@@ -59,6 +60,20 @@ export interface Config {
   readonly rateBudgetBatchMinShare: number;
   /** Learn the rate below rateLimitRps from respond.io's answers (RATE_BUDGET_LEARNING). */
   readonly rateBudgetLearning: boolean;
+  /** FILES_BUCKET (the file functions). */
+  readonly filesBucket: string | null;
+  /** FILE_MAX_BYTES, FILE_MAX_ROWS: the largest file the prepare step accepts. */
+  readonly fileMaxBytes: number;
+  readonly fileMaxRows: number;
+  /** The settings some function requires that are unset (requireSettings reads it). */
+  readonly unset: readonly UnsetSetting[];
+}
+
+/** A required setting that is unset: who needs it, what may replace it, and the message. */
+export interface UnsetSetting {
+  readonly by: readonly FunctionName[];
+  readonly unlessGiven: string;
+  readonly message: string;
 }
 
 export class ConfigError extends Error {
@@ -74,10 +89,20 @@ export function loadConfig(env: Env): Config {
     SETTINGS,
     'environment',
     (name) => env[name],
-    (declared) => readByFunction(declared.readBy, 'api') || readByFunction(declared.readBy, 'sqs'),
+    (declared) =>
+      (['api', 'sqs', 'files'] as const).some((fn) => readByFunction(declared.readBy, fn)),
   );
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const unset: UnsetSetting[] = [];
+  for (const [key, declared] of Object.entries(SETTINGS)) {
+    const { required } = declared as { required?: Requirement };
+    if (required === undefined || (values as Record<string, unknown>)[key] !== null) continue;
+    if (required.when && !required.when(values)) continue;
+    const why = required.why ? ` ${required.why(values)}` : '';
+    const message = `${declared.env} is required${why}`;
+    unset.push({ by: required.by, unlessGiven: required.unlessGiven, message });
   }
   return {
     baseUrl: values.respondioBaseUrl,
@@ -108,7 +133,27 @@ export function loadConfig(env: Env): Config {
     rateBudgetClockSkewMs: values.rateBudgetClockSkewMs,
     rateBudgetBatchMinShare: values.rateBudgetBatchMinShare,
     rateBudgetLearning: values.rateBudgetLearning,
+    filesBucket: values.filesBucket,
+    fileMaxBytes: values.fileMaxBytes,
+    fileMaxRows: values.fileMaxRows,
+    unset,
   };
+}
+
+/**
+ * The one check of required settings: throws one ConfigError naming every setting `fn` cannot
+ * start without that is unset, unless `given` (the factory's adapters) holds what replaces it.
+ */
+export function requireSettings(config: Config, fn: FunctionName, given: object = {}): void {
+  const handed = given as Readonly<Record<string, unknown>>;
+  const missing = config.unset.filter(
+    (entry) => entry.by.includes(fn) && handed[entry.unlessGiven] === undefined,
+  );
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: ${missing.map((entry) => entry.message).join('; ')}`,
+    );
+  }
 }
 
 /** What a logger needs: the service name on every line and the lowest level written. */
@@ -135,32 +180,6 @@ export function loadLogSettings(env: Env, serviceName: string): LogSettings {
 /** The log settings of a loaded configuration, for the function named `serviceName` by default. */
 export function logSettingsOf(config: Config, serviceName: string): LogSettings {
   return { serviceName: config.serviceName ?? serviceName, logLevel: config.logLevel };
-}
-
-/** What only the file workflow's functions read (FILES_BUCKET, FILE_MAX_BYTES, FILE_MAX_ROWS). */
-export interface FileSettings {
-  readonly bucket: string;
-  readonly maxBytes: number;
-  readonly maxRows: number;
-}
-
-export function loadFileSettings(env: Env): FileSettings {
-  const { values, problems: found } = readSettings(
-    SETTINGS,
-    'environment',
-    (name) => env[name],
-    (declared) => declared.readBy === 'files',
-  );
-  const problems = [...found];
-  if (values.filesBucket === null) problems.push('FILES_BUCKET is required');
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  return {
-    bucket: values.filesBucket as string,
-    maxBytes: values.fileMaxBytes,
-    maxRows: values.fileMaxRows,
-  };
 }
 
 /** The variables only the local run reads (npm start, npm run batch). */

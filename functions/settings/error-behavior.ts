@@ -1,7 +1,7 @@
 /**
  * The ERROR_BEHAVIOR setting of the original connector: its values and how it is read.
- * What each value means is decided where it applies: core/api-answer.ts (what the API function
- * answers) and core/row-disposition.ts (what happens to an SQS message).
+ * What each value means is decided where it applies: api/answer.ts (what the API function
+ * answers), queue/disposition.ts (what happens to an SQS message) and files/rows.ts.
  *
  * - FailAndReturnResponse: the lookup fails, and the error row is returned.
  * - FailWithoutResponse: the lookup fails; the details go to the log only.
@@ -27,4 +27,9 @@ const squash = (text: string) => text.replace(/[\s_-]+/g, '').toLowerCase();
 export function parseErrorBehavior(value: string | undefined): ErrorBehavior | null {
   if (value === undefined || value.trim() === '') return DEFAULT_ERROR_BEHAVIOR;
   return ERROR_BEHAVIORS.find((behavior) => squash(behavior) === squash(value)) ?? null;
+}
+
+/** True when final failures are moved to a dead-letter queue (the two Fail behaviors). */
+export function needsDeadLetterQueue(behavior: ErrorBehavior): boolean {
+  return behavior !== 'DoNotFailAndReturnResponse';
 }

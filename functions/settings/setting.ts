@@ -14,6 +14,20 @@ import type { ValueReader } from './readers.js';
  */
 export type Part = 'api' | 'sqs' | 'files' | 'functions' | 'stack' | 'local';
 
+/** A function of the connector, as the settings table names it when one requires a setting. */
+export type FunctionName = 'api' | 'sqs' | 'file-batch' | 'file-steps';
+
+/** The functions that cannot start without a setting, unless handed what replaces it. */
+export interface Requirement {
+  readonly by: readonly FunctionName[];
+  /** The adapter a test or the local run may hand the function instead (its factory's option). */
+  readonly unlessGiven: string;
+  /** Only when the other settings call for it. Default: always. */
+  readonly when?: (values: Readonly<Record<string, unknown>>) => boolean;
+  /** What follows "X is required" in the error, e.g. "(the secret holding the token)". */
+  readonly why?: (values: Readonly<Record<string, unknown>>) => string;
+}
+
 export interface Setting<T> {
   /** The environment variable; absent for a key only the stack reads. */
   readonly env?: string;
@@ -28,6 +42,8 @@ export interface Setting<T> {
   readonly doc: string;
   /** For a variable the stack computes rather than passes through from context: from what. */
   readonly stackSets?: string;
+  /** The functions that cannot start without it (its default is then null). */
+  readonly required?: Requirement;
   /** Where the deployment reads the context key differently on purpose: how, and why. */
   readonly deployed?: {
     readonly read?: ValueReader<T>;

@@ -13,7 +13,13 @@
  */
 
 import { phoneCountry } from '../lookup/phone-countries.js';
-import { DEFAULT_ERROR_BEHAVIOR, ERROR_BEHAVIORS, parseErrorBehavior } from './error-behavior.js';
+import {
+  DEFAULT_ERROR_BEHAVIOR,
+  ERROR_BEHAVIORS,
+  type ErrorBehavior,
+  needsDeadLetterQueue,
+  parseErrorBehavior,
+} from './error-behavior.js';
 import {
   baseUrl,
   flag,
@@ -58,6 +64,11 @@ export const SETTINGS = {
     read: text(),
     default: null,
     defaultText: '— (required in Lambda; `npm start` sets it)',
+    required: {
+      by: ['api', 'sqs', 'file-batch'],
+      unlessGiven: 'tokens',
+      why: () => '(the Secrets Manager secret holding the respond.io API token)',
+    },
     doc: 'Secrets Manager secret id or ARN holding the token. SecretString is the raw token or `{"token": "<token>"}`.',
     stackSets: 'from `tokenSecretArn`, `tokenSecretName` or the secret it creates',
   }),
@@ -224,6 +235,11 @@ export const SETTINGS = {
     read: text(),
     default: null,
     defaultText: 'unset (the static share)',
+    required: {
+      by: ['file-batch'],
+      unlessGiven: 'budget',
+      why: () => '(the file batch function draws only on the shared budget)',
+    },
     doc: 'DynamoDB table holding the shared budget (see [the shared budget](#the-shared-budget)). Unset: each container keeps its static share, `RESPONDIO_RATE_LIMIT_SHARE`.',
     stackSets: 'to its budget table (not set with `rateBudget=static`)',
   }),
@@ -321,6 +337,7 @@ export const SETTINGS = {
     read: text(),
     default: null,
     defaultText: '— (required by the SQS function)',
+    required: { by: ['sqs'], unlessGiven: 'results' },
     doc: 'Where the SQS function writes one result row per input row.',
     stackSets: 'to its results queue',
   }),
@@ -330,6 +347,13 @@ export const SETTINGS = {
     read: text(),
     default: null,
     defaultText: '— (required by the SQS function unless `DoNotFailAndReturnResponse`)',
+    required: {
+      by: ['sqs'],
+      unlessGiven: 'deadLetters',
+      when: (values) => needsDeadLetterQueue(values.errorBehavior as ErrorBehavior),
+      why: (values) =>
+        `with ERROR_BEHAVIOR=${values.errorBehavior} (final failures are moved to the dead-letter queue)`,
+    },
     doc: 'Where final failures are moved under the two Fail behaviors.',
     stackSets: 'to its dead-letter queue',
   }),
@@ -341,6 +365,7 @@ export const SETTINGS = {
     read: text(),
     default: null,
     defaultText: '— (required by the file functions)',
+    required: { by: ['file-batch', 'file-steps'], unlessGiven: 'store' },
     doc: "The files bucket: uploads under `input/`, results and summaries under `output/`, the runs' parts under `runs/` (see [Bulk files](#bulk-files-through-s3)).",
     stackSets: 'to its files bucket',
   }),

@@ -13,7 +13,10 @@ import { memoryFileStore } from '../support/memory-file-store.js';
 
 const STARTED = '2026-12-01T10:00:00.000Z';
 
-function setup(objects: Record<string, string>, limits = { maxBytes: 10_000, maxRows: 100 }) {
+function setup(
+  objects: Record<string, string>,
+  limits = { fileMaxBytes: 10_000, fileMaxRows: 100 },
+) {
   const store = memoryFileStore('files');
   for (const [key, text] of Object.entries(objects)) store.objects.set(key, text);
   return { store, prepare: createPrepareHandler({ store, limits }) };

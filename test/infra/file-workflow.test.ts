@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import aslValidator from 'asl-validator';
 import { FILE_ERRORS, fileWorkflowPlan } from '../../functions/files/workflow.js';
-import { loadConfig, loadFileSettings } from '../../functions/settings/config.js';
+import { loadConfig, requireSettings } from '../../functions/settings/config.js';
 import { FILES_SERVICE_NAME } from '../../functions/settings/table.js';
 import { ConnectorConfigError, readConnectorConfig } from '../../infra/connector-config.js';
 import { FILE_STATES } from '../../infra/file-workflow-definition.js';
@@ -533,9 +533,13 @@ describe('the file workflow’s bucket, trigger and functions', () => {
       });
       // No static share: the batch function draws on the shared budget alone.
       expect(variables?.RESPONDIO_RATE_LIMIT_SHARE).toBeUndefined();
-      expect(() => loadFileSettings(text(variables as Record<string, unknown>))).not.toThrow();
       expect(() => loadConfig(text(variables as Record<string, unknown>))).not.toThrow();
     }
+    // Each function finds every setting it requires (the bucket, the table, the token secret).
+    const config = (variables: unknown) => loadConfig(text(variables as Record<string, unknown>));
+    expect(() => requireSettings(config(prepare), 'file-steps')).not.toThrow();
+    expect(() => requireSettings(config(batch), 'file-batch')).not.toThrow();
+    expect(() => requireSettings(config(finish), 'file-steps')).not.toThrow();
     expect(batch?.RATE_BUDGET_TABLE).toEqual({
       Ref: logicalId(synthesized, synthesized.stack.rateBudgetTable?.table as never),
     });

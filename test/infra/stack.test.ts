@@ -2,7 +2,11 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { API_ROUTES, routeKey } from '../../functions/api/routes.js';
-import { containerRateLimit, loadConfig } from '../../functions/settings/config.js';
+import {
+  containerRateLimit,
+  loadConfig,
+  requireSettings,
+} from '../../functions/settings/config.js';
 import {
   API_SERVICE_NAME,
   FILES_SERVICE_NAME,
@@ -367,6 +371,9 @@ describe('ConnectorStack with the default configuration', () => {
       errorBehavior: 'FailAndReturnResponse',
     });
     expect(loadConfig(deployed(api)).rateLimitShare).toBe(0.05);
+    // Each function finds every setting it requires (the token secret, the queues).
+    expect(() => requireSettings(loadConfig(deployed(sqs)), 'sqs')).not.toThrow();
+    expect(() => requireSettings(loadConfig(deployed(api)), 'api')).not.toThrow();
     // Four API containers at 0.25 requests/s and two SQS containers at 2: 4 × 0.25 + 2 × 2 = 5 =
     // the budget in the long run (the static split is the learning fallback of the shared one).
     expect(containerRateLimit(loadConfig(deployed(api)))).toBe(0.25);

@@ -367,6 +367,20 @@ describe('createBatchHandler', () => {
     expect(results.written.map((r) => r.sourceMessageId)).toEqual(['ok']);
   });
 
+  it('keeps a row due for the dead-letter queue on the input queue when there is none', async () => {
+    // Prepare: a final failure under FailWithoutResponse, and no dead-letter queue.
+    const { directory } = fakeDirectory(answers);
+    const { handler } = build({
+      directory,
+      deadLetters: null,
+      errorBehavior: 'FailWithoutResponse',
+    });
+    // Act
+    const response = await handler({ Records: [record('missing', row('id:404'))] }, context());
+    // Assess: handed back, not acknowledged and lost.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'missing' }]);
+  });
+
   it('publishes a summary per batch with rows by StatusCode and upstream counts', async () => {
     // Prepare: each lookup answers with its trail of requests (the 503 rows after a 429).
     const request = (status: number, willRetry = false) => ({
@@ -401,18 +415,6 @@ describe('createBatchHandler', () => {
         latenciesMs: [100, 100, 100, 100, 100, 100],
       },
     });
-  });
-
-  it('refuses to start without a dead-letter queue when the behavior needs one', () => {
-    // Prepare
-    const { directory } = fakeDirectory({});
-    // Act
-    const act = () => build({ directory, deadLetters: null, errorBehavior: 'FailWithoutResponse' });
-    // Assess
-    expect(act).toThrow(/dead-letter queue/);
-    expect(() =>
-      build({ directory, deadLetters: null, errorBehavior: 'DoNotFailAndReturnResponse' }),
-    ).not.toThrow();
   });
 });
 

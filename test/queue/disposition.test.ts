@@ -2,14 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { classifyFailure } from '../../functions/lookup/failure.js';
 import { failedLookup, type LookupOutcome } from '../../functions/lookup/lookup.js';
 import { contactRow } from '../../functions/lookup/row.js';
+import { notStarted, poisonMessage, rowDisposition } from '../../functions/queue/disposition.js';
 import {
-  missingDeadLetterQueueMessage,
+  ERROR_BEHAVIORS,
+  type ErrorBehavior,
   needsDeadLetterQueue,
-  notStarted,
-  poisonMessage,
-  rowDisposition,
-} from '../../functions/queue/disposition.js';
-import { ERROR_BEHAVIORS, type ErrorBehavior } from '../../functions/settings/error-behavior.js';
+} from '../../functions/settings/error-behavior.js';
 
 const FINAL: Record<ErrorBehavior, { writeRow: boolean; deadLetter: boolean }> = {
   DoNotFailAndReturnResponse: { writeRow: true, deadLetter: false },
@@ -142,14 +140,4 @@ describe('needsDeadLetterQueue', () => {
       expect(disposition.kind === 'final' && disposition.deadLetter).toBe(needed);
     },
   );
-
-  it('names the setting and the behavior in the start-up message', () => {
-    // Act
-    const message = missingDeadLetterQueueMessage('FailWithoutResponse');
-    // Assess
-    expect(message).toMatch(
-      /DEAD_LETTER_QUEUE_URL is required with ERROR_BEHAVIOR=FailWithoutResponse/,
-    );
-    expect(message).toMatch(/dead-letter queue/);
-  });
 });

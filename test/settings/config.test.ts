@@ -42,6 +42,17 @@ describe('loadConfig', () => {
       rateBudgetClockSkewMs: 20,
       rateBudgetLearning: true,
       rateBudgetBatchMinShare: 0.1,
+      filesBucket: null,
+      fileMaxBytes: 104_857_600,
+      fileMaxRows: 1_000_000,
+      // What some function requires and nothing sets yet (requireSettings reads it).
+      unset: [
+        expect.objectContaining({ by: ['api', 'sqs', 'file-batch'], unlessGiven: 'tokens' }),
+        expect.objectContaining({ by: ['file-batch'], unlessGiven: 'budget' }),
+        expect.objectContaining({ by: ['sqs'], unlessGiven: 'results' }),
+        expect.objectContaining({ by: ['sqs'], unlessGiven: 'deadLetters' }),
+        expect.objectContaining({ by: ['file-batch', 'file-steps'], unlessGiven: 'store' }),
+      ],
     });
   });
 
