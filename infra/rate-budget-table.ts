@@ -14,7 +14,7 @@ import {
   BUDGET_PARTITION_KEY,
   BUDGET_TABLE_ACTIONS,
   BUDGET_TTL_ATTRIBUTE,
-} from '../functions/budget/table-key.js';
+} from '../functions/budget/budget-table.js';
 import { RULE_DECISIONS } from './rule-decisions.js';
 import { acknowledge } from './rule-packs.js';
 

@@ -9,7 +9,7 @@
 
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { BUDGET_PARTITION_KEY } from '../functions/budget/table-key.js';
+import { BUDGET_PARTITION_KEY } from '../functions/budget/budget-table.js';
 import { listen } from './listen.js';
 
 /** The budget table's name in the local run, the tests and the benchmarks. */

@@ -11,7 +11,22 @@ import { failedLookup, lookupContact } from '../lookup/lookup.js';
 import { sleep } from '../platform/clock.js';
 import { errorName } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
-import type { UpstreamSummary } from './metrics.js';
+import type { BatchMetrics, UpstreamSummary } from './metrics.js';
+
+/** What both batch functions' logic is built with (their factories add their own adapters). */
+export interface BatchDeps extends LookupDeps {
+  /** Rows in flight at once (maxInFlightFor). */
+  readonly maxInFlight: number;
+  /** A row starts only while at least this much time is left before the deadline. */
+  readonly rowBudgetMs: number;
+  /** Safety margin before the Lambda timeout (default platform/deadline.ts's). */
+  readonly marginMs?: number;
+  readonly logger?: Logger;
+  readonly metrics?: BatchMetrics;
+  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
+  readonly budgetRate?: () => number;
+  readonly now?: () => number;
+}
 
 /** One row to look up: its Identifier as sent, and the correlation id of its log lines. */
 export interface RowLookup {

@@ -7,6 +7,8 @@
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { addBudgetUse, type BudgetUseSource } from '../budget/index.js';
+import { errorName } from '../platform/errors.js';
+import type { LogFields, Logger } from '../platform/logger.js';
 
 export function createPowertoolsBatchMetrics(
   metrics: Metrics,
@@ -86,4 +88,34 @@ export interface UpstreamSummary {
 /** Where batch summaries go: CloudWatch metrics. */
 export interface BatchMetrics {
   publish(summary: BatchSummary): void;
+}
+
+/**
+ * A batch's end, the same for both batch functions: one "Batch done" line (counts and timings,
+ * with the function's own `fields` first) and its metrics. Metrics never fail a batch.
+ */
+export function reportBatch(
+  where: {
+    readonly logger?: Logger | undefined;
+    readonly metrics?: BatchMetrics | undefined;
+    readonly budgetRate?: (() => number) | undefined;
+  },
+  summary: BatchSummary,
+  fields: LogFields = {},
+): void {
+  const { upstream, ...counts } = summary;
+  const { durationMs, ...rest } = counts;
+  where.logger?.info('Batch done', {
+    ...fields,
+    ...rest,
+    upstreamRequests: upstream.requests,
+    upstream429: upstream.throttled,
+    ...(where.budgetRate ? { budgetRateRps: Math.round(where.budgetRate() * 100) / 100 } : {}),
+    durationMs,
+  });
+  try {
+    where.metrics?.publish(summary);
+  } catch (error) {
+    where.logger?.warn('Metrics could not be published', { errorName: errorName(error) });
+  }
 }

@@ -32,9 +32,17 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { CoordinatorRequests, SharedRate, SlotClaim, SlotDispenser } from './dispenser.js';
-import { UNLEARNED } from './learned-rate.js';
-import { BUDGET_ITEM_KEY, BUDGET_PARTITION_KEY, BUDGET_TTL_ATTRIBUTE } from './table-key.js';
+import {
+  BUDGET_ITEM_KEY,
+  BUDGET_PARTITION_KEY,
+  BUDGET_TTL_ATTRIBUTE,
+  ITEM_LIFETIME_SECONDS,
+  type ItemState,
+  itemState,
+  numberValue,
+  sameVersion,
+} from './budget-table.js';
+import type { CoordinatorRequests, SlotClaim, SlotDispenser } from './dispenser.js';
 
 export interface DynamoDbSlotDispenserOptions {
   readonly tableName: string;
@@ -50,58 +58,10 @@ export interface DynamoDbSlotDispenserOptions {
   readonly now?: () => number;
 }
 
-/** An item nobody wrote for this long may be deleted by DynamoDB's TTL. */
-const ITEM_LIFETIME_SECONDS = 86_400;
-
-interface ItemState {
-  readonly next: number | null;
-  readonly resumeAt: number | null;
-  readonly rate: SharedRate;
-}
-
 type Outcome<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly failed: 'condition'; readonly item: ItemState | null }
   | { readonly ok: false; readonly failed: 'error'; readonly reason: string };
-
-const numberValue = (value: number): AttributeValue => ({ N: String(value) });
-
-function readNumber(value: AttributeValue | undefined): number | null {
-  if (value === undefined || value.N === undefined) return null;
-  const parsed = Number(value.N);
-  return Number.isFinite(parsed) ? parsed : null;
-}
-
-/** The learned rate an item holds (version 0 and nothing learned when it holds none). */
-function sharedRate(item: Record<string, AttributeValue> | undefined): SharedRate {
-  const version = readNumber(item?.rv) ?? 0;
-  if (version === 0) return { ...UNLEARNED, version: 0 };
-  return {
-    rate: readNumber(item?.rate) ?? 0,
-    peak: readNumber(item?.peak) ?? 0,
-    since: readNumber(item?.since) ?? 0,
-    cap: readNumber(item?.cap),
-    version,
-  };
-}
-
-function itemState(item: Record<string, AttributeValue> | undefined): ItemState {
-  return {
-    next: readNumber(item?.nxt),
-    resumeAt: readNumber(item?.resumeAt),
-    rate: sharedRate(item),
-  };
-}
-
-/** The condition that the item's rate is still at `version` (0: none was ever written). */
-function sameVersion(version: number): {
-  condition: string;
-  values: Record<string, AttributeValue>;
-} {
-  return version === 0
-    ? { condition: 'attribute_not_exists(rv)', values: {} }
-    : { condition: 'rv = :rv', values: { ':rv': numberValue(version) } };
-}
 
 function errorReason(error: unknown): string {
   const name = (error as { name?: unknown } | null)?.name;
@@ -179,6 +139,18 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
     }
   }
 
+  /** The item as a failed condition returned it, or (where it did not: dynalite) as read. */
+  async function itemAfter(
+    item: ItemState | null,
+    requests: { writes: number; reads: number },
+  ): Promise<ItemState | string> {
+    if (item !== null) return item;
+    requests.reads += 1;
+    const answer = await read();
+    if (answer.ok) return answer.value;
+    return answer.failed === 'error' ? answer.reason : '';
+  }
+
   function busy(claim: SlotClaim, span: number) {
     const version = sameVersion(claim.rateVersion);
     return update('SET nxt = nxt + :d', `(nxt BETWEEN :now AND :latest) AND ${version.condition}`, {
@@ -241,14 +213,11 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
         }
       }
       if (known === null) {
-        requests.reads += 1;
-        const outcome = await read();
-        if (!outcome.ok)
-          return unreachable(outcome.failed === 'error' ? outcome.reason : '', requests);
-        known = outcome.value;
-        if (allowed(claim, known) === 'stale') {
-          return { kind: 'stale', rate: known.rate, ...requests };
-        }
+        const state = await itemAfter(null, requests);
+        if (typeof state === 'string') return unreachable(state, requests);
+        if (allowed(claim, state) === 'stale')
+          return { kind: 'stale', rate: state.rate, ...requests };
+        known = state;
       }
       return { kind: 'refused', next: known.next, rate: known.rate, ...requests };
     },
@@ -272,14 +241,8 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
       );
       if (outcome.ok) return { kind: 'changed', rate: outcome.value.rate, ...requests };
       if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
-      let state = outcome.item;
-      if (state === null) {
-        requests.reads += 1;
-        const answer = await read();
-        if (!answer.ok)
-          return unreachable(answer.failed === 'error' ? answer.reason : '', requests);
-        state = answer.value;
-      }
+      const state = await itemAfter(outcome.item, requests);
+      if (typeof state === 'string') return unreachable(state, requests);
       return { kind: 'stale', rate: state.rate, ...requests };
     },
 
@@ -306,14 +269,8 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
       );
       if (outcome.ok) return { kind: 'resume', resumeAt, announced: true, ...requests };
       if (outcome.failed === 'error') return unreachable(outcome.reason, requests);
-      let state = outcome.item;
-      if (state === null) {
-        requests.reads += 1;
-        const answer = await read();
-        if (!answer.ok)
-          return unreachable(answer.failed === 'error' ? answer.reason : '', requests);
-        state = answer.value;
-      }
+      const state = await itemAfter(outcome.item, requests);
+      if (typeof state === 'string') return unreachable(state, requests);
       // Another container's resume time stands, or slots are already given out beyond ours.
       const standing = Math.max(state.resumeAt ?? Number.NEGATIVE_INFINITY, state.next ?? resumeAt);
       return { kind: 'resume', resumeAt: standing, announced: false, ...requests };

@@ -11,14 +11,12 @@
  * answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
-import { lookupRows } from '../batches/engine.js';
-import type { BatchMetrics } from '../batches/metrics.js';
-import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
-import type { ContactDirectory, LookupOutcome } from '../lookup/lookup.js';
+import { type BatchDeps, lookupRows } from '../batches/engine.js';
+import { reportBatch } from '../batches/metrics.js';
+import { loggableMessage } from '../lookup/identifier.js';
+import type { LookupOutcome } from '../lookup/lookup.js';
 import { failedLookup } from '../lookup/lookup.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
-import { errorName } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
 import { type PartLine, partText, readPartText } from './parts.js';
 import { resultsLine } from './results.js';
@@ -41,27 +39,14 @@ export class BatchUnfinishedError extends Error {
   override readonly name = FILE_ERRORS.batchUnfinished;
 }
 
-export interface FileBatchDeps {
-  readonly directory: ContactDirectory;
-  readonly identifiers: IdentifierParser;
+export interface FileBatchDeps extends BatchDeps {
   readonly store: FileStore;
   readonly errorBehavior: ErrorBehavior;
-  /** Rows in flight at once (waiting for a budget slot or for respond.io). */
-  readonly maxInFlight: number;
-  /** A row starts only while at least this much time is left before the deadline. */
-  readonly rowBudgetMs: number;
   /** Default PART_WRITE_RESERVE_MS. */
   readonly writeReserveMs?: number;
-  /** Safety margin before the Lambda timeout (default core/deadline's). */
-  readonly marginMs?: number;
   /** The waits between rounds (default ROUND_WAITS_MS; tests shorten them). */
   readonly roundWaitsMs?: readonly number[];
   readonly sleep: (ms: number) => Promise<void>;
-  readonly logger?: Logger;
-  readonly metrics?: BatchMetrics;
-  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
-  readonly budgetRate?: () => number;
-  readonly now?: () => number;
 }
 
 export type { BatchContext };
@@ -196,7 +181,6 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
       if (untried) unfinished.push(item);
       else finish(item, { outcome: answer, identifier, extras });
     });
-    const { cacheHits, coalesced, upstream, rerun: retried } = lookups;
 
     const lines = [...done.values()].sort((a, b) => a.i - b.i);
     if (unfinished.length > 0) {
@@ -204,39 +188,21 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
     } else {
       await deps.store.put(partKey, partText(lines), { contentType: 'application/x-ndjson' });
     }
-    const durationMs = now() - startedAt;
-    log?.info('Batch done', {
-      runId,
-      first,
+    const summary = {
       rows: items.length,
-      resumed,
       rowsByStatus,
-      unfinished: unfinished.length,
-      retried,
-      cacheHits,
-      coalesced,
-      upstreamRequests: upstream.requests,
-      upstream429: upstream.throttled,
-      durationMs,
-    });
-    try {
-      deps.metrics?.publish({
-        rows: items.length,
-        rowsByStatus,
-        resultsWritten: unfinished.length === 0 ? items.length : 0,
-        deadLettered: 0,
-        batchItemFailures: unfinished.length,
-        retried,
-        notStarted: unfinished.length,
-        writeFailures: 0,
-        cacheHits,
-        coalesced,
-        upstream,
-        durationMs,
-      });
-    } catch (error) {
-      log?.warn('Metrics could not be published', { errorName: errorName(error) });
-    }
+      resultsWritten: unfinished.length === 0 ? items.length : 0,
+      deadLettered: 0,
+      batchItemFailures: unfinished.length,
+      retried: lookups.rerun,
+      notStarted: unfinished.length,
+      writeFailures: 0,
+      cacheHits: lookups.cacheHits,
+      coalesced: lookups.coalesced,
+      upstream: lookups.upstream,
+      durationMs: now() - startedAt,
+    };
+    reportBatch(deps, summary, { runId, first, resumed });
     if (unfinished.length > 0) {
       throw new BatchUnfinishedError(
         `${unfinished.length} of ${items.length} rows could not start before the invocation's time ran out ` +

@@ -7,13 +7,11 @@
  */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lookupRows, type RowLookup } from '../batches/engine.js';
-import type { BatchMetrics, BatchSummary } from '../batches/metrics.js';
-import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
-import type { ContactDirectory, LookupResult } from '../lookup/lookup.js';
+import { type BatchDeps, lookupRows, type RowLookup } from '../batches/engine.js';
+import { reportBatch } from '../batches/metrics.js';
+import { loggableMessage } from '../lookup/identifier.js';
+import type { LookupResult } from '../lookup/lookup.js';
 import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
-import { errorName } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
 import type { ErrorBehavior } from '../settings/error-behavior.js';
 import { type MessageOutcome, notStarted, poisonMessage } from './disposition.js';
 import { readInputRecord } from './input-message.js';
@@ -32,29 +30,15 @@ import {
   type ResultSink,
 } from './sinks.js';
 
-export interface BatchHandlerDeps {
-  readonly directory: ContactDirectory;
-  /** The container's identifier parser (functions/lookup/identifiers.ts). */
-  readonly identifiers: IdentifierParser;
+export interface BatchHandlerDeps extends BatchDeps {
   readonly results: ResultSink;
   /** Required unless errorBehavior is DoNotFailAndReturnResponse. */
   readonly deadLetters: DeadLetterSink | null;
   readonly errorBehavior: ErrorBehavior;
   /** The input queue's redrive maxReceiveCount: the last allowed attempt is final. */
   readonly maxReceiveCount: number;
-  /** Rows in flight at once (waiting for a rate slot or for respond.io). */
-  readonly maxInFlight: number;
-  /** A row starts only while at least this much time is left before the lookup deadline. */
-  readonly rowBudgetMs: number;
   /** Time kept at the end of the invocation for writing results and dead-letter moves. */
   readonly flushReserveMs: number;
-  /** Safety margin before the Lambda timeout. Default DEADLINE_MARGIN_MS (500 ms). */
-  readonly marginMs?: number;
-  readonly logger?: Logger;
-  readonly metrics?: BatchMetrics;
-  /** The respond.io rate the budget allows now (the learned rate), requests/s. */
-  readonly budgetRate?: () => number;
-  readonly now?: () => number;
 }
 
 export type { BatchContext };
@@ -175,40 +159,15 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     const settlement = settleBatch(settled, { results: failedResults, deadLetters: failedMoves });
     for (const record of settlement.finalFailures) logFinalFailure(record);
 
-    const summary: BatchSummary = {
+    reportBatch(deps, {
       ...settlement.counts,
       cacheHits: lookups.cacheHits,
       coalesced: lookups.coalesced,
       upstream: lookups.upstream,
       durationMs: now() - startedAt,
-    };
-    log?.info('Batch done', {
-      rows: summary.rows,
-      rowsByStatus: summary.rowsByStatus,
-      resultsWritten: summary.resultsWritten,
-      deadLettered: summary.deadLettered,
-      batchItemFailures: summary.batchItemFailures,
-      retried: summary.retried,
-      notStarted: summary.notStarted,
-      writeFailures: summary.writeFailures,
-      cacheHits: summary.cacheHits,
-      coalesced: summary.coalesced,
-      upstreamRequests: summary.upstream.requests,
-      upstream429: summary.upstream.throttled,
-      ...(deps.budgetRate ? { budgetRateRps: roundRate(deps.budgetRate()) } : {}),
-      durationMs: summary.durationMs,
     });
-    try {
-      deps.metrics?.publish(summary);
-    } catch (error) {
-      log?.warn('Metrics could not be published', {
-        errorName: errorName(error),
-      });
-    }
     return {
       batchItemFailures: settlement.batchItemFailures.map((itemIdentifier) => ({ itemIdentifier })),
     };
   };
 }
-
-const roundRate = (rps: number) => Math.round(rps * 100) / 100;

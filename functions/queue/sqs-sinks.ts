@@ -10,6 +10,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { runBounded } from '../batches/engine.js';
 import type { AnswerSource } from '../lookup/lookup.js';
 import { sleep as systemSleep } from '../platform/clock.js';
 import {
@@ -156,15 +157,7 @@ export async function sendMessagesInBatches(
     messages,
     messages.map((_, index) => index),
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next] as number[];
-      next += 1;
-      await sendChunk(chunk);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  await runBounded(chunks.length, concurrency, (at) => sendChunk(chunks[at] as number[]));
   return {
     failed: [...failed]
       .sort((a, b) => a - b)

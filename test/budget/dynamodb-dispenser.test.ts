@@ -7,9 +7,9 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFaultyDynamoDb } from '../../bench/soak/faulty-dynamodb.js';
+import { BUDGET_ITEM_KEY } from '../../functions/budget/budget-table.js';
 import type { SlotClaim } from '../../functions/budget/dispenser.js';
 import { createDynamoDbSlotDispenser } from '../../functions/budget/dynamodb-dispenser.js';
-import { BUDGET_ITEM_KEY } from '../../functions/budget/table-key.js';
 import {
   createBudgetTable,
   type DynamoDbStandIn,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BUDGET_ITEM_KEY } from '../../functions/budget/table-key.js';
+import { BUDGET_ITEM_KEY } from '../../functions/budget/budget-table.js';
 import { OUTPUT_COLUMNS } from '../../functions/lookup/row.js';
 import { exitStatusOf, runBatch, type ViaFilesSummary } from '../../local/batch.js';
 import { LOCAL_BUDGET_TABLE, localDynamoDbClient } from '../../local/dynamodb-stand-in.js';
