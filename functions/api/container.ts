@@ -24,9 +24,9 @@ export function createApiLookups(config: Config, adapters: LookupAdapters = {}):
     createBudget(config, 'api', {
       metrics,
       onStart: publishedEveryMinute(metrics, use),
-      ...(logger ? { logger } : {}),
-      ...(tracing ? { tracing } : {}),
-      ...(dynamodb ? { dynamodb } : {}),
+      logger,
+      tracing,
+      dynamodb,
     });
   return createLookups(config, 'api', { ...adapters, metrics, budget });
 }

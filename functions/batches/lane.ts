@@ -50,14 +50,14 @@ export function createBatchLane(
     adapters.budget ??
     createBudget(config, user, {
       ...shared,
-      ...(tracing ? { tracing } : {}),
-      ...(dynamodb ? { dynamodb } : {}),
+      tracing,
+      dynamodb,
     });
   const lookups = createLookups(config, user, {
     ...shared,
     budget,
-    ...(tracing ? { tracing } : {}),
-    ...(tokens ? { tokens } : {}),
+    tracing,
+    tokens,
   });
   const use = {
     rps: config.rateLimitRps,

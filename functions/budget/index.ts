@@ -53,7 +53,7 @@ export function createBudget(
   const staticRps = user === 'files' ? 0 : containerRateLimit(config);
   const now = adapters.now ?? Date.now;
   const learning = config.rateBudgetLearning;
-  const observers = { lane, ...(logger ? { logger } : {}), ...(metrics ? { metrics } : {}) };
+  const observers = { lane, logger, metrics };
   const shared = config.rateBudgetTable !== null;
   // The static share learns on its own (its changes are this container's alone).
   const fallback =
@@ -64,7 +64,8 @@ export function createBudget(
           now,
           learning,
           ...observers,
-          ...(!shared && onStart ? { onStart } : {}),
+          // With the table, the shared limiter tells each start (the fallback's too).
+          onStart: shared ? undefined : onStart,
         });
   if (config.rateBudgetTable === null) {
     // The file batch function's factory requires RATE_BUDGET_TABLE (requireSettings).
@@ -78,7 +79,7 @@ export function createBudget(
     dispenser: createDynamoDbSlotDispenser({
       tableName: config.rateBudgetTable,
       timeoutMs: config.rateBudgetTimeoutMs,
-      ...(client ? { client } : {}),
+      client,
     }),
     fallback,
     fallbackRps: staticRps,
@@ -93,6 +94,6 @@ export function createBudget(
     sleep,
     learning,
     ...observers,
-    ...(onStart ? { onStart } : {}),
+    onStart,
   });
 }

@@ -196,8 +196,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       reportRateChange(
         {
           lane: options.lane ?? 'api',
-          ...(options.logger ? { logger: options.logger } : {}),
-          ...(options.metrics ? { metrics: options.metrics } : {}),
+          logger: options.logger,
+          metrics: options.metrics,
         },
         { shared: false, change, ceiling },
       );

@@ -105,7 +105,7 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
     const resumed = done.size;
 
     const deadlineAt = deadlineFrom(context.getRemainingTimeInMillis(), startedAt, {
-      ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
+      marginMs: deps.marginMs,
       reserveMs: deps.writeReserveMs ?? PART_WRITE_RESERVE_MS,
     });
     const rowsByStatus: Record<string, number> = {};
@@ -164,7 +164,7 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
         roundWaitsMs: waits.slice(0, ROW_ROUNDS - 1),
         sleep: deps.sleep,
         now,
-        ...(log ? { logger: log } : {}),
+        logger: log,
       },
     );
     // A row still failing transiently without ever making a request is not looked up yet: it is

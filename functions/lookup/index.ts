@@ -63,10 +63,10 @@ export function createLookups(
   const budget =
     adapters.budget ??
     createBudget(config, user, {
-      ...(logger ? { logger } : {}),
-      ...(metrics ? { metrics } : {}),
-      ...(tracing ? { tracing } : {}),
-      ...(dynamodb ? { dynamodb } : {}),
+      logger,
+      metrics,
+      tracing,
+      dynamodb,
     });
   const tokens = adapters.tokens ?? secretsTokens(config, adapters);
   const directory = createRespondioDirectory({
@@ -77,14 +77,14 @@ export function createLookups(
     maxAttempts: config.maxAttempts,
     maxRetryAfterMs: config.maxRetryAfterMs,
     tokenRereadWaitsMs: user === 'api' ? API_TOKEN_REREAD_WAITS_MS : SQS_TOKEN_REREAD_WAITS_MS,
-    ...(logger ? { logger } : {}),
+    logger,
     ...(tracing ? { tracer: tracing.tracer } : {}),
   });
   return {
     identifiers: createIdentifierParser(config),
     directory: shareLookups(directory, {
       policy: config.contactCache,
-      ...(logger ? { logger } : {}),
+      logger,
     }),
   };
 }
@@ -95,8 +95,8 @@ function secretsTokens(config: Config, adapters: LookupAdapters): TokenSource {
     secretId: config.tokenSecretId as string,
     ttlMs: config.tokenCacheTtlMs,
     staleMaxMs: config.tokenStaleMaxMs,
-    ...(logger ? { logger } : {}),
-    ...(metrics ? { metrics } : {}),
+    logger,
+    metrics,
     ...(tracing ? { client: tracing.captureAwsClient(new SecretsManagerClient({})) } : {}),
   });
 }

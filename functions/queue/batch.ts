@@ -112,7 +112,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
     const records = event.Records ?? [];
     const remainingMs = context.getRemainingTimeInMillis();
     const deadlineAt = deadlineFrom(remainingMs, startedAt, {
-      ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
+      marginMs: deps.marginMs,
       reserveMs: deps.flushReserveMs,
     });
     const policy = { errorBehavior: deps.errorBehavior, maxReceiveCount: deps.maxReceiveCount };
@@ -150,7 +150,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       maxInFlight: deps.maxInFlight,
       rowBudgetMs: deps.rowBudgetMs,
       now,
-      ...(log ? { logger: log } : {}),
+      logger: log,
       onRow: (at, answer) => settle(looked[at] as number, answer ?? notStarted(), answer),
     });
     const failedResults = await results.failed();
