@@ -7,26 +7,13 @@
  * - DoNotFailAndReturnResponse: 200, with the error row like any other row.
  */
 
-import type { LookupOutcome } from '../lookup/lookup.js';
-import type { ContactRow } from '../lookup/row.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import { type ContactRow, type LookupOutcome, shortMessage } from '../lookup/index.js';
+import type { ErrorBehavior } from '../settings/index.js';
 
 /** What the API function answers: the HTTP status and the JSON body. */
 export interface HttpAnswer {
   readonly statusCode: number;
   readonly body: ContactRow | { readonly StatusCode: number; readonly Message: string };
-}
-
-/**
- * Short messages for FailWithoutResponse: no upstream detail, no data columns (the file
- * workflow's error rows under that behavior carry the same).
- */
-export function shortMessage(statusCode: number): string {
-  if (statusCode === 400) return 'Bad request';
-  if (statusCode === 404) return 'Not found';
-  if (statusCode === 429) return 'Too many requests';
-  if (statusCode >= 500) return 'Lookup failed';
-  return 'Request failed';
 }
 
 export function apiAnswer(outcome: LookupOutcome, behavior: ErrorBehavior): HttpAnswer {

@@ -23,16 +23,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
-import { type IdentifierParser, loggableMessage } from '../lookup/identifier.js';
-import type { ContactDirectory } from '../lookup/lookup.js';
 import {
+  type ContactDirectory,
   failedLookup,
+  type IdentifierParser,
   type LookupOutcome,
   type LookupResult,
+  loggableMessage,
   lookupContact,
-} from '../lookup/lookup.js';
-import { deadlineFrom } from '../platform/deadline.js';
-import type { Config } from '../settings/config.js';
+} from '../lookup/index.js';
+import { deadlineFrom } from '../platform/index.js';
+import type { Config } from '../settings/index.js';
 import { apiAnswer } from './answer.js';
 import {
   type ApiEvent,

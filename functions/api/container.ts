@@ -8,10 +8,13 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createBudget, publishedEveryMinute, type RateLimiter } from '../budget/index.js';
 import { createLookups, type LookupAdapters, type LookupDeps } from '../lookup/index.js';
-import { createLogger } from '../platform/logger.js';
-import { createFunctionMetrics } from '../platform/metrics.js';
-import { type Config, logSettingsOf, requireSettings } from '../settings/config.js';
-import { API_SERVICE_NAME } from '../settings/table.js';
+import { createFunctionMetrics, createLogger } from '../platform/index.js';
+import {
+  API_SERVICE_NAME,
+  type Config,
+  logSettingsOf,
+  requireSettings,
+} from '../settings/index.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
 export function createApiLookups(config: Config, adapters: LookupAdapters = {}): LookupDeps {

@@ -1,8 +1,8 @@
 /** Lambda entry point of the API function (API Gateway HTTP API, payload 2.0). */
 
 import type { Context } from 'aws-lambda';
-import { startFunction } from '../platform/start.js';
-import { API_SERVICE_NAME } from '../settings/table.js';
+import { startFunction } from '../platform/index.js';
+import { API_SERVICE_NAME } from '../settings/index.js';
 import { createApiFunction } from './container.js';
 import type { ApiEvent } from './request.js';
 import type { ApiResult } from './responses.js';

@@ -9,7 +9,7 @@
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
-import { isRecord } from '../lookup/json.js';
+import { isRecord } from '../lookup/index.js';
 import {
   API_ROUTES,
   type HttpRoute,

@@ -6,11 +6,13 @@
  * into their writes (queue/batch.ts, files/batch.ts).
  */
 
-import type { LookupDeps, LookupResult } from '../lookup/lookup.js';
-import { failedLookup, lookupContact } from '../lookup/lookup.js';
-import { sleep } from '../platform/clock.js';
-import { errorName } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
+import {
+  failedLookup,
+  type LookupDeps,
+  type LookupResult,
+  lookupContact,
+} from '../lookup/index.js';
+import { errorName, type Logger, sleep } from '../platform/index.js';
 import type { BatchMetrics, UpstreamSummary } from './metrics.js';
 
 /** What both batch functions' logic is built with (their factories add their own adapters). */

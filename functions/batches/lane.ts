@@ -8,10 +8,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createBudget, type RateLimiter } from '../budget/index.js';
 import { createLookups, type LookupDeps, type TokenSource } from '../lookup/index.js';
-import { createLogger, type Logger } from '../platform/logger.js';
-import { createFunctionMetrics } from '../platform/metrics.js';
-import type { Tracing } from '../platform/tracing.js';
-import { type Config, logSettingsOf } from '../settings/config.js';
+import {
+  createFunctionMetrics,
+  createLogger,
+  type Logger,
+  type Tracing,
+} from '../platform/index.js';
+import { type Config, logSettingsOf } from '../settings/index.js';
 import { type BatchMetrics, createPowertoolsBatchMetrics } from './metrics.js';
 
 /** What a test or benchmark may hand a batch function instead of the real thing; all optional. */

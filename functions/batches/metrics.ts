@@ -7,8 +7,7 @@
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { addBudgetUse, type BudgetUseSource } from '../budget/index.js';
-import { errorName } from '../platform/errors.js';
-import type { LogFields, Logger } from '../platform/logger.js';
+import { errorName, type LogFields, type Logger } from '../platform/index.js';
 
 export function createPowertoolsBatchMetrics(
   metrics: Metrics,

@@ -3,7 +3,7 @@
 import type { RateState } from './learned-rate.js';
 
 /**
- * A claim for request slots of the organisation's budget (core/budget-plan.ts says how they are
+ * A claim for request slots of the organisation's budget (plan.ts says how they are
  * sized). Slots are absolute epoch ms on the shared timeline, `intervalMs` apart.
  */
 export interface SlotClaim {

@@ -1,7 +1,7 @@
 /**
  * The slot dispenser on DynamoDB: one item per organisation budget,
  * `{pk, nxt, resumeAt?, rate?, peak?, since?, cap?, rv?, expiresAt}`, where `nxt` is the epoch ms
- * of the next free slot and `rate … rv` the learned rate (core/learned-rate.ts) with its version.
+ * of the next free slot and `rate … rv` the learned rate (learned-rate.ts) with its version.
  * Each call is one conditional UpdateItem (rarely two, plus a read when a refusal must say why):
  *
  * - busy claim: `SET nxt = nxt + :d` if `nxt BETWEEN :now AND :latest` and the rate's version is

@@ -9,10 +9,8 @@
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { sleep } from '../platform/clock.js';
-import type { Logger } from '../platform/logger.js';
-import type { Tracing } from '../platform/tracing.js';
-import { type Config, containerRateLimit } from '../settings/config.js';
+import { type Logger, sleep, type Tracing } from '../platform/index.js';
+import { type Config, containerRateLimit } from '../settings/index.js';
 import { createBudgetTableClient, createDynamoDbSlotDispenser } from './dynamodb-dispenser.js';
 import { floorRate } from './learned-rate.js';
 import type { BudgetLane, RateLimiter, StartHook } from './limiter.js';

@@ -8,7 +8,7 @@
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../platform/index.js';
 import { type RateChange, rateChangeFields } from './learned-rate.js';
 import type { BudgetLane, StartHook } from './limiter.js';
 

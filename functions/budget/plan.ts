@@ -1,5 +1,5 @@
 /**
- * The arithmetic of the shared organisation budget (the slot dispenser that core/shared-limiter.ts
+ * The arithmetic of the shared organisation budget (the slot dispenser that shared-limiter.ts
  * draws from): how far apart slots are, how far ahead each lane may claim, when a container that
  * lost the coordinator may start requests on its static share, and when every container resumes
  * coordinated starts after an outage. Pure; the README ("The shared budget") writes out the same
@@ -9,7 +9,7 @@
  * so any n + 1 consecutive slots (n = the budget's whole requests per second) span
  * 1000 ms + clock skew + release lateness + arrival jitter, and no sliding second at respond.io
  * receives more than n of them, whichever containers start them. When the rate is learned
- * (core/learned-rate.ts), each claim is spaced for the rate in force, so no second receives
+ * (learned-rate.ts), each claim is spaced for the rate in force, so no second receives
  * more than the whole part of the highest rate in force during it, never more than the ceiling.
  */
 
@@ -38,7 +38,7 @@ export interface BudgetSettings {
   /** The share of slots a waiting batch container is owed at least (RATE_BUDGET_BATCH_MIN_SHARE). */
   readonly batchMinShare: number;
   /**
-   * The slowest rate the budget may learn (core/learned-rate.ts's floor), requests per second;
+   * The slowest rate the budget may learn (learned-rate.ts's floor), requests per second;
    * the delays are sized for every rate from it to `rps`. Default `rps` (no learning).
    */
   readonly floorRps?: number;

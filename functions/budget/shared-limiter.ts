@@ -2,7 +2,7 @@
  * The container's side of the shared organisation budget: a RateLimiter whose requests start at
  * slots claimed from the slot dispenser (a port; DynamoDB in production), first in first out, and
  * which falls back to the container's static share while the dispenser cannot be reached. The
- * arithmetic (spacing, horizon, delays) is core/budget-plan.ts's; the clock and the waiting are
+ * arithmetic (spacing, horizon, delays) is plan.ts's; the clock and the waiting are
  * injected, so tests drive it with a fake clock.
  *
  * Modes:
@@ -19,7 +19,7 @@
  *   function, `fallback: null`) starts nothing on the fallback: its waiters wait, up to their
  *   deadlines, while it keeps probing.
  *
- * The rate (core/learned-rate.ts): with learning on, the slots are spaced for the learned rate,
+ * The rate (learned-rate.ts): with learning on, the slots are spaced for the learned rate,
  * which every container reads from the dispenser with each claim (a claim spaced for an older
  * version comes back `stale`). respond.io's answers (`feedback`) may change it: the container
  * writes the change, one per version, and logs it. A 429 also holds the whole

@@ -6,7 +6,7 @@
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../platform/index.js';
 import type { CoordinatorRequests, SharedRate, SlotDispenser } from './dispenser.js';
 import { type AnswerSignal, rateAt, UNLEARNED } from './learned-rate.js';
 import type { BudgetLane, RateLimiter, StartHook } from './limiter.js';

@@ -14,15 +14,14 @@
  * at most `k` starts.
  *
  * Waiters are served first in, first out. A 429 holds every waiter for its Retry-After. With
- * learning on, the rate is learned for this container alone (core/learned-rate.ts) below its
+ * learning on, the rate is learned for this container alone (learned-rate.ts) below its
  * configured one: a 429 cuts it, an X-RateLimit-Remaining that shows others spending what this
  * container's share leaves them cuts it too, an X-RateLimit-Limit below it caps it, and it
  * climbs back over time.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { sleep as systemSleep } from '../platform/clock.js';
-import type { Logger } from '../platform/logger.js';
+import { type Logger, sleep as systemSleep } from '../platform/index.js';
 import { type AnswerSignal, nextState, type RateState, rateAt, UNLEARNED } from './learned-rate.js';
 import type { AnswerFeedback, BudgetLane, RateLimiter, StartHook } from './limiter.js';
 import { reportRateChange } from './metrics.js';

@@ -1,13 +1,13 @@
 /**
  * The file workflow's last step: the run's parts become its results file, one line per row of
- * the input, in input order (core/file-parts.ts checks every row 0..rows-1 is there exactly
+ * the input, in input order (parts.ts checks every row 0..rows-1 is there exactly
  * once). The results are streamed into one upload that appears whole when complete, so the
  * object under the output prefix is always one run's; a part missing or doubled aborts the
  * upload and fails the run with ResultsIncomplete instead. Then the summary is written, last.
  */
 
-import type { Logger } from '../platform/logger.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import type { Logger } from '../platform/index.js';
+import type { ErrorBehavior } from '../settings/index.js';
 import {
   assembleParts,
   assemblyProblemText,

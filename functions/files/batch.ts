@@ -11,13 +11,10 @@
  * answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
-import { type BatchDeps, lookupRows } from '../batches/engine.js';
-import { reportBatch } from '../batches/metrics.js';
-import { loggableMessage } from '../lookup/identifier.js';
-import type { LookupOutcome } from '../lookup/lookup.js';
-import { failedLookup } from '../lookup/lookup.js';
-import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import { type BatchDeps, lookupRows, reportBatch } from '../batches/index.js';
+import { failedLookup, type LookupOutcome, loggableMessage } from '../lookup/index.js';
+import { type BatchContext, deadlineFrom } from '../platform/index.js';
+import type { ErrorBehavior } from '../settings/index.js';
 import { type PartLine, partText, readPartText } from './parts.js';
 import { resultsLine } from './results.js';
 import { fileRecord, fileRowResult, readFileRow } from './rows.js';

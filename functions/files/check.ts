@@ -1,6 +1,6 @@
 /**
  * The check of an uploaded file before any lookup (the workflow's prepare step): the items the
- * distributed map will read from it, counted by the ItemReader's own rules (core/file-items.ts),
+ * distributed map will read from it, counted by the ItemReader's own rules (items.ts),
  * and every reason to refuse it with a clear message instead of a stuck or half-done run: a
  * CSV without a header or without an `Identifier` column, a duplicated column, a header over
  * the ItemReader's 10 KB, a JSON Lines line that is not JSON, a row over MAX_ROW_BYTES, more

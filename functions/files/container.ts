@@ -7,18 +7,15 @@
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
-import { maxInFlightFor } from '../batches/engine.js';
-import { type BatchAdapters, createBatchLane } from '../batches/lane.js';
-import { sleep } from '../platform/clock.js';
-import { createLogger } from '../platform/logger.js';
-import { NO_TRACING, type Tracing } from '../platform/tracing.js';
+import { type BatchAdapters, createBatchLane, maxInFlightFor } from '../batches/index.js';
+import { createLogger, NO_TRACING, sleep, type Tracing } from '../platform/index.js';
 import {
   type Config,
   containerCeilingRps,
+  FILES_SERVICE_NAME,
   logSettingsOf,
   requireSettings,
-} from '../settings/config.js';
-import { FILES_SERVICE_NAME } from '../settings/table.js';
+} from '../settings/index.js';
 import { createAssembleHandler } from './assemble.js';
 import { createFileBatchHandler, type FileBatchHandler } from './batch.js';
 import { createFailureReportHandler } from './failure-report.js';

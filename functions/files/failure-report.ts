@@ -5,7 +5,7 @@
  * Lambda error's message without its stack trace, and for the map what to look at.
  */
 
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../platform/index.js';
 import type { FailEvent, Reported } from './steps.js';
 import type { FileStore } from './store.js';
 import { failedSummary, type RunInput } from './summary.js';

@@ -3,8 +3,8 @@
  * machine: `assemble` and `fail`).
  */
 
-import { startFunction } from '../platform/start.js';
-import { FILES_SERVICE_NAME } from '../settings/table.js';
+import { startFunction } from '../platform/index.js';
+import { FILES_SERVICE_NAME } from '../settings/index.js';
 import { createFinishFunction, type FinishEvent } from './container.js';
 import type { Assembled, Reported } from './steps.js';
 

@@ -1,7 +1,7 @@
 /** Entry point of the file workflow's prepare step (a Lambda task of the state machine). */
 
-import { startFunction } from '../platform/start.js';
-import { FILES_SERVICE_NAME } from '../settings/table.js';
+import { startFunction } from '../platform/index.js';
+import { FILES_SERVICE_NAME } from '../settings/index.js';
 import { createPrepareFunction } from './container.js';
 import type { Prepared, PrepareEvent } from './steps.js';
 

@@ -1,7 +1,7 @@
 /**
  * The file workflow's first step: is the uploaded object a file a run can take? It must be in
  * the files bucket under the input prefix, named .csv, .jsonl or .ndjson, no larger than
- * FILE_MAX_BYTES, UTF-8 text that the distributed map's ItemReader can read (core/file-check.ts:
+ * FILE_MAX_BYTES, UTF-8 text that the distributed map's ItemReader can read (check.ts:
  * a CSV header with an Identifier column, JSON Lines lines that are JSON, rows within
  * MAX_ROW_BYTES) with at most FILE_MAX_ROWS rows. The verdict says where the run's parts,
  * results and summary go; a refusal says why, in words (the run then ends with FileRejected and
@@ -9,8 +9,8 @@
  * file even if the same key is uploaded again meanwhile.
  */
 
-import type { Logger } from '../platform/logger.js';
-import type { Config } from '../settings/config.js';
+import type { Logger } from '../platform/index.js';
+import type { Config } from '../settings/index.js';
 import { createFileInspector, type FileCheck } from './check.js';
 import type { Prepared, PrepareEvent } from './steps.js';
 import { FileReadError, type FileStore, type StoredObject } from './store.js';

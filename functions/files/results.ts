@@ -6,7 +6,7 @@
  * with a comma, a quote or a line break is quoted, quotes doubled). Pure.
  */
 
-import { OUTPUT_COLUMNS } from '../lookup/row.js';
+import { OUTPUT_COLUMNS } from '../lookup/index.js';
 import { isIdentifierColumn } from './check.js';
 import type { FileRecord } from './rows.js';
 import type { FileFormat } from './workflow.js';

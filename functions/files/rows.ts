@@ -13,11 +13,14 @@
  *   found`, `Bad request`...; details in the log), and the row counts as failed, as above.
  */
 
-import { shortMessage } from '../api/answer.js';
-import { isRecord } from '../lookup/json.js';
-import type { LookupOutcome } from '../lookup/lookup.js';
-import { type ContactRow, errorRow } from '../lookup/row.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import {
+  type ContactRow,
+  errorRow,
+  isRecord,
+  type LookupOutcome,
+  shortMessage,
+} from '../lookup/index.js';
+import type { ErrorBehavior } from '../settings/index.js';
 import { isIdentifierColumn } from './check.js';
 import type { FileFormat } from './workflow.js';
 

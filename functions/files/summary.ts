@@ -5,7 +5,7 @@
  * summary that says `succeeded` or `rows-failed` means its results file is complete. Pure.
  */
 
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import type { ErrorBehavior } from '../settings/index.js';
 import type { RateRange } from './parts.js';
 import type { FileRowCounts } from './rows.js';
 import { FILE_ERRORS } from './workflow.js';

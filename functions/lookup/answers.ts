@@ -7,9 +7,12 @@
  * makes the requests.
  */
 
-import { errorName } from '../platform/errors.js';
-import type { LogFields, Logger } from '../platform/logger.js';
-import type { TraceAnnotations } from '../platform/tracing.js';
+import {
+  errorName,
+  type LogFields,
+  type Logger,
+  type TraceAnnotations,
+} from '../platform/index.js';
 import type { LookupFailure } from './failure.js';
 import { isRecord } from './json.js';
 import type { DirectoryAnswer } from './lookup.js';

@@ -5,20 +5,13 @@
  * directory, over its lru-cache.
  */
 
+import type { CachePolicy } from '../settings/index.js';
 import type { Identifier } from './identifier.js';
 import type { DirectoryAnswer } from './lookup.js';
 import { readContact } from './row.js';
 import type { CachedAnswer } from './shared-lookups.js';
 
-/** CONTACT_CACHE_*: how long answers are kept per container, and how many at most. */
-export interface CachePolicy {
-  /** How long a found contact is kept; 0 turns the cache off. */
-  readonly ttlMs: number;
-  /** How long a 404 is kept; 0: never. Never longer than `ttlMs`. */
-  readonly notFoundTtlMs: number;
-  /** The most entries kept at once (the least recently used goes first). */
-  readonly maxEntries: number;
-}
+export type { CachePolicy };
 
 /** True when the policy keeps anything at all. */
 export function cacheEnabled(policy: CachePolicy): boolean {

@@ -75,7 +75,7 @@ export function classifyFailure(failure: LookupFailure): ClassifiedFailure {
         `respond.io answered with HTTP ${status}`;
       // A token still refused after the re-read may be accepted once the secret holds the new
       // one (a rotation in progress): retryable, so the SQS function tries the row again on its
-      // next receive and makes it final only on the last (core/token-rereads.ts).
+      // next receive and makes it final only on the last (token-rereads.ts).
       return {
         statusCode: status,
         message,

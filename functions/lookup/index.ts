@@ -10,9 +10,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type BudgetUser, createBudget, type RateLimiter } from '../budget/index.js';
-import type { Logger } from '../platform/logger.js';
-import type { Tracing } from '../platform/tracing.js';
-import type { Config } from '../settings/config.js';
+import type { Logger, Tracing } from '../platform/index.js';
+import type { Config } from '../settings/index.js';
 import { createIdentifierParser } from './identifier.js';
 import type { LookupDeps } from './lookup.js';
 import { createRespondioDirectory, type TokenSource } from './respondio.js';
@@ -20,21 +19,22 @@ import { shareLookups } from './shared-lookups.js';
 import { API_TOKEN_REREAD_WAITS_MS, SQS_TOKEN_REREAD_WAITS_MS } from './token-rereads.js';
 import { createSecretsTokenSource } from './token-source.js';
 
-export type { Identifier, IdentifierParser } from './identifier.js';
-export { loggableMessage } from './identifier.js';
+export { classifyFailure } from './failure.js';
+export { type Identifier, type IdentifierParser, loggableMessage } from './identifier.js';
+export { isRecord } from './json.js';
 export {
   type AnswerSource,
   type ContactDirectory,
   type DirectoryAnswer,
   failedLookup,
   type LookupDeps,
+  type LookupFailed,
   type LookupOutcome,
   type LookupResult,
   lookupContact,
 } from './lookup.js';
-export type { Attempt, TokenSource } from './respondio.js';
-export { TokenError } from './respondio.js';
-export type { ContactRow } from './row.js';
+export { type Attempt, TokenError, type TokenSource } from './respondio.js';
+export { type ContactRow, errorRow, OUTPUT_COLUMNS, shortMessage } from './row.js';
 
 /** What a container (or a test, or a benchmark) hands the lookups; all optional. */
 export interface LookupAdapters {

@@ -15,10 +15,8 @@
  */
 
 import ky from 'ky';
-import type { RateLimiter } from '../budget/limiter.js';
-import { sleep as systemSleep } from '../platform/clock.js';
-import type { Logger } from '../platform/logger.js';
-import { NO_TRACER, type Tracer } from '../platform/tracing.js';
+import type { RateLimiter } from '../budget/index.js';
+import { type Logger, NO_TRACER, sleep as systemSleep, type Tracer } from '../platform/index.js';
 import {
   type Attempt,
   BodyTooLarge,

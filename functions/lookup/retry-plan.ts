@@ -7,7 +7,7 @@
  * - Other retryable statuses (core's isRetryableStatus), timeouts, connection failures and a
  *   2xx without a contact (a 502 by then) back off exponentially with full jitter.
  * - A 401 re-reads the token and tries once more, on top of `maxAttempts`, after each wait of
- *   `tokenRereadWaitsMs` in turn (core/token-rereads.ts: at once; the API function also once
+ *   `tokenRereadWaitsMs` in turn (token-rereads.ts: at once; the API function also once
  *   more after a short wait); a 401 after the last re-read and every other status are final.
  */
 

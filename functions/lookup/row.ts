@@ -175,3 +175,15 @@ export function readContact(body: unknown): ContactRow | null {
 export function contactRow(body: unknown): ContactRow {
   return readContact(body) ?? errorRow(502, NOT_A_CONTACT_MESSAGE);
 }
+
+/**
+ * Short messages for FailWithoutResponse: no upstream detail, no data columns (the API's answer
+ * and the file workflow's error rows under that behavior).
+ */
+export function shortMessage(statusCode: number): string {
+  if (statusCode === 400) return 'Bad request';
+  if (statusCode === 404) return 'Not found';
+  if (statusCode === 429) return 'Too many requests';
+  if (statusCode >= 500) return 'Lookup failed';
+  return 'Request failed';
+}

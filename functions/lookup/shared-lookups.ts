@@ -22,7 +22,7 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../platform/index.js';
 import {
   type CachePolicy,
   cacheEnabled,

@@ -2,7 +2,7 @@
  * How a lookup rides out a token rotation, where respond.io refuses the old token a moment
  * before the secret holds the new one: the waits before each re-read of the token after a 401,
  * per function. Each re-read comes with one more attempt, on top of RESPONDIO_MAX_ATTEMPTS.
- * - SQS function: one re-read at once. A 401 after it is retryable (core/failure.ts): the message
+ * - SQS function: one re-read at once. A 401 after it is retryable (failure.ts): the message
  *   comes back on its next receive, and only a 401 on the last allowed receive is final. The
  *   cost: a revoked token costs every row up to MAX_RECEIVE_COUNT receives, each a 401 and one
  *   retry after the re-read, before it is a final 401 row.

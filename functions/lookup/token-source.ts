@@ -19,7 +19,7 @@
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../platform/index.js';
 import { isRecord } from './json.js';
 import { TokenError, type TokenSource } from './respondio.js';
 import { describeSdkError } from './secrets-errors.js';

@@ -7,7 +7,7 @@
  */
 
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { LogSettings } from '../settings/config.js';
+import type { LogSettings } from '../settings/index.js';
 
 export function createLogger(settings: LogSettings): PowertoolsLogger {
   return new PowertoolsLogger({

@@ -6,7 +6,7 @@
  */
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { type Config, logSettingsOf } from '../settings/config.js';
+import { type Config, logSettingsOf } from '../settings/index.js';
 
 export function createFunctionMetrics(config: Config, serviceName: string): Metrics {
   return new Metrics({

@@ -8,7 +8,7 @@
  * `ready()` and stops at start-up.
  */
 
-import { type Config, ConfigError, loadConfig, loadLogSettings } from '../settings/config.js';
+import { type Config, ConfigError, loadConfig, loadLogSettings } from '../settings/index.js';
 import { errorName } from './errors.js';
 import { createLogger } from './logger.js';
 import { loadTracing, type Tracing } from './tracing.js';

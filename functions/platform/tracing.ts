@@ -6,7 +6,7 @@
  * benchmarks) neither loads it at cold start nor pays for its async-context tracking.
  */
 
-import type { Config } from '../settings/config.js';
+import type { Config } from '../settings/index.js';
 
 export interface Tracing {
   /** For the respond.io directory's spans. */
@@ -59,7 +59,7 @@ export interface TraceSpan {
   httpStatus(status: number): void;
 }
 
-/** Traces operations: X-Ray in Lambda (adapters/xray-tracer.ts), nothing elsewhere. */
+/** Traces operations: X-Ray in Lambda (xray.ts), nothing elsewhere. */
 export interface Tracer {
   /** Runs `work` as the operation `name`, which ends when `work` settles. */
   span<T>(name: TraceName, work: (span: TraceSpan) => Promise<T>): Promise<T>;

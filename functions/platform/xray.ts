@@ -1,7 +1,7 @@
 /**
  * The Tracer port over the Powertools Tracer (AWS X-Ray): each span is an X-Ray subsegment of
  * the invocation's trace, and the AWS SDK clients it is handed record their calls as
- * subsegments too. Loaded only when tracing is on (runtime/tracing.ts): the X-Ray SDK is large
+ * subsegments too. Loaded only when tracing is on (platform/tracing.ts): the X-Ray SDK is large
  * and, once loaded, tracks every async context.
  *
  * What reaches X-Ray is kept to status codes, counts and timings:

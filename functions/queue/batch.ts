@@ -7,12 +7,10 @@
  */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type BatchDeps, lookupRows, type RowLookup } from '../batches/engine.js';
-import { reportBatch } from '../batches/metrics.js';
-import { loggableMessage } from '../lookup/identifier.js';
-import type { LookupResult } from '../lookup/lookup.js';
-import { type BatchContext, deadlineFrom } from '../platform/deadline.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import { type BatchDeps, lookupRows, type RowLookup, reportBatch } from '../batches/index.js';
+import { type LookupResult, loggableMessage } from '../lookup/index.js';
+import { type BatchContext, deadlineFrom } from '../platform/index.js';
+import type { ErrorBehavior } from '../settings/index.js';
 import { type MessageOutcome, notStarted, poisonMessage } from './disposition.js';
 import { readInputRecord } from './input-message.js';
 import {

@@ -6,11 +6,14 @@
  */
 
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { maxInFlightFor } from '../batches/engine.js';
-import { type BatchAdapters, createBatchLane } from '../batches/lane.js';
-import { NO_TRACING } from '../platform/tracing.js';
-import { type Config, containerCeilingRps, requireSettings } from '../settings/config.js';
-import { SQS_SERVICE_NAME } from '../settings/table.js';
+import { type BatchAdapters, createBatchLane, maxInFlightFor } from '../batches/index.js';
+import { NO_TRACING } from '../platform/index.js';
+import {
+  type Config,
+  containerCeilingRps,
+  requireSettings,
+  SQS_SERVICE_NAME,
+} from '../settings/index.js';
 import { createBatchHandler, type SqsBatchHandler } from './batch.js';
 import type { DeadLetterSink, ResultSink } from './sinks.js';
 import { createDeadLetterQueue, createResultsQueue } from './sqs-sinks.js';

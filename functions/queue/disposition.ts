@@ -4,9 +4,13 @@
  * ERROR_BEHAVIOR. Also the one rule of which behaviors need a dead-letter queue at all.
  */
 
-import { classifyFailure } from '../lookup/failure.js';
-import { failedLookup, type LookupFailed, type LookupOutcome } from '../lookup/lookup.js';
-import { type ErrorBehavior, needsDeadLetterQueue } from '../settings/error-behavior.js';
+import {
+  classifyFailure,
+  failedLookup,
+  type LookupFailed,
+  type LookupOutcome,
+} from '../lookup/index.js';
+import { type ErrorBehavior, needsDeadLetterQueue } from '../settings/index.js';
 
 /** A message that cannot be looked up (not JSON, no Identifier...): a final 400. */
 export type PoisonMessage = Omit<LookupFailed, 'kind'> & { readonly kind: 'poison' };

@@ -1,8 +1,8 @@
 /** Entry point of the SQS batch function (event source mapping with ReportBatchItemFailures). */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { startFunction } from '../platform/start.js';
-import { SQS_SERVICE_NAME } from '../settings/table.js';
+import { startFunction } from '../platform/index.js';
+import { SQS_SERVICE_NAME } from '../settings/index.js';
 import type { BatchContext } from './batch.js';
 import { createSqsFunction } from './container.js';
 

@@ -6,7 +6,7 @@
  */
 
 import type { SQSRecord } from 'aws-lambda';
-import { isRecord } from '../lookup/json.js';
+import { isRecord } from '../lookup/index.js';
 import type { RecordFacts } from './settlement.js';
 
 /** Largest input body accepted (UTF-8 bytes); bigger bodies are poison messages. */

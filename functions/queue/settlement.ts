@@ -5,9 +5,9 @@
  * batch.ts does the lookups and the writes around it.
  */
 
-import type { BatchSummary } from '../batches/metrics.js';
-import type { AnswerSource } from '../lookup/lookup.js';
-import type { ErrorBehavior } from '../settings/error-behavior.js';
+import type { BatchSummary } from '../batches/index.js';
+import type { AnswerSource } from '../lookup/index.js';
+import type { ErrorBehavior } from '../settings/index.js';
 import { type MessageOutcome, type RowDisposition, rowDisposition } from './disposition.js';
 import type { DeadLetterMove } from './sinks.js';
 

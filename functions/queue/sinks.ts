@@ -1,7 +1,6 @@
 /** Where the SQS function writes: the results queue and the dead-letter queue (ports; queue/sqs-sinks.ts implements them on SQS). */
 
-import type { AnswerSource } from '../lookup/lookup.js';
-import type { ContactRow } from '../lookup/row.js';
+import type { AnswerSource, ContactRow } from '../lookup/index.js';
 
 /** One result message: the output row plus what a consumer needs to correlate it. */
 export interface ResultMessage {

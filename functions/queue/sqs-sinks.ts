@@ -10,9 +10,9 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { runBounded } from '../batches/engine.js';
-import type { AnswerSource } from '../lookup/lookup.js';
-import { sleep as systemSleep } from '../platform/clock.js';
+import { runBounded } from '../batches/index.js';
+import type { AnswerSource } from '../lookup/index.js';
+import { sleep as systemSleep } from '../platform/index.js';
 import {
   type DeadLetterMove,
   type DeadLetterSink,

@@ -6,7 +6,6 @@
  * each function's factory calls it. The local run's own variables are read here too.
  */
 
-import type { CachePolicy } from '../lookup/cache-rules.js';
 import type { ErrorBehavior } from './error-behavior.js';
 import { type FunctionName, type Requirement, readSettings } from './setting.js';
 import { type LogLevel, readByFunction, SETTINGS } from './table.js';
@@ -46,7 +45,7 @@ export interface Config {
   readonly metricsNamespace: string;
   /** DEFAULT_PHONE_COUNTRY: the country of national phone numbers; null refuses them. */
   readonly defaultPhoneCountry: string | null;
-  /** POWERTOOLS_TRACE_ENABLED: X-Ray tracing (runtime/tracing.ts). */
+  /** POWERTOOLS_TRACE_ENABLED: X-Ray tracing (platform/tracing.ts). */
   readonly tracing: boolean;
   /** CONTACT_CACHE_TTL_SECONDS, CONTACT_CACHE_NOT_FOUND_TTL_SECONDS, CONTACT_CACHE_MAX_ENTRIES. */
   readonly contactCache: CachePolicy;
@@ -74,6 +73,16 @@ export interface UnsetSetting {
   readonly by: readonly FunctionName[];
   readonly unlessGiven: string;
   readonly message: string;
+}
+
+/** CONTACT_CACHE_*: how long answers are kept per container, and how many at most. */
+export interface CachePolicy {
+  /** How long a found contact is kept; 0 turns the cache off. */
+  readonly ttlMs: number;
+  /** How long a 404 is kept; 0: never. Never longer than `ttlMs`. */
+  readonly notFoundTtlMs: number;
+  /** The most entries kept at once (the least recently used goes first). */
+  readonly maxEntries: number;
 }
 
 export class ConfigError extends Error {

@@ -1,6 +1,6 @@
 /**
  * The shape of one entry of the settings table (functions/settings/table.ts) and the one loop that
- * reads a table from the environment or from the CDK context. Both loaders (core/config.ts for
+ * reads a table from the environment or from the CDK context. Both loaders (settings/config.ts for
  * the functions and the local run, infra/connector-config.ts for the stack) go through
  * `readSettings`: a value is trimmed, an empty one counts as unset, and every problem is
  * collected before anything fails.

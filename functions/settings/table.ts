@@ -2,7 +2,7 @@
  * The settings table: every setting of the connector, declared once. Each entry names its
  * environment variable and/or CDK context key, who reads it, its default, its reader (the check
  * of functions/settings/readers.ts) and one line of documentation. The functions' loader
- * (core/config.ts), the local run, the CDK context reader (infra/connector-config.ts) and the
+ * (settings/config.ts), the local run, the CDK context reader (infra/connector-config.ts) and the
  * README's two configuration tables (`npm run docs`) all derive from it.
  *
  * Longer than ~250 lines on purpose: it is one table, and it is the documentation. Read it top
@@ -12,7 +12,6 @@
  * `stackSets` marks the variables the stack computes.
  */
 
-import { phoneCountry } from '../lookup/phone-countries.js';
 import {
   DEFAULT_ERROR_BEHAVIOR,
   ERROR_BEHAVIORS,
@@ -20,6 +19,7 @@ import {
   needsDeadLetterQueue,
   parseErrorBehavior,
 } from './error-behavior.js';
+import { phoneCountry } from './phone-countries.js';
 import {
   baseUrl,
   flag,
@@ -487,7 +487,7 @@ export const SETTINGS = {
     readBy: 'functions',
     read: flag(),
     // Off unless the stack turns it on: the local run, the tests and the benchmarks never load
-    // the X-Ray SDK (runtime/tracing.ts loads it only when this is true).
+    // the X-Ray SDK (platform/tracing.ts loads it only when this is true).
     default: false,
     doc: 'AWS X-Ray tracing: the respond.io lookups and attempts and the AWS SDK calls as subsegments, with status codes and timings as annotations (never identifiers, contact data or the token). Off: the X-Ray SDK is not even loaded.',
     deployed: {

@@ -1,8 +1,11 @@
 /**
  * The layer rule of functions/ (README, "Code layout") is enforced by Biome's
- * noRestrictedImports, configured per folder in biome.json, so a wrong import fails `npm test`.
- * This test runs the project's own biome.json over a throw-away tree of probe files, one wrong
- * and one right import per layer, and checks that exactly the wrong ones are reported.
+ * noRestrictedImports, configured in biome.json, so a wrong import fails `npm test`: a feature
+ * imports another only through its entry (index.ts), a pure file imports no I/O library (only the
+ * I/O files biome.json lists do), functions/ never imports local, infra, bench or test, settings
+ * import nothing else, and infra only the pure parts it shares. This test runs the project's own
+ * biome.json over a throw-away tree of probe files and checks that exactly the wrong imports are
+ * reported.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -14,23 +17,29 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 const root = new URL('../../', import.meta.url);
 const biome = new URL('node_modules/.bin/biome', root).pathname;
 
-/** Probe files: path in the tree → the module it imports. */
-const PROBES: Record<string, string> = {
-  'functions/lookup/imports-local.ts': '../../local/simulator/server.js',
-  'functions/queue/imports-test.ts': '../../test/support/fixtures.js',
-  'functions/files/imports-bench.ts': '../../bench/run.js',
-  'functions/budget/imports-infra.ts': '../../infra/stack.js',
-  'functions/queue/imports-lookup.ts': '../lookup/lookup.js',
-  'functions/settings/imports-settings.ts': './table.js',
-  'functions/settings/imports-phone-countries.ts': '../lookup/phone-countries.js',
-  'functions/settings/imports-library.ts': 'ky',
-  'functions/settings/imports-node.ts': 'node:fs',
-  'functions/settings/imports-lookup.ts': '../lookup/respondio.js',
-  'infra/imports-settings.ts': '../functions/settings/table.js',
-  'infra/imports-workflow.ts': '../functions/files/workflow.js',
-  'infra/imports-files-handler.ts': '../functions/files/prepare-handler.js',
-  'infra/imports-lookup.ts': '../functions/lookup/index.js',
-  'infra/imports-local.ts': '../local/start.js',
+/** Probe files: path in the tree → the modules it imports. */
+const PROBES: Record<string, readonly string[]> = {
+  'functions/lookup/imports-local.ts': ['../../local/simulator/server.js'],
+  'functions/queue/imports-test.ts': ['../../test/support/fixtures.js'],
+  'functions/files/imports-bench.ts': ['../../bench/run.js'],
+  'functions/budget/imports-infra.ts': ['../../infra/stack.js'],
+  'functions/queue/imports-lookup-module.ts': ['../lookup/lookup.js'],
+  'functions/queue/imports-lookup-entry.ts': ['../lookup/index.js', './disposition.js'],
+  'functions/lookup/imports-ky.ts': ['ky'],
+  'functions/budget/imports-node.ts': ['node:fs'],
+  'functions/queue/imports-powertools.ts': ['@aws-lambda-powertools/metrics'],
+  'functions/api/imports-middy.ts': ['@middy/core'],
+  // A listed I/O file may import its library, and still reaches other features by their entry.
+  'functions/lookup/respondio.ts': ['ky', '../budget/index.js'],
+  'functions/queue/sqs-sinks.ts': ['../batches/engine.js'],
+  'functions/settings/imports-settings.ts': ['./table.js'],
+  'functions/settings/imports-platform.ts': ['../platform/index.js'],
+  'functions/settings/imports-library.ts': ['ky'],
+  'infra/imports-settings.ts': ['../functions/settings/table.js'],
+  'infra/imports-workflow.ts': ['../functions/files/workflow.js'],
+  'infra/imports-files-handler.ts': ['../functions/files/prepare-handler.js'],
+  'infra/imports-lookup.ts': ['../functions/lookup/index.js'],
+  'infra/imports-local.ts': ['../local/start.js'],
 };
 
 const WRONG = [
@@ -38,9 +47,14 @@ const WRONG = [
   'functions/queue/imports-test.ts',
   'functions/files/imports-bench.ts',
   'functions/budget/imports-infra.ts',
+  'functions/queue/imports-lookup-module.ts',
+  'functions/lookup/imports-ky.ts',
+  'functions/budget/imports-node.ts',
+  'functions/queue/imports-powertools.ts',
+  'functions/api/imports-middy.ts',
+  'functions/queue/sqs-sinks.ts',
+  'functions/settings/imports-platform.ts',
   'functions/settings/imports-library.ts',
-  'functions/settings/imports-node.ts',
-  'functions/settings/imports-lookup.ts',
   'infra/imports-files-handler.ts',
   'infra/imports-lookup.ts',
   'infra/imports-local.ts',
@@ -62,12 +76,11 @@ beforeAll(() => {
   config.vcs = { enabled: false };
   delete config.$schema;
   writeFileSync(join(tree, 'biome.json'), JSON.stringify(config));
-  for (const [path, target] of Object.entries(PROBES)) {
+  for (const [path, targets] of Object.entries(PROBES)) {
     mkdirSync(dirname(join(tree, path)), { recursive: true });
-    writeFileSync(
-      join(tree, path),
-      `import type * as Target from '${target}';\n\nexport type Probe = typeof Target;\n`,
-    );
+    const lines = targets.map((target, index) => `import type * as T${index} from '${target}';`);
+    const uses = targets.map((_, index) => `typeof T${index}`).join(' | ');
+    writeFileSync(join(tree, path), `${lines.join('\n')}\n\nexport type Probe = ${uses};\n`);
   }
   // Act
   const run = spawnSync(biome, ['lint', '--reporter=json', '--max-diagnostics=none', '.'], {
@@ -88,6 +101,22 @@ describe('the import layers (biome.json noRestrictedImports)', () => {
       .map((diagnostic) => diagnostic.location.path)
       .sort();
     expect(restricted).toEqual([...WRONG].sort());
+  });
+
+  it('tells a feature that reached into another where to go instead', () => {
+    // Assess
+    const caught = diagnostics.find(
+      (diagnostic) => diagnostic.location.path === 'functions/queue/imports-lookup-module.ts',
+    );
+    expect(caught?.message).toContain('only through its entry: ../<feature>/index.js');
+  });
+
+  it('tells a pure file that imported an I/O library where I/O goes', () => {
+    // Assess
+    const caught = diagnostics.find(
+      (diagnostic) => diagnostic.location.path === 'functions/queue/imports-powertools.ts',
+    );
+    expect(caught?.message).toContain('A pure file imports no I/O library');
   });
 
   it('says why functions/settings stays pure', () => {

@@ -8,7 +8,7 @@ import {
   loggableMessage,
   MAX_IDENTIFIER_LENGTH,
 } from '../../functions/lookup/identifier.js';
-import { PHONE_COUNTRIES } from '../../functions/lookup/phone-countries.js';
+import { PHONE_COUNTRIES } from '../../functions/settings/phone-countries.js';
 import { identifiers, identifiersFor } from '../support/identifiers.js';
 
 const SEED = 20261125;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { getCountries } from 'libphonenumber-js/min';
-import { PHONE_COUNTRIES, phoneCountry } from '../../functions/lookup/phone-countries.js';
 import { toE164 } from '../../functions/lookup/phone-numbers.js';
+import { PHONE_COUNTRIES, phoneCountry } from '../../functions/settings/phone-countries.js';
 
 const phoneNumbers = { toE164 };
 

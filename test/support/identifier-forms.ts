@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import examples from 'libphonenumber-js/examples.mobile';
 import { type CountryCode, getExampleNumber } from 'libphonenumber-js/min';
-import { PHONE_COUNTRIES } from '../../functions/lookup/phone-countries.js';
+import { PHONE_COUNTRIES } from '../../functions/settings/phone-countries.js';
 import { identifiers } from './identifiers.js';
 
 export interface WrittenIdentifier {

@@ -7,7 +7,7 @@
  * country, that test names it.
  */
 
-import type { ValueReader } from '../settings/readers.js';
+import type { ValueReader } from './readers.js';
 
 export const PHONE_COUNTRIES: readonly string[] = (
   'AC AD AE AF AG AI AL AM AO AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR ' +
