@@ -1,6 +1,4 @@
-/** The system clock's waiting primitive, shared by everything that waits. */
-
-/** Resolves after `ms` milliseconds (a `setTimeout` promise). */
+/** Resolves after `ms` milliseconds (a `setTimeout` promise): how everything waits. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,10 +1,10 @@
 /**
- * The time a lookup may use: the invocation's remaining time, minus a safety margin (and, for a
- * batch, a reserve for its final writes). One rule for both functions.
+ * The time a lookup may use: the invocation's remaining time, less a safety margin (and, for a
+ * batch, a reserve for its final writes). One rule for every function.
  */
 
 /** Kept before the Lambda timeout so that an answer can still be written. */
-export const DEADLINE_MARGIN_MS = 500;
+const DEADLINE_MARGIN_MS = 500;
 
 /**
  * Epoch ms by which a lookup must be done: `now + remainingMs − marginMs − reserveMs`, never

@@ -1,9 +1,7 @@
 /**
- * The logs adapter: structured JSON lines through the Powertools Logger. Every line carries the
- * service name; the API function adds each invocation's Lambda context and correlation id with
- * Powertools' middy middleware (functions/api/app.ts). The service name and level come from the
- * settings (settings/config.ts), never from the environment directly. Callers log status codes,
- * timings and masked identifiers; never tokens, never whole contact records.
+ * Structured JSON log lines through the Powertools Logger, named and levelled by the settings
+ * (never the environment directly). Callers log status codes, timings and masked identifiers;
+ * never tokens, never whole contact records.
  */
 
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';

@@ -1,8 +1,6 @@
 /**
- * The Powertools Metrics instance of a function, built from its settings: the namespace
- * (POWERTOOLS_METRICS_NAMESPACE) and the service (POWERTOOLS_SERVICE_NAME, else the function's
- * own name). Powertools prefers constructor options over its environment variables, so they
- * arrive through the configuration.
+ * A function's Powertools Metrics, namespace and service from the settings: Powertools prefers
+ * constructor options over its environment variables, so they arrive through the configuration.
  */
 
 import { Metrics } from '@aws-lambda-powertools/metrics';

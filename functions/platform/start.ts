@@ -1,11 +1,8 @@
 /**
- * The one start-up path of the four entry points: each function is built once per container from
- * the environment (its settings, and tracing when it is on), beginning as soon as its module
- * loads, in Lambda's init phase. A build that fails is logged once with its class name and, for
- * a ConfigError, its message (which names settings, never a value that could be the token); every
- * event then fails with that error and the next event builds again. So SQS delivers the batch
- * again, Step Functions retries the task, and API Gateway answers 500; the local run awaits
- * `ready()` and stops at start-up.
+ * The one start-up path of the entry points: each function is built once per container, from
+ * its settings, as its module loads (Lambda's init phase). A failed build is logged once with
+ * its class name and, for a ConfigError, its message (which names settings, never a value that
+ * could be the token); every event then fails with that error and the next one builds again.
  */
 
 import { type Config, ConfigError, loadConfig, loadLogSettings } from '../settings/index.js';
@@ -13,24 +10,21 @@ import { errorName } from './errors.js';
 import { createLogger } from './logger.js';
 import { loadTracing, type Tracing } from './tracing.js';
 
-export type EventHandler<E, C, R> = (event: E, context: C) => Promise<R>;
+type EventHandler<E, C, R> = (event: E, context: C) => Promise<R>;
 
-export interface StartedHandler<E, C, R> extends EventHandler<E, C, R> {
+interface StartedHandler<E, C, R> extends EventHandler<E, C, R> {
   /** Resolves once the function is built; rejects with the error of a build that failed. */
   ready(): Promise<void>;
 }
 
 /** What every build gets: the settings, tracing as configured, and the environment. */
-export interface StartUp {
+interface StartUp {
   readonly config: Config;
   readonly tracing: Tracing;
   readonly env: NodeJS.ProcessEnv;
 }
 
-/**
- * The handler `build` makes, started at once. `what` names the function in the log line ("The
- * SQS function cannot start").
- */
+/** The handler `build` makes, started at once; `what` names the function in the log line. */
 export function startFunction<E, C, R>(
   what: string,
   serviceName: string,

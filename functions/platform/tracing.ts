@@ -1,9 +1,7 @@
 /**
- * Tracing for one container: AWS X-Ray when the configuration turns it on
- * (POWERTOOLS_TRACE_ENABLED, which the stack sets from the `tracing` context key), nothing
- * otherwise. The X-Ray adapter, and with it the Powertools Tracer and the X-Ray SDK, is imported
- * only when tracing is on, so an untraced function (and the local run, the tests and the
- * benchmarks) neither loads it at cold start nor pays for its async-context tracking.
+ * Tracing for one container: AWS X-Ray when the settings turn it on, nothing otherwise. The X-Ray
+ * adapter (and the X-Ray SDK) is imported only then, so an untraced function neither loads it at
+ * cold start nor pays for its async-context tracking.
  */
 
 import type { Config } from '../settings/index.js';
@@ -38,13 +36,13 @@ export const TRACE_LABELS = [
   'internal',
 ] as const;
 
-export type TraceLabel = (typeof TRACE_LABELS)[number];
+type TraceLabel = (typeof TRACE_LABELS)[number];
 
 /**
  * A value a trace annotation may hold: a number, a flag or one of the fixed labels. Never free
  * text, so identifiers, contact data and the token have no way into a trace.
  */
-export type TraceValue = number | boolean | TraceLabel;
+type TraceValue = number | boolean | TraceLabel;
 
 export type TraceAnnotations = Readonly<Record<string, TraceValue>>;
 

@@ -1,16 +1,10 @@
 /**
- * The Tracer port over the Powertools Tracer (AWS X-Ray): each span is an X-Ray subsegment of
- * the invocation's trace, and the AWS SDK clients it is handed record their calls as
- * subsegments too. Loaded only when tracing is on (platform/tracing.ts): the X-Ray SDK is large
- * and, once loaded, tracks every async context.
- *
- * What reaches X-Ray is kept to status codes, counts and timings:
- * - fetch/http auto-capture is off: it would record the respond.io URL, and with it the
- *   identifier; the directory's own spans replace it;
- * - an annotation is written only when its value is a number, a flag or one of the fixed
- *   TRACE_LABELS (the port's types already say so; this re-checks at run time);
- * - a failed span is flagged, never given the error (its message could quote a response);
- * - handler responses are never captured (the API's response is the contact).
+ * The Tracer over the Powertools Tracer (AWS X-Ray): each span is a subsegment, and so is each
+ * call of the AWS SDK clients it captures. What reaches X-Ray is kept to status codes, counts and
+ * timings: fetch/http auto-capture is off (it would record the respond.io URL, identifier and
+ * all); an annotation is written only when its value is a number, a flag or a TRACE_LABEL
+ * (re-checked at run time); a failed span is flagged, never given the error (its message could
+ * quote a response); handler responses (the contact) are never captured.
  */
 
 import { Tracer as PowertoolsTracer } from '@aws-lambda-powertools/tracer';
@@ -21,6 +15,7 @@ import {
   type TraceName,
   type Tracer,
   type TraceSpan,
+  type Tracing,
 } from './tracing.js';
 
 /** The part of an X-Ray subsegment a span writes to. */
@@ -44,12 +39,6 @@ export interface PowertoolsTracerLike {
       work: (subsegment?: XraySubsegment) => Promise<unknown>,
     ): Promise<unknown>;
   };
-}
-
-export interface XrayTracing {
-  readonly tracer: Tracer;
-  /** The client, recording each of its calls as a subsegment (operation, status, timing). */
-  captureAwsClient<C>(client: C): C;
 }
 
 /** Spans that stand for a call to another service (shown as its own node on the service map). */
@@ -88,7 +77,7 @@ export function createXrayTracing(options: {
   readonly serviceName: string;
   /** Default: a Powertools Tracer for `serviceName` (enabled only inside Lambda). */
   readonly powertools?: PowertoolsTracerLike;
-}): XrayTracing {
+}): Tracing {
   const powertools =
     options.powertools ??
     (new PowertoolsTracer({
