@@ -1,8 +1,7 @@
 /**
- * The shared budget's DynamoDB table, in one place for the dispenser that writes it
- * (dynamodb-dispenser.ts), the local stand-in that creates it and the stack that deploys it: a
- * string partition key and a TTL attribute (epoch seconds) on its one item, and that item's
- * attributes as the dispenser reads and writes them (numbers, `{N: "…"}`).
+ * The shared budget's DynamoDB table, one definition for the dispenser, the local stand-in and
+ * the stack: a string partition key, a TTL attribute (epoch seconds), and its one item's number
+ * attributes as the dispenser reads and writes them.
  */
 
 import type { SharedRate } from './dispenser.js';
@@ -16,7 +15,7 @@ export const BUDGET_ITEM_KEY = 'respondio-organisation-budget';
 export const BUDGET_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:GetItem'] as const;
 
 /** A DynamoDB number attribute (the item holds nothing else but its key). */
-export type NumberAttribute = { readonly N?: string | undefined };
+type NumberAttribute = { readonly N?: string | undefined };
 type Attributes = Readonly<Record<string, NumberAttribute>>;
 
 /** An item nobody wrote for this long may be deleted by DynamoDB's TTL. */

@@ -2,14 +2,11 @@
 
 import type { RateState } from './learned-rate.js';
 
-/**
- * A claim for request slots of the organisation's budget (plan.ts says how they are
- * sized). Slots are absolute epoch ms on the shared timeline, `intervalMs` apart.
- */
+/** A claim for consecutive slots: absolute epoch ms on the shared timeline, `intervalMs` apart. */
 export interface SlotClaim {
   /** The claimer's clock, epoch ms. */
   readonly now: number;
-  /** Slots wanted (at least 1), consecutive. */
+  /** At least 1. */
   readonly slots: number;
   readonly intervalMs: number;
   /** Refuse the claim when the first free slot is later than this (epoch ms). */
@@ -23,10 +20,7 @@ export interface SlotClaim {
   readonly knownBusy: boolean;
   /** The dispenser was idle at this container's last claim: try that case first. */
   readonly idleFirst: boolean;
-  /**
-   * The version of the learned rate `intervalMs` was computed from: a claim made with another
-   * version than the item's is `stale`, and comes back with the item's.
-   */
+  /** The learned rate's version `intervalMs` is for: another than the item's is `stale`. */
   readonly rateVersion: number;
 }
 

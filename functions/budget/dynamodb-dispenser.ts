@@ -1,29 +1,11 @@
 /**
- * The slot dispenser on DynamoDB: one item per organisation budget,
- * `{pk, nxt, resumeAt?, rate?, peak?, since?, cap?, rv?, expiresAt}`, where `nxt` is the epoch ms
- * of the next free slot and `rate … rv` the learned rate (learned-rate.ts) with its version.
- * Each call is one conditional UpdateItem (rarely two, plus a read when a refusal must say why):
- *
- * - busy claim: `SET nxt = nxt + :d` if `nxt BETWEEN :now AND :latest` and the rate's version is
- *   the claimer's; the new value says which slots are the caller's, `[nxt − d, nxt)`. Concurrent
- *   claims are serialised by DynamoDB, so every one that passes its condition gets slots of its
- *   own. A claim spaced for another version of the rate is `stale` (it comes back with the item's).
- * - idle claim: `SET nxt = :now + :d` if the item is new or `nxt < :now − :grace` (same version
- *   check); the slots start at the caller's now.
- * - resume announcement: `SET nxt = :z, resumeAt = :z` if no slot or pending resume is at or after
- *   it; every later claim gets slots from `:z` on.
- * - rate change: `SET rate, peak, since, cap, rv = :v + 1` if `rv = :v` (one change per version).
- * - hold (a 429's Retry-After): `SET nxt = :h` if `nxt < :h`: no slot is given out before it.
- *
- * A failed condition returns the item (ReturnValuesOnConditionCheckFailure, which DynamoDB
- * honours); where it does not come back (dynalite), a strongly consistent GetItem reads it.
- * `expiresAt` (the table's TTL attribute) lets an unused budget item disappear after a day.
- *
- * Every request has its own short timeout and the client makes one attempt (no SDK retries):
- * the shared limiter decides what to do next. Any error other than a failed condition
- * (throttling, 5xx, timeouts, a missing table, access denied) is `unreachable`. Never throws.
- * The client is built on first use with the SDK defaults, so AWS_ENDPOINT_URL_DYNAMODB points it
- * at a local stand-in.
+ * The slot dispenser on DynamoDB: one item, `nxt` the epoch ms of the next free slot, beside the
+ * learned rate and its version `rv`. Each call is one conditional UpdateItem (rarely two, plus a
+ * consistent read where a failed condition does not return the item, as in dynalite); DynamoDB
+ * serialises them, so every claim that passes its condition gets slots of its own, and every
+ * claim and rate change is checked against `rv`. Each request has its own short timeout and one
+ * attempt: any error but a failed condition is `unreachable`, and the shared limiter decides what
+ * next. Never throws.
  */
 
 import {
@@ -44,18 +26,14 @@ import {
 } from './budget-table.js';
 import type { CoordinatorRequests, SlotClaim, SlotDispenser } from './dispenser.js';
 
-export interface DynamoDbSlotDispenserOptions {
+interface DynamoDbSlotDispenserOptions {
   readonly tableName: string;
   /** Timeout of one request, ms. */
   readonly timeoutMs: number;
   /** Timeout of the first request (it opens the connection). Default max(timeoutMs, 1000). */
   readonly firstCallTimeoutMs?: number;
-  /** Default: a client with the SDK's defaults and a single attempt per request. */
+  /** Default: createBudgetTableClient(). */
   readonly client?: DynamoDBClient;
-  /** The item's partition key value. Default BUDGET_ITEM_KEY. */
-  readonly key?: string;
-  /** Clock for the TTL attribute, epoch ms. Default Date.now. */
-  readonly now?: () => number;
 }
 
 type Outcome<T> =
@@ -77,8 +55,7 @@ export function createBudgetTableClient(): DynamoDBClient {
 export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOptions): SlotDispenser {
   const { tableName, timeoutMs } = options;
   const firstCallTimeoutMs = options.firstCallTimeoutMs ?? Math.max(timeoutMs, 1000);
-  const clock = options.now ?? Date.now;
-  const key = { [BUDGET_PARTITION_KEY]: { S: options.key ?? BUDGET_ITEM_KEY } };
+  const key = { [BUDGET_PARTITION_KEY]: { S: BUDGET_ITEM_KEY } };
   let client = options.client;
   let calls = 0;
 
@@ -92,7 +69,7 @@ export function createDynamoDbSlotDispenser(options: DynamoDbSlotDispenserOption
     return AbortSignal.timeout(calls === 1 ? firstCallTimeoutMs : timeoutMs);
   }
 
-  const expiresAt = () => numberValue(Math.floor(clock() / 1000) + ITEM_LIFETIME_SECONDS);
+  const expiresAt = () => numberValue(Math.floor(Date.now() / 1000) + ITEM_LIFETIME_SECONDS);
 
   async function update(
     expression: string,

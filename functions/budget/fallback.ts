@@ -1,10 +1,8 @@
 /**
- * The shared budget while its coordinator cannot be reached: the switch onto the container's
- * static share (once `fallbackDelayMs` after the first failed claim has passed with no granted
- * slot left), starts on it only right after a probe, and the probes (resume announcements) that
- * end it: the first one that reaches the coordinator brings every container back at one
- * announced time. One WARN line on the way in and one on the way out. A container with no static
- * share starts nothing meanwhile; its waiters wait, up to their deadlines.
+ * The shared budget while its coordinator cannot be reached: the switch onto the static share,
+ * starts on it only right after a probe, and the probes (resume announcements) that end it, the
+ * first that gets through bringing every container back at one announced time. One WARN line on
+ * the way in and one on the way out. With no static share, waiters wait up to their deadlines.
  */
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -1,10 +1,8 @@
 /**
- * The budget feature's entry: the rate limiter of one container, built from the settings. With
- * RATE_BUDGET_TABLE, the shared organisation budget (slots claimed from the DynamoDB dispenser,
- * in the lane of the function it serves) with the container's static share as its fallback;
- * without it, the static share alone. The file batch function has no static share (the static
- * split of the API and SQS functions has no room for it): it needs the table and starts nothing
- * while the table cannot be reached.
+ * The budget feature's entry: one container's rate limiter. With RATE_BUDGET_TABLE, the shared
+ * organisation budget (README, "The shared budget") with the static share as its fallback;
+ * without it, the static share alone. The file batch function has no static share (the API and
+ * SQS functions' static split leaves no room for it), so it needs the table.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -18,7 +16,7 @@ import { budgetPlan } from './plan.js';
 import { createSharedLimiter } from './shared-limiter.js';
 import { createRateLimiter } from './static-limiter.js';
 
-export type { AnswerFeedback, BudgetLane, BudgetStart, RateLimiter, StartHook } from './limiter.js';
+export type { RateLimiter, StartHook } from './limiter.js';
 export { addBudgetUse, type BudgetUseSource, publishedEveryMinute } from './metrics.js';
 
 /** The function a budget serves: its lane, and whether it has a static share. */
@@ -27,13 +25,12 @@ export type BudgetUser = 'api' | 'queue' | 'files';
 const LANES: Record<BudgetUser, BudgetLane> = { api: 'api', queue: 'batch', files: 'batch' };
 
 /** What a container (or a test, or a benchmark) hands the budget; all optional. */
-export interface BudgetAdapters {
+interface BudgetAdapters {
   /** The budget table's client. Default: the SDK's defaults, one attempt per request. */
   readonly dynamodb?: DynamoDBClient;
-  /** The budget's clock, epoch ms (benchmarks give containers skewed clocks). Default Date.now. */
+  /** Epoch ms (benchmarks give containers skewed clocks). Default Date.now. */
   readonly now?: () => number;
   readonly logger?: Logger;
-  /** Where the budget's metrics go: the function's Powertools Metrics. */
   readonly metrics?: Metrics;
   /** Traced, the budget table's calls are subsegments like the other AWS SDK calls. */
   readonly tracing?: Tracing;

@@ -1,22 +1,11 @@
 /**
- * The learned rate: how many requests per second respond.io really has free for the connector,
- * below the configured rate (the ceiling). Pure: the state is a few numbers that every container
- * shares through the budget table (or one container keeps alone on the static fallback), and
- * every function here maps a state, the ceiling and a time to a rate or to a new state.
- *
- * The control law (README, "How the budget learns"):
- * - **Cut** (multiplicative decrease), at most once per signal epoch: a request that started
- *   after the last change and was answered 429 cuts the rate to BETA × the rate it started at;
- *   an answer whose X-RateLimit-Remaining shows other clients spending more than the ceiling
- *   leaves us cuts it to what is left for us (no 429 needed).
- * - **Recover** (cubic growth, as TCP CUBIC and the AWS SDK's adaptive retry mode): after a cut
- *   the rate climbs back, fast at first, flat near the rate that was too much (the plateau, where
- *   respond.io last said no), then faster again beyond it, up to the ceiling. A cut below the last
- *   plateau (the free budget is shrinking) puts the next plateau lower still, halfway between the
- *   cut rate and the rate that was too much (CUBIC's fast convergence), so the rate settles under
- *   the new limit instead of probing the old one.
- * - **Cap**: an X-RateLimit-Limit below the ceiling caps the rate (respond.io says its limit).
- * The caller keeps any hold (Retry-After) and decides what to do with a new state.
+ * The learned rate, pure (README, "How the budget learns"): what respond.io really leaves the
+ * connector, at most the configured rate (the ceiling). The state is a few numbers all containers
+ * share through the budget table (or one keeps alone on the static share). A 429 on a request
+ * started after the last cut cuts the rate to BETA × its rate then; X-RateLimit-Remaining showing
+ * others spending cuts it to what they leave; an X-RateLimit-Limit below the ceiling caps it.
+ * It then recovers like TCP CUBIC, flat near the plateau (the rate that was too much); a cut
+ * below the last plateau lowers the next one too. The caller keeps any hold (Retry-After).
  */
 
 /** A cut keeps this share of the rate the refused request started at (the AWS SDK's 0.7). */
@@ -27,7 +16,7 @@ export const BETA = 0.7;
  */
 export const CUBIC_SCALE = 0.002;
 /** The rate never goes below this, in requests/s (nor below the ceiling, when that is smaller). */
-export const MIN_RATE = 1;
+const MIN_RATE = 1;
 
 /** The state the containers share. All rates in requests/s, times in epoch ms. */
 export interface RateState {
@@ -62,7 +51,7 @@ export function rateAt(state: RateState, ceiling: number, now: number): number {
 }
 
 /** Why the rate changed, for the log line and the metric. */
-export type CutReason = 'too-many-requests' | 'limit-header' | 'others-spending';
+type CutReason = 'too-many-requests' | 'limit-header' | 'others-spending';
 
 /** A change of the state, and the rate in force just before and just after it. */
 export interface RateChange {
@@ -78,7 +67,6 @@ export interface AnswerSignal {
   readonly startedAt: number;
   /** When the answer came (the limiter's clock). */
   readonly at: number;
-  /** The HTTP status (429: too many requests). */
   readonly status: number;
   /** X-RateLimit-Limit and X-RateLimit-Remaining, when present and numeric. */
   readonly limit: number | null;

@@ -4,7 +4,6 @@
 export interface AnswerFeedback {
   /** When the answered request started (epoch ms). */
   readonly startedAt: number;
-  /** The HTTP status. */
   readonly status: number;
   /** X-RateLimit-Limit and X-RateLimit-Remaining, when present and numeric. */
   readonly limit: number | null;
@@ -15,7 +14,7 @@ export interface AnswerFeedback {
 
 /** Paces the requests of one container to respond.io. */
 export interface RateLimiter {
-  /** Waits for a request slot. Resolves false (without taking a slot) if no slot can start before deadlineAt (epoch ms). */
+  /** Waits for a request slot; false (no slot taken) if none can start before deadlineAt. */
   acquire(deadlineAt: number): Promise<boolean>;
   /**
    * What respond.io answered (every answer that came with headers): a 429 holds every caller for
@@ -30,7 +29,7 @@ export interface RateLimiter {
 export type BudgetLane = 'api' | 'batch';
 
 /** One request allowed to start: what the budget's guarantee counts (tests, benchmarks, metrics). */
-export interface BudgetStart {
+interface BudgetStart {
   readonly lane: BudgetLane;
   /** When it started, on the budget's clock (epoch ms). */
   readonly at: number;

@@ -1,10 +1,8 @@
 /**
- * The budget's CloudWatch metrics (embedded metric format through Powertools Metrics) that are
- * not written where their events happen (shared-state.ts writes the waits, the coordinator's
- * calls, forfeited slots and starts on the fallback): a change of the learned rate, at once; and
- * at a batch's end, or at most once a minute in the API function, the rate in force
- * (`BudgetRate`) and, with the budget table, the share of the budget the container used
- * (`BudgetUtilisation`).
+ * The budget metrics not written where their events happen (shared-state.ts writes those): a
+ * change of the learned rate, at once; the rate in force (`BudgetRate`) and, with the budget
+ * table, the share of the budget used (`BudgetUtilisation`) at a batch's end, or at most once a
+ * minute in the API function.
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -26,13 +24,13 @@ export function reportRateChange(
   metrics?.singleMetric().addMetric('BudgetRateChanges', MetricUnit.Count, 1);
 }
 
-/** What the budget's use is measured against. */
+/** What the budget's use is measured against (requests/s). */
 export interface BudgetUseSource {
-  /** The rate the container's budget allows now (the learned rate), requests per second. */
+  /** The rate the container's budget allows now (the learned rate). */
   readonly rate: () => number;
-  /** The configured budget (the ceiling), requests per second. */
+  /** The configured budget (the ceiling). */
   readonly rps: number;
-  /** True with the budget table (the utilisation is the organisation budget's). */
+  /** With the budget table: the utilisation is the organisation budget's. */
   readonly shared: boolean;
 }
 

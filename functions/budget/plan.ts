@@ -1,16 +1,10 @@
 /**
- * The arithmetic of the shared organisation budget (the slot dispenser that shared-limiter.ts
- * draws from): how far apart slots are, how far ahead each lane may claim, when a container that
- * lost the coordinator may start requests on its static share, and when every container resumes
- * coordinated starts after an outage. Pure; the README ("The shared budget") writes out the same
- * arithmetic.
- *
- * The guarantee in one line: slots are absolute times on one shared timeline, `intervalMs` apart,
- * so any n + 1 consecutive slots (n = the budget's whole requests per second) span
- * 1000 ms + clock skew + release lateness + arrival jitter, and no sliding second at respond.io
- * receives more than n of them, whichever containers start them. When the rate is learned
- * (learned-rate.ts), each claim is spaced for the rate in force, so no second receives
- * more than the whole part of the highest rate in force during it, never more than the ceiling.
+ * The arithmetic of the shared budget, pure (README, "The shared budget", writes it out): slot
+ * spacing, how far ahead each lane may claim, when a container that lost the coordinator may
+ * start on its static share, and when all resume coordinated starts. The guarantee: slots are
+ * absolute times `intervalMs` apart on one shared timeline, so any n + 1 consecutive slots span
+ * 1000 ms + clock skew + lateness + jitter, and no sliding second at respond.io receives more
+ * than n (the whole part of the highest rate in force, never above the ceiling).
  */
 
 /** respond.io counts requests in a sliding window of this length. */
@@ -22,11 +16,11 @@ export const ARRIVAL_JITTER_MS = 20;
 /** A container on the fallback asks the coordinator again at least this often (and before any start after it). */
 export const PROBE_PERIOD_MS = 1000;
 /** The batch lane claims a slot no earlier than this before it (so the claim's answer arrives in time). */
-export const MIN_BATCH_HORIZON_MS = 10;
+const MIN_BATCH_HORIZON_MS = 10;
 /** A busy batch container claims about this many times a second at most (more slots per claim above). */
-export const BATCH_CLAIMS_PER_SECOND = 50;
+const BATCH_CLAIMS_PER_SECOND = 50;
 /** No claim takes a first slot further ahead of its sender's clock than this (at least two slots). */
-export const MIN_REACH_MS = 1000;
+const MIN_REACH_MS = 1000;
 
 export interface BudgetSettings {
   /** The organisation's budget, requests per second (RESPONDIO_RATE_LIMIT_RPS): the ceiling. */
@@ -37,10 +31,7 @@ export interface BudgetSettings {
   readonly coordinatorTimeoutMs: number;
   /** The share of slots a waiting batch container is owed at least (RATE_BUDGET_BATCH_MIN_SHARE). */
   readonly batchMinShare: number;
-  /**
-   * The slowest rate the budget may learn (learned-rate.ts's floor), requests per second;
-   * the delays are sized for every rate from it to `rps`. Default `rps` (no learning).
-   */
+  /** The slowest rate it may learn, requests/s: delays hold from it to `rps`. Default `rps`. */
   readonly floorRps?: number;
 }
 
@@ -174,11 +165,6 @@ export function claimShape(
 /** Whether a slot may still be started at `now` (it is never started early, and at most a little late). */
 export function slotUsable(slotAt: number, now: number): boolean {
   return now <= slotAt + SLOT_LATENESS_MS;
-}
-
-/** The first slot of a claim is at most `aheadMs` after the claim was sent. */
-export function latestStartFor(now: number, aheadMs: number): number {
-  return now + aheadMs;
 }
 
 /** Wait before retrying a claim that found the coordinator unreachable (attempt 1, 2, ...). */

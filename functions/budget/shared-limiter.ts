@@ -1,41 +1,23 @@
 /**
- * The container's side of the shared organisation budget: a RateLimiter whose requests start at
- * slots claimed from the slot dispenser (a port; DynamoDB in production), first in first out, and
- * which falls back to the container's static share while the dispenser cannot be reached. The
- * arithmetic (spacing, horizon, delays) is plan.ts's; the clock and the waiting are
- * injected, so tests drive it with a fake clock.
- *
- * Modes:
- * - coordinated: waiters are served from granted slots, each started at its slot time (never
- *   early, at most SLOT_LATENESS_MS late; a later one is given up). Claims keep slots coming for
- *   the waiters that have none: the API one slot within reach, the batch a few within its horizon.
- * - suspect: a claim failed (error, throttling, timeout, missing table). Granted slots are still
- *   used and claims are retried with a short backoff; a grant ends it. Nothing else starts.
- * - fallback: entered once `fallbackDelayMs` after the first failed claim has passed with no
- *   granted slot left. Starts go through the static-share limiter, and none starts unless the
- *   coordinator was probed (announceResume) within PROBE_PERIOD_MS. The first probe that reaches
- *   it ends the fallback at once; coordinated starts resume at the announced time. One WARN line
- *   on the way in and one on the way out. A container with no static share (the file batch
- *   function, `fallback: null`) starts nothing on the fallback: its waiters wait, up to their
- *   deadlines, while it keeps probing.
- *
- * The rate (learned-rate.ts): with learning on, the slots are spaced for the learned rate,
- * which every container reads from the dispenser with each claim (a claim spaced for an older
- * version comes back `stale`). respond.io's answers (`feedback`) may change it: the container
- * writes the change, one per version, and logs it. A 429 also holds the whole
- * budget: this container at once, every other one through the dispenser (no slot before the
- * hold's end). With learning off the rate is the configured one and a 429 holds this container.
- *
- * One state machine over one state (shared-state.ts); this file is its loop and its face, the
- * claims are slot-claims.ts, the fallback fallback.ts, the shared rate rate-sharing.ts.
+ * The container's side of the shared budget (README, "The shared budget"): a RateLimiter whose
+ * requests start, first in first out, at slots claimed from the slot dispenser, each never early
+ * and at most SLOT_LATENESS_MS late (later, the slot is given up). When a claim fails the
+ * container is `suspect` (held slots still start, claims retry, nothing else starts); once
+ * `fallbackDelayMs` has passed with no slot left it is on the fallback (fallback.ts) until a
+ * probe gets through. With learning on, slots are spaced for the learned rate the containers
+ * share, and a 429 holds every container; with it off, only this one.
  */
 
+import type { RateAnswer } from './dispenser.js';
 import { enterFallback, serveFallback, startProbe } from './fallback.js';
+import { type AnswerSignal, nextState } from './learned-rate.js';
 import type { AnswerFeedback, RateLimiter } from './limiter.js';
+import { reportRateChange } from './metrics.js';
 import { slotUsable, startsPerWindow } from './plan.js';
-import { consider, noteRecovery, sendHold } from './rate-sharing.js';
 import {
+  adopt,
   type BudgetMode,
+  countCall,
   countForfeit,
   notify,
   rateNow,
@@ -46,8 +28,6 @@ import {
   waitUntil,
 } from './shared-state.js';
 import { maybeClaim } from './slot-claims.js';
-
-export type { BudgetMode, SharedLimiterOptions };
 
 export interface SharedLimiter extends RateLimiter {
   readonly mode: () => BudgetMode;
@@ -135,6 +115,62 @@ async function run(b: SharedBudget): Promise<void> {
   } finally {
     b.running = false;
   }
+}
+
+// The learned rate as the containers share it: one change per version written to the dispenser
+// (another container's change first: the answer is judged again against it).
+
+/** Moves the dispenser's next free slot to the hold's end (not awaited). */
+function sendHold(b: SharedBudget, at: number, until: number): void {
+  b.dispenser
+    .hold(at, until)
+    .catch(() => ({ kind: 'unreachable' as const, reason: 'error', writes: 0, reads: 0 }))
+    .then((answer) => countCall(b, answer, at));
+}
+
+/** Writes what an answer changes in the learned rate, one change at a time. */
+function consider(b: SharedBudget, signal: AnswerSignal): void {
+  // On the fallback the table cannot be written; the static share learns meanwhile.
+  if (b.mode === 'fallback') return;
+  if (b.rateWriteInFlight) {
+    b.pendingSignals = [...b.pendingSignals.slice(-3), signal];
+    return;
+  }
+  const change = nextState(b.shared, b.plan.rps, signal);
+  if (change === null) return;
+  b.rateWriteInFlight = true;
+  const version = b.shared.version;
+  const sentAt = b.now();
+  b.dispenser
+    .changeRate(sentAt, version, change.state)
+    .catch((): RateAnswer => ({ kind: 'unreachable', reason: 'error', writes: 0, reads: 0 }))
+    .then((answer) => {
+      countCall(b, answer, sentAt);
+      if (answer.kind === 'changed') {
+        b.shared = answer.rate;
+        b.belowCeiling = change.to < b.plan.rps;
+        reportRateChange(b, { shared: true, change, ceiling: b.plan.rps });
+      } else if (answer.kind === 'stale') {
+        // Another container changed it first: judge this answer again against its change.
+        adopt(b, answer.rate);
+        b.pendingSignals = [signal, ...b.pendingSignals];
+      }
+      // Unreachable: the change is lost; the static share learns on its own meanwhile.
+    })
+    .finally(() => {
+      b.rateWriteInFlight = false;
+      const next = b.pendingSignals;
+      b.pendingSignals = [];
+      for (const pending of next) consider(b, pending);
+      notify(b);
+    });
+}
+
+/** One line when the rate this container sees is back at the ceiling after a change. */
+function noteRecovery(b: SharedBudget, rps: number): void {
+  if (!b.belowCeiling || rps < b.plan.rps) return;
+  b.belowCeiling = false;
+  b.logger?.info('Budget rate back at the ceiling', { lane: b.lane, ceilingRps: b.plan.rps });
 }
 
 export function createSharedLimiter(options: SharedLimiterOptions): SharedLimiter {

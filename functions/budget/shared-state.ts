@@ -1,8 +1,7 @@
 /**
- * The state of one container's share of the shared budget, and the small steps every part of it
- * takes: the shared limiter's loop (shared-limiter.ts), its claims (slot-claims.ts), its fallback
- * (fallback.ts) and the learned rate it shares (rate-sharing.ts) all read and write this one
- * object. The budget's metrics are written here, where the events happen, through Powertools.
+ * One container's share of the shared budget: the one state the shared limiter's loop, its
+ * claims, its fallback and its shared rate all read and write, and the small steps they share.
+ * The budget's metrics are written here, where their events happen.
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -16,23 +15,18 @@ export type BudgetMode = 'coordinated' | 'suspect' | 'fallback';
 
 export interface SharedLimiterOptions {
   readonly dispenser: SlotDispenser;
-  /**
-   * The container's static-share limiter, used while the dispenser is unreachable; null for a
-   * container with no static share, which then starts nothing until the dispenser answers.
-   */
+  /** The static share, used while the dispenser is unreachable; null: start nothing meanwhile. */
   readonly fallback: RateLimiter | null;
-  /** The static share's rate, requests per second (for the log line). */
+  /** The static share's requests/s (for the log line). */
   readonly fallbackRps: number;
   readonly plan: BudgetPlan;
   readonly lane: BudgetLane;
-  /** Clock, epoch ms. */
+  /** Epoch ms. */
   readonly now: () => number;
-  /** Resolves after `ms` milliseconds. */
   readonly sleep: (ms: number) => Promise<void>;
-  /** Learn the rate below the configured one (plan.rps) from respond.io's answers. */
+  /** Learn a rate below plan.rps from respond.io's answers. */
   readonly learning: boolean;
   readonly logger?: Logger;
-  /** Where the budget's metrics go (the function's Powertools Metrics). */
   readonly metrics?: Metrics;
   readonly onStart?: StartHook;
 }

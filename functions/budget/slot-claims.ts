@@ -1,12 +1,11 @@
 /**
- * The shared budget's claims: slots for the waiters that have none, claimed from the slot
- * dispenser (the API lane one slot within reach, the batch lane a few within its horizon, each
- * as late as its round trips allow), and what each answer changes: granted slots, a refusal's
- * next free slot, a stale rate, or a failed call that makes the container suspect.
+ * The shared budget's claims for the waiters without a slot (the API one slot within reach, the
+ * batch a few within its horizon, as late as its round trips allow), and what each answer
+ * changes: granted slots, a refusal's next free slot, a stale rate, or a suspect container.
  */
 
 import type { SlotAnswer } from './dispenser.js';
-import { claimShape, latestStartFor, type SlotShape, suspectRetryMs } from './plan.js';
+import { claimShape, type SlotShape, suspectRetryMs } from './plan.js';
 import {
   adopt,
   countCall,
@@ -72,7 +71,7 @@ function onClaimAnswer(
     return;
   }
   if (answer.kind === 'refused') {
-    b.knownNext = Math.max(b.knownNext, answer.next ?? latestStartFor(sentAt, aheadMs));
+    b.knownNext = Math.max(b.knownNext, answer.next ?? sentAt + aheadMs);
     b.idleLast = false;
     // Batch containers race for the next free slot, each as late as its round trips allow; one
     // that keeps losing (its clock behind the others') is caught by the starvation rule.
@@ -113,7 +112,8 @@ export function maybeClaim(b: SharedBudget, at: number): void {
       now: at,
       slots: wanted.slots,
       intervalMs: shape.intervalMs,
-      latestStartAt: latestStartFor(at, aheadMs),
+      // A claim's first slot is at most `aheadMs` after it was sent.
+      latestStartAt: at + aheadMs,
       idleGraceMs: b.idleGraceMs,
       knownBusy: b.knownNext >= at,
       idleFirst: b.idleLast,

@@ -1,23 +1,12 @@
 /**
- * The container's request pacer for respond.io: the static share's limiter (the whole budget
- * with `rateBudget=static`, the fallback of the shared budget otherwise).
- *
- * Request starts are planned evenly, `1000 / rate × (1 + guard)` ms apart (the rate's whole part
- * when it is at least 1). The next slot is counted from the planned time of the previous one
- * when that start was released at most `latenessToleranceMs` late (a third of the guard: 10 ms
- * per second by default), so ordinary timer lateness is not lost on every request; a start later
- * than that (the limiter was idle, or the event loop was blocked) counts from its actual time.
- * Hence any `r + 1` consecutive starts span at least `1000 × (1 + guard) − latenessToleranceMs`
- * ms: with an integer rate `r`, any sliding 1000 ms window holds at most `r` starts, and the rest
- * of the guard (20 ms per second by default) absorbs the jitter between a start here and its
- * arrival at the server. With a fractional rate below 1, any window of `k / rate` seconds holds
- * at most `k` starts.
- *
- * Waiters are served first in, first out. A 429 holds every waiter for its Retry-After. With
- * learning on, the rate is learned for this container alone (learned-rate.ts) below its
- * configured one: a 429 cuts it, an X-RateLimit-Remaining that shows others spending what this
- * container's share leaves them cuts it too, an X-RateLimit-Limit below it caps it, and it
- * climbs back over time.
+ * The static share's limiter (the whole budget with `rateBudget=static`, the shared budget's
+ * fallback otherwise). Starts are planned `1000 / rate × (1 + guard)` ms apart, from the previous
+ * start's planned time when it was released at most a third of the guard late (so timer lateness
+ * is not lost on every request), else from its actual time: any r + 1 consecutive starts span at
+ * least 1000 × (1 + guard) − that tolerance, so with a whole rate r no sliding second holds more
+ * than r starts (below 1 request/s, no k / rate seconds hold more than k); the rest of the guard
+ * absorbs arrival jitter. Waiters go first in, first out; a 429 holds them all for its
+ * Retry-After; with learning on, the rate is learned for this container alone.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -26,20 +15,18 @@ import { type AnswerSignal, nextState, type RateState, rateAt, UNLEARNED } from 
 import type { AnswerFeedback, BudgetLane, RateLimiter, StartHook } from './limiter.js';
 import { reportRateChange } from './metrics.js';
 
-export interface RateLimiterOptions {
+interface RateLimiterOptions {
   /** Requests per second this container may start; fractions allowed (e.g. 1.67): the ceiling. */
   requestsPerSecond: number;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /** Waits `ms` milliseconds. Default a `setTimeout` promise. */
   sleep?: (ms: number) => Promise<void>;
-  /** Extra spacing as a fraction of the interval, against network jitter. Default 0.03. */
-  guard?: number;
   /** Learn a rate below `requestsPerSecond` from respond.io's answers. Default false. */
   learning?: boolean;
   /** The function it serves (for the rate change's log line). Default 'api'. */
   lane?: BudgetLane;
-  /** Each change of the learned rate is logged and counted here. */
+  /** Where each change of the learned rate is logged and counted. */
   logger?: Logger;
   metrics?: Metrics;
   /** Told each start (tests count starts in any second: the guarantee's subject). */
@@ -56,6 +43,7 @@ const WINDOW_MS = 1000;
 const REMEMBER_STARTS_MS = 2 * WINDOW_MS;
 const MAX_REMEMBERED_STARTS = 4096;
 
+/** Extra spacing, as a fraction of the interval, against timer lateness and network jitter. */
 export const DEFAULT_RATE_LIMIT_GUARD = 0.03;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
@@ -63,10 +51,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!Number.isFinite(ceiling) || ceiling <= 0) {
     throw new RangeError(`requestsPerSecond must be a positive number, got ${ceiling}`);
   }
-  const guard = options.guard ?? DEFAULT_RATE_LIMIT_GUARD;
-  if (!Number.isFinite(guard) || guard < 0 || guard > 1) {
-    throw new RangeError(`guard must be a number from 0 to 1, got ${guard}`);
-  }
+  const guard = DEFAULT_RATE_LIMIT_GUARD;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? systemSleep;
   const learning = options.learning === true;
@@ -81,11 +66,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let pumping = false;
 
   const rate = (at: number) => (learning ? rateAt(state, ceiling, at) : ceiling);
-  /**
-   * The spacing at the rate in force: the configured rate as given (a whole number when it is at
-   * least 1, in the functions), a learned one below it by its whole part when at least 1, so that
-   * no second holds more starts than it.
-   */
+  /** Spacing: the configured rate as given, a learned one below it by its whole part (if ≥ 1). */
   const intervalAt = (at: number) => {
     const rps = rate(at);
     const spaced = rps >= ceiling || rps < 1 ? rps : Math.floor(rps + 1e-9);
