@@ -1,10 +1,8 @@
 /**
- * What respond.io's answers (and the attempts that got none) mean for a lookup, pure: a body is
- * the contact or a failure, the token is redacted from any body a failure carries, an attempt
- * that threw is a timeout, a too large answer, a failed connection or a fault of ours (named by
- * its class only: the error itself never leaves), and a lookup's span is annotated with status
- * codes and counts only; and the token the requests carry (TokenSource, TokenError). respondio.ts
- * makes the requests.
+ * What respond.io's answers, and the attempts that got none, mean for a lookup; pure (respondio.ts
+ * makes the requests). Any body a failure carries has the token redacted; an error that ended an
+ * attempt is named by its class only, never passed on; logs and spans get status codes, timings
+ * and counts only. Also the token the requests carry (TokenSource, TokenError).
  */
 
 import {
@@ -19,16 +17,15 @@ import type { DirectoryAnswer } from './lookup.js';
 
 /** Largest response body read; a larger one is treated as a bad gateway answer. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** Longest body text kept in an `http` failure. */
+/** Longest body text kept in an `http` failure (characters). */
 export const MAX_FAILURE_BODY_CHARS = 8192;
 
 /** One request of a lookup to respond.io: what its log line tells and batch metrics count. */
 export interface Attempt {
-  /** The HTTP status, or how the request got no answer. */
   readonly status: number | 'timeout' | 'network';
   readonly latencyMs: number;
   readonly willRetry: boolean;
-  /** The wait before the next attempt (0 when there is none). */
+  /** Before the next attempt (0: none). */
   readonly waitMs: number;
 }
 
@@ -90,11 +87,8 @@ export function thrownFailure(error: unknown, timeoutMs: number): LookupFailure 
 export function tokenFailure(error: unknown): LookupFailure {
   if (error instanceof TokenError)
     return { kind: 'token', reason: error.reason, detail: error.message };
-  return {
-    kind: 'token',
-    reason: 'unavailable',
-    detail: `the token source failed (${errorName(error)})`,
-  };
+  const detail = `the token source failed (${errorName(error)})`;
+  return { kind: 'token', reason: 'unavailable', detail };
 }
 
 /** A complete answer: a 2xx with a JSON object is the contact; anything else is a failure. */

@@ -1,8 +1,7 @@
 /**
- * The contact cache's rules, pure: what may be kept (a 200 with a contact, and a 404 when its
- * own TTL allows it; never a failure of any other kind), for how long, under which key, and
- * whether a kept answer may still be served. shared-lookups.ts applies them around the contact
- * directory, over its lru-cache.
+ * The contact cache's rules, pure: what may be kept (a 200 with a contact, and a 404 when its own
+ * TTL allows; never any other failure), for how long, under which key, and whether a kept answer
+ * may still be served. shared-lookups.ts applies them.
  */
 
 import type { CachePolicy } from '../settings/index.js';
@@ -36,11 +35,7 @@ export function isDefinitive(answer: DirectoryAnswer): boolean {
   return answer.ok ? readContact(answer.body) !== null : isNotFound(answer);
 }
 
-/**
- * How long an answer may be kept, in ms from when its request started; 0: not at all. Only a
- * 200 whose body reads as a contact, and a 404 (with CONTACT_CACHE_NOT_FOUND_TTL_SECONDS), are
- * kept: never a 401, 429, 449, 5xx, timeout, network error, token failure or unusable body.
- */
+/** How long an answer may be kept, ms from when its request started (0: not at all). */
 export function keepFor(answer: DirectoryAnswer, policy: CachePolicy): number {
   if (!cacheEnabled(policy) || !isDefinitive(answer)) return 0;
   return answer.ok ? policy.ttlMs : Math.min(policy.notFoundTtlMs, policy.ttlMs);

@@ -27,10 +27,9 @@ export interface ClassifiedFailure {
 }
 
 /**
- * The one retryable-status rule: statuses that respond.io (or its edge) may answer differently
- * on a later attempt. Rate limits (429), respond.io's "queued, retry later" (449), a request
- * timeout (408) and 5xx. Every other status is final. The respond.io directory retries by it
- * and the row's `retryable` comes from it, with one exception: a 401 (see classifyFailure).
+ * The one retryable-status rule (429, respond.io's "queued, retry later" 449, 408 and 5xx; every
+ * other status is final): the directory retries by it, and so does the row's `retryable`, but
+ * for a 401 (see classifyFailure).
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status === 449 || (status >= 500 && status <= 599);
@@ -75,7 +74,7 @@ export function classifyFailure(failure: LookupFailure): ClassifiedFailure {
         `respond.io answered with HTTP ${status}`;
       // A token still refused after the re-read may be accepted once the secret holds the new
       // one (a rotation in progress): retryable, so the SQS function tries the row again on its
-      // next receive and makes it final only on the last (token-rereads.ts).
+      // next receive and makes it final only on the last (retry-plan.ts).
       return {
         statusCode: status,
         message,

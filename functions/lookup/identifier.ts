@@ -1,53 +1,40 @@
 /**
- * Identifier parsing: the only gate between user input and the respond.io request path.
- *
- * Accepted forms (surrounding whitespace is trimmed; the prefix in any case, spaces around the
- * colon allowed):
- * - `id:<digits>`       respond.io contact id, e.g. `id:123`, `ID: 123`
- * - `email:<address>`   e.g. `Email:jane@Example.com`; the domain is lowercased, the local part
- *                       kept as given (respond.io does not document its case rules)
- * - `phone:<number>`    with its country code (`+60 12-123 3112`, `(+60) 12 123 3112`,
- *                       `0060121233112`), or a national number (`0121233112`) when
- *                       DEFAULT_PHONE_COUNTRY says whose; read by the written-phone rules,
- *                       then validated with libphonenumber-js (phone-numbers.ts)
- *
- * Every accepted identifier has one canonical form, `kind:value` (`phone:+60121233112`): what is
- * sent to respond.io, and the key to cache on. Everything else is rejected before any request is
- * made. Accepted values are percent-encoded into exactly one path segment, so no identifier can
- * reach another endpoint. The parser depends on DEFAULT_PHONE_COUNTRY, so each container builds it
- * once (lookup/index.ts) and hands it to its users.
+ * Identifier parsing: the only gate between user input and the respond.io request path (README,
+ * "Identifiers"). `id:<digits>`, `email:<address>` (the domain lowercased, the local part kept)
+ * or `phone:<number>` (phone-numbers.ts), the prefix in any case. Each accepted identifier has one
+ * canonical form, `kind:value`: what is sent, and the cache key, percent-encoded into exactly one
+ * path segment. Everything else is rejected before any request. The parser depends on
+ * DEFAULT_PHONE_COUNTRY, so each container builds it once.
  */
 
-import { type PhoneNumberProblem, toE164 } from './phone-numbers.js';
-import { readWrittenPhone } from './written-phone.js';
+import { type PhoneNumberProblem, readWrittenPhone, toE164 } from './phone-numbers.js';
 
-export type IdentifierKind = 'id' | 'email' | 'phone';
+type IdentifierKind = 'id' | 'email' | 'phone';
 
 export interface Identifier {
   readonly kind: IdentifierKind;
-  /** The value after the `kind:` prefix, validated and in its canonical form. */
+  /** Validated, canonical, without the prefix. */
   readonly value: string;
-  /** `kind:value`, e.g. `phone:+60121233112`: what is sent, and the key to cache on. */
+  /** `kind:value`, e.g. `phone:+60121233112`. */
   readonly canonical: string;
-  /** The canonical form as one safe URL path segment, e.g. `email:jane@example.com`. */
+  /** The canonical form as one safe URL path segment. */
   readonly pathSegment: string;
-  /** The canonical form made safe to log: personal data partly hidden. */
+  /** The canonical form with personal data partly hidden, safe to log. */
   readonly masked: string;
 }
 
-export type IdentifierParse =
+type IdentifierParse =
   | { readonly ok: true; readonly identifier: Identifier }
   | { readonly ok: false; readonly message: string };
 
-/** Parses Identifiers; built once per container with the configuration's default country. */
 export interface IdentifierParser {
-  /** Parses and validates an Identifier from an input row. Never throws. */
+  /** Never throws. */
   parse(input: unknown): IdentifierParse;
   /** A form of an identifier-like input that is safe to log, whether or not it is valid. */
   mask(input: unknown): string;
 }
 
-export interface IdentifierParserOptions {
+interface IdentifierParserOptions {
   /** DEFAULT_PHONE_COUNTRY: the country of national numbers; null refuses them. */
   readonly defaultPhoneCountry: string | null;
 }
@@ -55,7 +42,7 @@ export interface IdentifierParserOptions {
 /** Longest identifier accepted, prefix included (an e-mail address is at most 254 characters). */
 export const MAX_IDENTIFIER_LENGTH = 262;
 
-export const ACCEPTED_FORMS =
+const ACCEPTED_FORMS =
   'expected one of id:<digits> (e.g. id:123), email:<address> (e.g. email:jane@example.com) ' +
   'or phone:<number with its country code> (e.g. phone:+60121233112, phone:+60 12-123 3112)';
 
@@ -132,7 +119,6 @@ const PHONE_NUMBER_PROBLEMS: Readonly<Record<PhoneNumberProblem, string>> = {
   invalid: "not a number of its country's numbering plan",
 };
 
-/** The identifier of a kind and its canonical value. */
 function identifierOf(kind: IdentifierKind, value: string): Identifier {
   const masked = kind === 'email' ? maskEmail(value) : kind === 'phone' ? maskPhone(value) : value;
   return {
@@ -218,9 +204,8 @@ export function createIdentifierParser(options: IdentifierParserOptions): Identi
 }
 
 /**
- * A message fit for a log line: any quoted input (the Identifier rejection quotes up to 40
- * characters of what it was given, which may be an e-mail address or a phone number) is
- * replaced by `<input>`. Rows keep the full message; logs get this one.
+ * A message fit for a log line: any quoted input (a rejection quotes up to 40 characters of an
+ * address or a number) becomes `<input>`. Rows keep the full message.
  */
 export function loggableMessage(message: string | null): string | null {
   return message === null ? null : message.replace(/"(?:[^"\\]|\\.)*"…?/g, '<input>');

@@ -1,9 +1,7 @@
 /**
- * The lookup feature's entry: what a container needs to look contacts up, built once from the
- * settings. The identifier parser (with DEFAULT_PHONE_COUNTRY), and the respond.io client
- * (respondio.ts) with the token from Secrets Manager (token-source.ts) and the container's
- * budget, behind single flight and the contact cache (shared-lookups.ts). With tracing, the
- * lookups and the Secrets Manager calls are traced.
+ * The lookup feature's entry: a container's lookups, built once from its settings: the
+ * identifier parser, and the respond.io client (the token from Secrets Manager, the container's
+ * budget) behind single flight and the contact cache.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -15,17 +13,16 @@ import type { Config } from '../settings/index.js';
 import { createIdentifierParser } from './identifier.js';
 import type { LookupDeps } from './lookup.js';
 import { createRespondioDirectory, type TokenSource } from './respondio.js';
+import { API_TOKEN_REREAD_WAITS_MS, SQS_TOKEN_REREAD_WAITS_MS } from './retry-plan.js';
 import { shareLookups } from './shared-lookups.js';
-import { API_TOKEN_REREAD_WAITS_MS, SQS_TOKEN_REREAD_WAITS_MS } from './token-rereads.js';
 import { createSecretsTokenSource } from './token-source.js';
 
 export { classifyFailure } from './failure.js';
-export { type Identifier, type IdentifierParser, loggableMessage } from './identifier.js';
+export { type IdentifierParser, loggableMessage } from './identifier.js';
 export { isRecord } from './json.js';
 export {
   type AnswerSource,
   type ContactDirectory,
-  type DirectoryAnswer,
   failedLookup,
   type LookupDeps,
   type LookupFailed,
@@ -33,7 +30,7 @@ export {
   type LookupResult,
   lookupContact,
 } from './lookup.js';
-export { type Attempt, TokenError, type TokenSource } from './respondio.js';
+export type { TokenSource } from './respondio.js';
 export { type ContactRow, errorRow, OUTPUT_COLUMNS, shortMessage } from './row.js';
 
 /** What a container (or a test, or a benchmark) hands the lookups; all optional. */
@@ -41,10 +38,10 @@ export interface LookupAdapters {
   /** Default: the secret RESPONDIO_TOKEN_SECRET_ID in Secrets Manager. */
   readonly tokens?: TokenSource;
   readonly logger?: Logger;
-  /** Where the `StaleToken` metric goes (the function's Powertools Metrics). */
+  /** For the `StaleToken` metric. */
   readonly metrics?: Metrics;
   readonly tracing?: Tracing;
-  /** The container's budget (createBudget); default built here for `user`. */
+  /** Default: createBudget for `user`. */
   readonly budget?: RateLimiter;
   /** The budget table's client, when the budget is built here. */
   readonly dynamodb?: DynamoDBClient;
@@ -61,13 +58,7 @@ export function createLookups(
 ): LookupDeps {
   const { logger, metrics, tracing, dynamodb } = adapters;
   const budget =
-    adapters.budget ??
-    createBudget(config, user, {
-      logger,
-      metrics,
-      tracing,
-      dynamodb,
-    });
+    adapters.budget ?? createBudget(config, user, { logger, metrics, tracing, dynamodb });
   const tokens = adapters.tokens ?? secretsTokens(config, adapters);
   const directory = createRespondioDirectory({
     baseUrl: config.baseUrl,
@@ -78,14 +69,11 @@ export function createLookups(
     maxRetryAfterMs: config.maxRetryAfterMs,
     tokenRereadWaitsMs: user === 'api' ? API_TOKEN_REREAD_WAITS_MS : SQS_TOKEN_REREAD_WAITS_MS,
     logger,
-    ...(tracing ? { tracer: tracing.tracer } : {}),
+    tracer: tracing?.tracer,
   });
   return {
     identifiers: createIdentifierParser(config),
-    directory: shareLookups(directory, {
-      policy: config.contactCache,
-      logger,
-    }),
+    directory: shareLookups(directory, { policy: config.contactCache, logger }),
   };
 }
 
@@ -97,6 +85,6 @@ function secretsTokens(config: Config, adapters: LookupAdapters): TokenSource {
     staleMaxMs: config.tokenStaleMaxMs,
     logger,
     metrics,
-    ...(tracing ? { client: tracing.captureAwsClient(new SecretsManagerClient({})) } : {}),
+    client: tracing?.captureAwsClient(new SecretsManagerClient({})),
   });
 }

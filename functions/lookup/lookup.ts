@@ -1,26 +1,19 @@
 /**
- * One lookup, end to end over the ContactDirectory port: parse the Identifier (with the
- * container's parser), ask the directory, map the answer to a row. Shared by the API and the
- * SQS function.
- *
- * The result is a typed union: a found contact is `{ kind: 'found' }`; anything else is
- * `{ kind: 'failed' }` carrying its classified failure (status, message, retryable) as data.
- * Both carry the row to answer or write. Callers branch on `kind`, never on the row's StatusCode.
+ * One lookup over the ContactDirectory port: parse the Identifier, ask the directory, map the
+ * answer to a row. The result is `found` or `failed` (its classified failure as data), both with
+ * the row to answer or write; callers branch on `kind`, never on the row's StatusCode.
  */
 
-import type { LookupFailure } from './failure.js';
-import { type ClassifiedFailure, classifyFailure } from './failure.js';
+import { type ClassifiedFailure, classifyFailure, type LookupFailure } from './failure.js';
 import type { Identifier, IdentifierParser } from './identifier.js';
 import type { Attempt } from './respondio.js';
 import { type ContactRow, errorRow, NOT_A_CONTACT_MESSAGE, readContact } from './row.js';
 
-/** A contact found: its row. */
-export interface LookupFound {
+interface LookupFound {
   readonly kind: 'found';
   readonly row: ContactRow;
 }
 
-/** A lookup that failed: the classified failure, and the error row that reports it. */
 export interface LookupFailed {
   readonly kind: 'failed';
   readonly failure: ClassifiedFailure;
@@ -31,13 +24,11 @@ export interface LookupFailed {
 export type LookupOutcome = LookupFound | LookupFailed;
 
 interface LookupFacts {
-  /** The parsed identifier, when it was valid. */
   readonly identifier: Identifier | null;
   /** Requests made to respond.io for this lookup (0 when rejected, shared or cached). */
   readonly attempts: number;
   /** How the directory answered (own request, a shared one, the cache); null when rejected. */
   readonly source: AnswerSource | null;
-  /** This lookup's own requests to respond.io, one by one. */
   readonly trail: readonly Attempt[];
 }
 
@@ -54,7 +45,7 @@ export function failedLookup(failure: ClassifiedFailure): LookupFailed {
   return { kind: 'failed', failure: { ...failure, message: row.Message ?? failure.message }, row };
 }
 
-/** The lookup outcome of a directory's answer body: a contact, or a body that is none (502). */
+/** A contact, or a 502 for a body that is none. */
 function foundOrNot(body: unknown): LookupOutcome {
   const row = readContact(body);
   return row === null
@@ -62,7 +53,6 @@ function foundOrNot(body: unknown): LookupOutcome {
     : { kind: 'found', row };
 }
 
-/** What a lookup needs: the container's identifier parser and its contact directory. */
 export interface LookupDeps {
   readonly identifiers: IdentifierParser;
   readonly directory: ContactDirectory;
@@ -91,19 +81,13 @@ export async function lookupContact(
 export interface LookupOptions {
   /** Epoch milliseconds after which no request may be started or awaited. */
   readonly deadlineAt: number;
-  /** Correlation id for logs (the Lambda request id or the SQS message id). */
+  /** For logs (the Lambda request id or the SQS message id). */
   readonly correlationId?: string;
-  /**
-   * Ask respond.io even when the contact cache holds an answer (the API caller sent
-   * `Cache-Control: no-cache`); the fresh answer then refreshes the cache.
-   */
+  /** Ask respond.io whatever the cache holds (`Cache-Control: no-cache`); refreshes the cache. */
   readonly fresh?: boolean;
 }
 
-/**
- * How a lookup was answered: by its own request to respond.io, by a request another lookup of
- * the same identifier had in flight (single flight), or by the container's contact cache.
- */
+/** A lookup's own request, one of the same identifier already in flight, or the contact cache. */
 export type AnswerSource = 'request' | 'shared' | 'cache';
 
 export type DirectoryAnswer = (
@@ -112,7 +96,7 @@ export type DirectoryAnswer = (
 ) & {
   /** Absent: 'request'. `attempts` counts this lookup's own requests (0 when shared or cached). */
   readonly source?: AnswerSource;
-  /** This lookup's own requests, one by one (absent when it made none). */
+  /** This lookup's own requests, one by one (absent: none). */
   readonly trail?: readonly Attempt[];
 };
 

@@ -1,17 +1,11 @@
 /**
- * respond.io's Developer API as the lookup uses it: `GET {baseUrl}/contact/{identifier}` over ky,
- * tried as often as the retry plan, the lookup's deadline and the container's budget allow. ky
- * runs the attempts: its `timeout` bounds each, its `totalTimeout` is the deadline, its retry
- * loop repeats them (with no delay of its own: the waits are the plan's), and its hooks put the
- * connector's rules in. `beforeRequest`/`beforeRetry` take the planned wait, a re-read of the
- * token after a 401 and a budget slot; no attempt starts with less than `minAttemptMs` left, and
- * no wait begins that would pass the deadline. `fetch` reads the capped body inside the attempt's
- * timeout and traces the attempt. `afterResponse`/`shouldRetry` end each attempt in `settle`:
- * feedback to the budget, the retry plan (retry-plan.ts), the log line.
- *
- * Never throws. ky errors are never logged or rethrown (they carry the request headers, token
- * included); failures carry status codes, error codes and the body with the token redacted
- * (answers.ts). The URL is contact-url.ts's: an identifier cannot steer it.
+ * respond.io's `GET {baseUrl}/contact/{identifier}` over ky, tried as often as the retry plan,
+ * the lookup's deadline and the container's budget allow. ky runs the attempts (`timeout` each,
+ * `totalTimeout` the deadline, its retry loop with no delay of its own); its hooks add the
+ * planned wait, a token re-read after a 401 and a budget slot before each attempt, and end each
+ * in `settle` (budget feedback, retry plan, log line). No attempt starts with less than
+ * `minAttemptMs` left. Never throws; ky errors are never logged or rethrown (they carry the
+ * request headers, token included). The URL is contact-url.ts's: an identifier cannot steer it.
  */
 
 import ky from 'ky';
@@ -32,8 +26,12 @@ import {
 import { contactUrl } from './contact-url.js';
 import type { LookupFailure } from './failure.js';
 import type { ContactDirectory, DirectoryAnswer } from './lookup.js';
-import { attemptsAllowed, planRetry, type RetryPlan } from './retry-plan.js';
-import { SQS_TOKEN_REREAD_WAITS_MS } from './token-rereads.js';
+import {
+  attemptsAllowed,
+  planRetry,
+  type RetryPlan,
+  SQS_TOKEN_REREAD_WAITS_MS,
+} from './retry-plan.js';
 
 export interface RespondioOptions {
   /** respond.io API base, e.g. https://api.respond.io/v2 (a trailing slash is ignored). */
@@ -42,20 +40,18 @@ export interface RespondioOptions {
   readonly limiter: RateLimiter;
   /** Timeout of one HTTP request (answer and body). */
   readonly requestTimeoutMs: number;
-  /** Attempts per lookup, the first one included (the retries after a 401 come on top). */
+  /** Attempts per lookup, the first included (those after a 401's token re-read come on top). */
   readonly maxAttempts: number;
-  /** The wait before each re-read of the token after a 401, in turn (token-rereads.ts). */
+  /** Default SQS_TOKEN_REREAD_WAITS_MS. */
   readonly tokenRereadWaitsMs?: readonly number[];
-  /** Cap on a Retry-After wait. */
   readonly maxRetryAfterMs: number;
   /** Jitter source, in [0, 1). Default Math.random. */
   readonly random?: () => number;
   readonly logger?: Logger;
   /** Spans for each lookup and each attempt. Default: none. */
   readonly tracer?: Tracer;
-  /** Clock, epoch ms. Default Date.now. */
+  /** Epoch ms. Default Date.now. */
   readonly now?: () => number;
-  /** Waits between attempts. Default a setTimeout promise. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** No attempt starts with less than this left before the deadline. Default 100 ms. */
   readonly minAttemptMs?: number;
@@ -173,10 +169,7 @@ export function createRespondioDirectory(options: RespondioOptions): ContactDire
       await begin(request);
     }
 
-    /**
-     * Ends the attempt in flight (`failure` null: it brought the contact): tells the budget what
-     * respond.io answered, plans the next attempt and logs this one. True when another follows.
-     */
+    /** Ends the attempt in flight (`failure` null: found); true when another attempt follows. */
     function settle(failure: LookupFailure | null, reply: Response | BodyTooLarge | null): boolean {
       open = false;
       const latencyMs = Math.max(now() - startedAt, 0);

@@ -1,21 +1,26 @@
 /**
- * The retry plan of the respond.io directory: after a failed attempt, whether to try again,
- * how long to wait first and whether to re-read the token. Pure: the directory supplies the
- * clock and the randomness, and keeps the deadline.
- * - 429 and 449 (and 503) wait for `Retry-After` (capped; absent → backoff); a 429 also holds
- *   the whole budget (every container's limiter) for as long.
- * - Other retryable statuses (core's isRetryableStatus), timeouts, connection failures and a
- *   2xx without a contact (a 502 by then) back off exponentially with full jitter.
- * - A 401 re-reads the token and tries once more, on top of `maxAttempts`, after each wait of
- *   `tokenRereadWaitsMs` in turn (token-rereads.ts: at once; the API function also once
- *   more after a short wait); a 401 after the last re-read and every other status are final.
+ * The retry plan of the respond.io directory, pure: after a failed attempt, whether to try again,
+ * how long to wait first and whether to re-read the token. 429, 449 and 503 wait for Retry-After
+ * (capped; absent: backoff), and a 429 holds the whole budget as long; other retryable statuses,
+ * timeouts, connection failures and a 2xx without a contact back off with full jitter. A 401
+ * re-reads the token and tries once more, on top of `maxAttempts`, after each token re-read wait
+ * in turn; every other status is final.
  */
 
 import { isRetryableStatus, type LookupFailure } from './failure.js';
 
-/** First backoff step, in ms. */
+/**
+ * The waits before each re-read of the token after a 401, per function: a token rotation makes
+ * respond.io refuse the old token a moment before the secret holds the new one. The SQS function
+ * re-reads once, at once (a 401 after it stays retryable: failure.ts); the API's caller is
+ * waiting, so it re-reads once more after API_TOKEN_REREAD_WAIT_MS, if its deadline allows.
+ */
+export const API_TOKEN_REREAD_WAIT_MS = 1000;
+export const API_TOKEN_REREAD_WAITS_MS: readonly number[] = [0, API_TOKEN_REREAD_WAIT_MS];
+export const SQS_TOKEN_REREAD_WAITS_MS: readonly number[] = [0];
+
+/** First and longest backoff step, ms. */
 export const BACKOFF_BASE_MS = 200;
-/** Longest backoff step, in ms. */
 export const BACKOFF_CAP_MS = 5000;
 
 /**
@@ -29,10 +34,7 @@ export function backoffMs(retry: number, random: () => number): number {
   return Math.round(unit * ceiling);
 }
 
-/**
- * The wait a `Retry-After` header asks for, in ms: delay seconds (`"2"`, `"1.5"`) or an
- * HTTP date. `null` when the header is absent or unreadable.
- */
+/** The wait `Retry-After` asks for, ms: delay seconds or an HTTP date; null if absent or unreadable. */
 export function retryAfterMs(header: string | null, nowMs: number): number | null {
   if (header === null) return null;
   const text = header.trim();
@@ -48,10 +50,7 @@ export function honoursRetryAfter(status: number): boolean {
   return status === 429 || status === 449 || status === 503;
 }
 
-/**
- * Attempts a lookup may make: `maxAttempts`, plus one for each re-read of the token after a 401
- * (done, or about to be).
- */
+/** Attempts a lookup may make: `maxAttempts`, plus one per token re-read (done or about to be). */
 export function attemptsAllowed(maxAttempts: number, tokenRereads: number): number {
   return maxAttempts + tokenRereads;
 }
@@ -72,18 +71,14 @@ export interface RetryContext {
   readonly tokenRereadWaitsMs: readonly number[];
   /** The retry this plan is for, counted from 1 (token re-reads do not count). */
   readonly retry: number;
-  /** Cap on a Retry-After wait. */
   readonly maxRetryAfterMs: number;
   /** Jitter source, in [0, 1). */
   readonly random: () => number;
-  /** Clock, epoch ms (for a Retry-After given as a date). */
+  /** Epoch ms (for a Retry-After given as a date). */
   readonly now: () => number;
 }
 
-/**
- * What to do after a failed attempt, or null when the failure is final. `retryAfter` is the
- * answer's `Retry-After` header, if any.
- */
+/** What to do after a failed attempt (`retryAfter`: its header, if any); null when final. */
 export function planRetry(
   failure: LookupFailure,
   retryAfter: string | null,

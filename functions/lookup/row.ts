@@ -5,14 +5,14 @@
 
 import { isRecord } from './json.js';
 
-export interface Assignee {
+interface Assignee {
   readonly id: number | null;
   readonly firstName: string | null;
   readonly lastName: string | null;
   readonly email: string | null;
 }
 
-export interface CustomField {
+interface CustomField {
   readonly name: string;
   readonly value: string | number | boolean | null;
 }
@@ -145,10 +145,7 @@ export function errorRow(statusCode: number, message: string): ContactRow {
 /** Why a 200 answer is not a contact (its row is a 502). */
 export const NOT_A_CONTACT_MESSAGE = 'respond.io returned a response that is not a contact object';
 
-/**
- * Maps a respond.io v2 contact body (a flat object; a v1-style `{ data: {...} }` wrapper is
- * unwrapped) to a success row, or null when the body is not a contact object.
- */
+/** A respond.io v2 contact body (a v1-style `{ data }` wrapper unwrapped) as a row; null: none. */
 export function readContact(body: unknown): ContactRow | null {
   const contact = isRecord(body) && isRecord(body.data) && !('id' in body) ? body.data : body;
   if (!isRecord(contact)) return null;
@@ -176,10 +173,7 @@ export function contactRow(body: unknown): ContactRow {
   return readContact(body) ?? errorRow(502, NOT_A_CONTACT_MESSAGE);
 }
 
-/**
- * Short messages for FailWithoutResponse: no upstream detail, no data columns (the API's answer
- * and the file workflow's error rows under that behavior).
- */
+/** Messages for FailWithoutResponse (the API's answer, the file workflow's error rows): no detail. */
 export function shortMessage(statusCode: number): string {
   if (statusCode === 400) return 'Bad request';
   if (statusCode === 404) return 'Not found';

@@ -1,24 +1,11 @@
 /**
- * Lookups that spend no request when they need none: a decorator over the ContactDirectory,
- * keyed on the canonical identifier, built once per container (lookup/index.ts) so that every
- * function has it.
- *
- * - Single flight, always on: while a request for an identifier is in flight, other lookups of
- *   it wait for that request's answer instead of sending their own. Each joiner keeps its own
- *   deadline (one whose deadline comes first gets a deadline failure then, not a late answer) and
- *   its own correlation id; every joiner gets the shared answer, failures included, and each
- *   row then goes its own way. A flight that ran out of its own (earlier) deadline does not end
- *   a joiner that still has time: the joiner asks again.
- * - The contact cache, when the policy turns it on: an answer the rules allow to be kept
- *   (cache-rules.ts: a 200, or a 404 with its own TTL) is served until its TTL, counted from when
- *   its request started, runs out. A `fresh` lookup skips the cache and the request in flight and
- *   asks respond.io; its answer then refreshes the cache. The cache is an lru-cache in the
- *   container's memory: at most `maxEntries` answers, the least recently used dropped first, each
- *   timed on the given clock and checked again by the rules before it is served. Nothing leaves
- *   it: no logging, no persistence.
- *
- * `attempts` of a shared or cached answer is 0 (requests of this lookup's own); `source` says
- * how it was answered.
+ * Lookups that spend no request when they need none (README, "Contact cache and shared lookups"):
+ * a decorator over the ContactDirectory, keyed on the canonical identifier. Single flight, always
+ * on: a lookup joins the request in flight for its identifier and gets its answer, failures
+ * included, but keeps its own deadline (and asks again if the flight ran out of an earlier one).
+ * The contact cache, when the policy turns it on: what cache-rules.ts allows to keep, in an
+ * lru-cache in the container's memory; nothing leaves it (no logging, no persistence). A `fresh`
+ * lookup skips both and refreshes the cache. A shared or cached answer has `attempts` 0.
  */
 
 import { LRUCache } from 'lru-cache';
@@ -35,7 +22,7 @@ import {
 import type { Identifier } from './identifier.js';
 import type { ContactDirectory, DirectoryAnswer, LookupOptions } from './lookup.js';
 
-export interface SharedLookupsOptions {
+interface SharedLookupsOptions {
   /** CONTACT_CACHE_*: a TTL of 0 keeps nothing (single flight only). */
   readonly policy: CachePolicy;
   /** Clock, epoch ms. Default Date.now. */
@@ -46,7 +33,7 @@ export interface SharedLookupsOptions {
 /** A request in flight, shared by every lookup of its identifier that comes meanwhile. */
 interface Flight {
   readonly answer: Promise<DirectoryAnswer>;
-  /** The deadline the request was started with (its first caller's). */
+  /** Its first caller's. */
   readonly deadlineAt: number;
   readonly correlationId: string | undefined;
 }
@@ -179,9 +166,9 @@ export function shareLookups(
   };
 }
 
-/** An answer kept for reuse: respond.io's 200 or 404, and when the request for it started. */
+/** An answer kept for reuse (a 200 or a 404). */
 export interface CachedAnswer {
   readonly answer: DirectoryAnswer;
-  /** Epoch ms at which the request that got this answer started: its age counts from here. */
+  /** Epoch ms its request started: its age counts from here. */
   readonly fetchedAt: number;
 }

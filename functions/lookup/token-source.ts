@@ -1,20 +1,12 @@
 /**
- * The respond.io API token, read from AWS Secrets Manager.
- *
- * The secret's SecretString is either the raw token or a JSON object holding it under a key
- * (default `token`), e.g. `{"token": "..."}`. The token is cached for `ttlMs`; concurrent callers
- * share one read, and `refresh()` (after a 401) re-reads it, also shared. Failures become a
- * TokenError whose message names the secret and the problem but never the secret's value:
- * `invalid` when the secret itself is wrong (missing, no access, empty, malformed), `unavailable`
- * when trying again later can help (throttling, 5xx, network, timeout).
- *
- * A Secrets Manager outage: when the read after the TTL fails with an `unavailable` error, the
- * last good token keeps serving for at most `staleMaxMs` past its TTL (TOKEN_STALE_MAX_SECONDS),
- * with a WARN line and the `StaleToken` metric per failed read (never per lookup; the line names
- * the secret and the error, never the token) and a DEBUG line per lookup served. Meanwhile the secret is read
- * again at most every `staleRetryMs`, in the background: no lookup waits for a failing Secrets
- * Manager more than once. A 401 still forces a real re-read (`refresh()` never serves a stale
- * token), and a token respond.io refused is never served stale.
+ * The respond.io API token, read from AWS Secrets Manager: the SecretString is the raw token or
+ * a JSON object holding it under a key. The token is cached for `ttlMs`; concurrent callers share
+ * one read, and `refresh()` (after a 401) re-reads it, also shared. A failure is a TokenError that
+ * names the secret and the problem, never the secret's value or the SDK's message: `invalid`
+ * when the secret itself is wrong, `unavailable` when trying again later can help. After an
+ * `unavailable` read past the TTL, the last good token serves on for at most `staleMaxMs`
+ * (README, "Token rotation and Secrets Manager outages"), re-read in the background, never for
+ * a 401's refresh, and never once respond.io refused it.
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -22,14 +14,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { Logger } from '../platform/index.js';
 import { isRecord } from './json.js';
 import { TokenError, type TokenSource } from './respondio.js';
-import { describeSdkError } from './secrets-errors.js';
 
-export interface SecretsTokenSourceOptions {
+interface SecretsTokenSourceOptions {
   /** Secret id or ARN (RESPONDIO_TOKEN_SECRET_ID). */
   secretId: string;
-  /** How long a read token is reused, in ms (0: every getToken reads the secret). */
+  /** How long a read token is reused, ms (0: every getToken reads the secret). */
   ttlMs: number;
-  /** Default `new SecretsManagerClient({})`: SDK defaults, so AWS_ENDPOINT_URL_SECRETS_MANAGER works. */
+  /** Default `new SecretsManagerClient({})`, so AWS_ENDPOINT_URL_SECRETS_MANAGER works. */
   client?: SecretsManagerClient;
   /** JSON key holding the token when SecretString is a JSON object. Default `token`. */
   secretKey?: string;
@@ -37,22 +28,67 @@ export interface SecretsTokenSourceOptions {
   now?: () => number;
   /** Gives up on one GetSecretValue call after this many ms (SDK retries included). Default 5000. */
   readTimeoutMs?: number;
-  /**
-   * How long past its TTL the last good token may serve while the secret cannot be read
-   * (transient errors only), in ms. Default 0: never.
-   */
+  /** How long past its TTL the last good token may serve, ms (transient errors only). Default 0. */
   staleMaxMs?: number;
   /** While a stale token serves, the secret is read again at most this often. Default 5000. */
   staleRetryMs?: number;
-  /** Where stale tokens are told: a WARN line per failed read, a DEBUG line per lookup served. */
+  /** A WARN line per failed read a stale token bridges, a DEBUG line per lookup it serves. */
   logger?: Logger;
-  /** The `StaleToken` metric (1 per failed read after which the last good token serves on). */
+  /** `StaleToken`: 1 per failed read after which the last good token serves on. */
   metrics?: Metrics;
 }
 
-export const DEFAULT_SECRET_KEY = 'token';
-export const DEFAULT_SECRET_READ_TIMEOUT_MS = 5000;
-export const DEFAULT_STALE_RETRY_MS = 5000;
+const DEFAULT_SECRET_KEY = 'token';
+const DEFAULT_SECRET_READ_TIMEOUT_MS = 5000;
+const DEFAULT_STALE_RETRY_MS = 5000;
+
+/** Errors that mean the secret (or our access to it) is wrong; reading again will not help. */
+const INVALID_SECRET_ERRORS: Readonly<Record<string, string>> = {
+  ResourceNotFoundException: 'does not exist (ResourceNotFoundException)',
+  AccessDeniedException: 'cannot be read: access denied (AccessDeniedException)',
+  DecryptionFailure: 'cannot be decrypted with its KMS key (DecryptionFailure)',
+  InvalidParameterException: 'was requested with an invalid parameter (InvalidParameterException)',
+  InvalidRequestException:
+    'cannot be read in its current state, e.g. scheduled for deletion (InvalidRequestException)',
+};
+
+/** Errors that can pass on their own, even though they are 4xx. */
+const TRANSIENT_ERRORS = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ExpiredTokenException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+  'InternalServiceError',
+]);
+
+/** The TokenError for a failed GetSecretValue call: the error's class, never its message. */
+function describeSdkError(secretId: string, error: unknown): TokenError {
+  const { name, $metadata } = (typeof error === 'object' && error !== null ? error : {}) as {
+    readonly name?: unknown;
+    readonly $metadata?: { readonly httpStatusCode?: unknown };
+  };
+  const errorName = typeof name === 'string' && /^[A-Za-z0-9_.]{1,80}$/.test(name) ? name : 'Error';
+  const status = typeof $metadata?.httpStatusCode === 'number' ? $metadata.httpStatusCode : null;
+  const secret = `Secrets Manager secret ${JSON.stringify(secretId)}`;
+  const invalid = INVALID_SECRET_ERRORS[errorName];
+  if (invalid !== undefined) return new TokenError('invalid', `${secret} ${invalid}`);
+  if (
+    status !== null &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 408 &&
+    status !== 429 &&
+    !TRANSIENT_ERRORS.has(errorName)
+  ) {
+    return new TokenError('invalid', `${secret} cannot be read (${errorName}, HTTP ${status})`);
+  }
+  const detail = status === null ? errorName : `${errorName}, HTTP ${status}`;
+  return new TokenError('unavailable', `${secret} could not be read right now (${detail})`);
+}
 
 /** A token goes into an HTTP header: visible ASCII only, no spaces. */
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
@@ -116,11 +152,7 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
   let readCount = 0;
   /** Reads older than the latest refresh may return the rotated-out token: never cache them. */
   let oldestUsableRead = 0;
-  /**
-   * The read in flight, if any; `forRefresh` when it started after a refresh() call. `forLookup`
-   * is the same read as a lookup takes it: judged once when it fails, the stale token or the
-   * error, and `stale` says which.
-   */
+  /** The read in flight; `forLookup` is it as a lookup takes it (on failure, maybe stale). */
   let inFlight: {
     readonly promise: Promise<string>;
     readonly forLookup: Promise<{ readonly token: string; readonly stale: boolean }>;
@@ -186,10 +218,7 @@ export function createSecretsTokenSource(options: SecretsTokenSourceOptions): To
     return { token: lastGood.token, staleForMs: Math.max(at - lastGood.expiresAt, 0) };
   }
 
-  /**
-   * A read failed (judged once per read): stale serving starts or goes on if the failure is
-   * transient and the last good token may still serve; returns that token, or null.
-   */
+  /** Judges a failed read once: the last good token if it may serve on (transient error), else null. */
   function afterFailedRead(error: unknown): string | null {
     const at = now();
     const served = error instanceof TokenError && error.reason === 'unavailable' ? stale(at) : null;

@@ -29,7 +29,7 @@ import {
 import {
   API_TOKEN_REREAD_WAIT_MS,
   API_TOKEN_REREAD_WAITS_MS,
-} from '../../functions/lookup/token-rereads.js';
+} from '../../functions/lookup/retry-plan.js';
 import { identifierOf, identifiers } from '../support/identifiers.js';
 import { CRAFTED_PATH_SEGMENTS } from '../support/path-segments.js';
 

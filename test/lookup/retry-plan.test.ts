@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { isRetryableStatus, type LookupFailure } from '../../functions/lookup/failure.js';
 import {
+  API_TOKEN_REREAD_WAIT_MS,
+  API_TOKEN_REREAD_WAITS_MS,
   attemptsAllowed,
   BACKOFF_BASE_MS,
   BACKOFF_CAP_MS,
@@ -10,12 +12,8 @@ import {
   planRetry,
   type RetryContext,
   retryAfterMs,
-} from '../../functions/lookup/retry-plan.js';
-import {
-  API_TOKEN_REREAD_WAIT_MS,
-  API_TOKEN_REREAD_WAITS_MS,
   SQS_TOKEN_REREAD_WAITS_MS,
-} from '../../functions/lookup/token-rereads.js';
+} from '../../functions/lookup/retry-plan.js';
 
 /**
  * The retry plan of the respond.io directory, without a server: backoff, Retry-After, the 401
