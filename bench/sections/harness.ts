@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SQSRecord } from 'aws-lambda';
-import type { TokenSource } from '../../functions/lookup/respondio.js';
+import type { TokenSource } from '../../functions/lookup/token.js';
 import type {
   DeadLetterMove,
   DeadLetterSink,

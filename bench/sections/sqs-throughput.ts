@@ -7,7 +7,7 @@
  */
 
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { TokenSource } from '../../functions/lookup/respondio.js';
+import type { TokenSource } from '../../functions/lookup/token.js';
 import { createSqsFunction } from '../../functions/queue/container.js';
 import { loadConfig } from '../../functions/settings/config.js';
 import { startQueuePipeline } from '../../local/queue-pipeline.js';

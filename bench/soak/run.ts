@@ -42,8 +42,8 @@ import {
 import type { BatchSummary } from '../../functions/batches/metrics.js';
 import { createBudget, type StartHook } from '../../functions/budget/index.js';
 import { slotIntervalMs } from '../../functions/budget/plan.js';
-import type { TokenSource } from '../../functions/lookup/respondio.js';
 import { DEFAULT_MIN_ATTEMPT_MS } from '../../functions/lookup/respondio.js';
+import type { TokenSource } from '../../functions/lookup/token.js';
 import { createSecretsTokenSource } from '../../functions/lookup/token-source.js';
 import type { Logger } from '../../functions/platform/logger.js';
 import { createSqsFunction, FLUSH_RESERVE_MS } from '../../functions/queue/container.js';

@@ -2,7 +2,7 @@
  * What respond.io's answers, and the attempts that got none, mean for a lookup; pure (respondio.ts
  * makes the requests). Any body a failure carries has the token redacted; an error that ended an
  * attempt is named by its class only, never passed on; logs and spans get status codes, timings
- * and counts only. Also the token the requests carry (TokenSource, TokenError).
+ * and counts only.
  */
 
 import {
@@ -83,14 +83,6 @@ export function thrownFailure(error: unknown, timeoutMs: number): LookupFailure 
   return { kind: 'internal', detail: `the HTTP client failed unexpectedly (${errorName(error)})` };
 }
 
-/** A token that could not be read: a TokenError keeps its reason; any other error its class only. */
-export function tokenFailure(error: unknown): LookupFailure {
-  if (error instanceof TokenError)
-    return { kind: 'token', reason: error.reason, detail: error.message };
-  const detail = `the token source failed (${errorName(error)})`;
-  return { kind: 'token', reason: 'unavailable', detail };
-}
-
 /** A complete answer: a 2xx with a JSON object is the contact; anything else is a failure. */
 export function readAnswer(status: number, text: string, token: string) {
   if (!isSuccess(status)) {
@@ -158,27 +150,4 @@ export function lookupAnnotations(answer: DirectoryAnswer, durationMs: number): 
       ? { outcome: 'http', status_code: answer.failure.status }
       : { outcome: answer.failure.kind };
   return { ...ending, attempts: answer.attempts, duration_ms: Math.round(durationMs) };
-}
-
-/** Thrown by a TokenSource; `reason` tells transient (`unavailable`) from permanent (`invalid`). */
-export class TokenError extends Error {
-  override readonly name = 'TokenError';
-  constructor(
-    readonly reason: 'unavailable' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The respond.io API token, read at run time and never baked in. */
-export interface TokenSource {
-  /** The current token (cached). Throws TokenError. */
-  getToken(): Promise<string>;
-  /**
-   * Re-reads the token, bypassing the cache (after a 401). Concurrent callers share one read.
-   * With `rejectedToken` (the token respond.io refused), a newer token already read by another
-   * caller is returned without a read, so a rotation costs one read, not one per 401.
-   */
-  refresh(rejectedToken?: string): Promise<string>;
 }

@@ -12,9 +12,10 @@ import type { Logger, Tracing } from '../platform/index.js';
 import type { Config } from '../settings/index.js';
 import { createIdentifierParser } from './identifier.js';
 import type { LookupDeps } from './lookup.js';
-import { createRespondioDirectory, type TokenSource } from './respondio.js';
+import { createRespondioDirectory } from './respondio.js';
 import { API_TOKEN_REREAD_WAITS_MS, SQS_TOKEN_REREAD_WAITS_MS } from './retry-plan.js';
 import { shareLookups } from './shared-lookups.js';
+import type { TokenSource } from './token.js';
 import { createSecretsTokenSource } from './token-source.js';
 
 export { classifyFailure } from './failure.js';
@@ -30,8 +31,8 @@ export {
   type LookupResult,
   lookupContact,
 } from './lookup.js';
-export type { TokenSource } from './respondio.js';
 export { type ContactRow, errorRow, OUTPUT_COLUMNS, shortMessage } from './row.js';
+export type { TokenSource } from './token.js';
 
 /** What a container (or a test, or a benchmark) hands the lookups; all optional. */
 export interface LookupAdapters {

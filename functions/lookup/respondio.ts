@@ -19,9 +19,7 @@ import {
   lookupAnnotations,
   MAX_RESPONSE_BYTES,
   readAnswer,
-  type TokenSource,
   thrownFailure,
-  tokenFailure,
 } from './answers.js';
 import { contactUrl } from './contact-url.js';
 import type { LookupFailure } from './failure.js';
@@ -32,6 +30,7 @@ import {
   type RetryPlan,
   SQS_TOKEN_REREAD_WAITS_MS,
 } from './retry-plan.js';
+import { type TokenSource, tokenFailure } from './token.js';
 
 export interface RespondioOptions {
   /** respond.io API base, e.g. https://api.respond.io/v2 (a trailing slash is ignored). */
@@ -283,4 +282,4 @@ export function createRespondioDirectory(options: RespondioOptions): ContactDire
   };
 }
 
-export { type Attempt, TokenError, type TokenSource } from './answers.js';
+export type { Attempt } from './answers.js';

@@ -13,7 +13,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '../platform/index.js';
 import { isRecord } from './json.js';
-import { TokenError, type TokenSource } from './respondio.js';
+import { TokenError, type TokenSource } from './token.js';
 
 interface SecretsTokenSourceOptions {
   /** Secret id or ARN (RESPONDIO_TOKEN_SECRET_ID). */

@@ -4,7 +4,7 @@
  */
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { TokenError } from '../../functions/lookup/respondio.js';
+import { TokenError } from '../../functions/lookup/token.js';
 import { TRACE_LABELS } from '../../functions/platform/tracing.js';
 import { identifierOf } from '../support/identifiers.js';
 import { type RecordingTracer, recordingTracer } from '../support/recording-tracer.js';

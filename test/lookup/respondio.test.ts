@@ -23,13 +23,12 @@ import {
   type Attempt,
   createRespondioDirectory,
   type RespondioOptions,
-  TokenError,
-  type TokenSource,
 } from '../../functions/lookup/respondio.js';
 import {
   API_TOKEN_REREAD_WAIT_MS,
   API_TOKEN_REREAD_WAITS_MS,
 } from '../../functions/lookup/retry-plan.js';
+import { TokenError, type TokenSource } from '../../functions/lookup/token.js';
 import { identifierOf, identifiers } from '../support/identifiers.js';
 import { CRAFTED_PATH_SEGMENTS } from '../support/path-segments.js';
 

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRateLimiter } from '../../functions/budget/static-limiter.js';
-import type { TokenSource } from '../../functions/lookup/respondio.js';
+import type { TokenSource } from '../../functions/lookup/token.js';
 import type { SqsBatchHandler } from '../../functions/queue/batch.js';
 import { createSqsFunction } from '../../functions/queue/container.js';
 import { containerRateLimit, loadConfig } from '../../functions/settings/config.js';

@@ -8,11 +8,11 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RateLimiter } from '../../functions/budget/limiter.js';
 import type { ContactDirectory } from '../../functions/lookup/lookup.js';
-import type { TokenSource } from '../../functions/lookup/respondio.js';
 import {
   createRespondioDirectory,
   type RespondioOptions,
 } from '../../functions/lookup/respondio.js';
+import type { TokenSource } from '../../functions/lookup/token.js';
 
 export interface SeenRequest {
   readonly method: string;

@@ -1,4 +1,4 @@
-import { TokenError } from '../../functions/lookup/respondio.js';
+import { TokenError } from '../../functions/lookup/token.js';
 
 /** The TokenError a token read rejects with; fails the test if it resolves or throws another. */
 export async function tokenErrorOf(promise: Promise<unknown>): Promise<TokenError> {
