@@ -1,8 +1,7 @@
 /**
- * The summary object of a run, written next to its results (`output/<name>.summary.json`):
- * what ran (run id, the input object and version), how it ended, the counts and the time it
- * took; for a failed run the error and its cause instead of a results file. Written last, so a
- * summary that says `succeeded` or `rows-failed` means its results file is complete. Pure.
+ * The summary of a run (`output/<name>.summary.json`): what ran, how it ended, the counts and
+ * the time it took; for a failed run the error and its cause. Written last, so a summary that
+ * says `succeeded` or `rows-failed` means its results file is complete. Pure.
  */
 
 import type { ErrorBehavior } from '../settings/index.js';
@@ -10,7 +9,6 @@ import type { RateRange } from './parts.js';
 import type { FileRowCounts } from './rows.js';
 import { FILE_ERRORS } from './workflow.js';
 
-/** The input object a run read. */
 export interface RunInput {
   readonly bucket: string;
   readonly key: string;
@@ -20,7 +18,7 @@ export interface RunInput {
   readonly bytes: number | null;
 }
 
-export type RunStatus =
+type RunStatus =
   /** Every row has its line; none failed the run. */
   | 'succeeded'
   /** Every row has its line; some failed, and the error behavior fails the run for them. */
@@ -32,7 +30,7 @@ export interface RunSummary extends Partial<FileRowCounts> {
   readonly status: RunStatus;
   readonly runId: string;
   readonly input: RunInput;
-  /** The results file (absent when the run failed). */
+  /** Absent when the run failed. */
   readonly results?: string;
   readonly errorBehavior?: ErrorBehavior;
   /** The respond.io rate the budget allowed while the rows were done, requests/s. */
@@ -77,7 +75,7 @@ export function finishedSummary(run: {
 }
 
 /** Why a run whose results were written still failed. */
-export function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior): string {
+function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior): string {
   return (
     `${counts.failedRows} of ${counts.rows} rows failed (${counts.notFound} not found, ` +
     `${counts.otherErrors} other errors) and ERROR_BEHAVIOR=${behavior} fails the run for them; ` +
