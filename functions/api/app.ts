@@ -247,9 +247,8 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
 
   return (
     middy<ApiEvent, ApiResult, Error, ApiContext>()
-      // The Lambda context on every line; the correlation id dropped when the invocation ends.
-      // Never the event itself (it holds the identifier), whatever POWERTOOLS_LOGGER_LOG_EVENT
-      // says.
+      // The Lambda context on every line, the correlation id dropped when the invocation ends;
+      // never the event itself (it holds the identifier), whatever POWERTOOLS_LOGGER_LOG_EVENT says.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
       .use(readRequest)
       .use(parseJsonBody)

@@ -26,7 +26,6 @@ interface PreparedRun {
   readonly runId: string;
   readonly startedAt: string;
   readonly input: RunInput;
-  /** The summary's key. */
   readonly summary: string;
 }
 

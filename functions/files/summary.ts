@@ -42,20 +42,28 @@ export interface RunSummary extends Partial<FileRowCounts> {
   readonly elapsedSeconds: number;
 }
 
-const iso = (epochMs: number) => new Date(epochMs).toISOString();
-const seconds = (fromMs: number, toMs: number) => Math.round((toMs - fromMs) / 100) / 10;
-
-/** The summary of a run whose results were written. */
-export function finishedSummary(run: {
+interface Run {
   readonly runId: string;
   readonly input: RunInput;
-  readonly results: string;
-  readonly counts: FileRowCounts;
-  readonly errorBehavior: ErrorBehavior;
-  readonly budgetRate?: RateRange | null;
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
-}): RunSummary {
+}
+
+const times = (run: Run) => ({
+  startedAt: new Date(run.startedAtMs).toISOString(),
+  finishedAt: new Date(run.finishedAtMs).toISOString(),
+  elapsedSeconds: Math.round((run.finishedAtMs - run.startedAtMs) / 100) / 10,
+});
+
+/** The summary of a run whose results were written. */
+export function finishedSummary(
+  run: Run & {
+    readonly results: string;
+    readonly counts: FileRowCounts;
+    readonly errorBehavior: ErrorBehavior;
+    readonly budgetRate?: RateRange | null;
+  },
+): RunSummary {
   const failed = run.counts.failedRows > 0;
   return {
     status: failed ? 'rows-failed' : 'succeeded',
@@ -68,9 +76,7 @@ export function finishedSummary(run: {
     ...(failed
       ? { error: FILE_ERRORS.rowsFailed, cause: rowsFailedCause(run.counts, run.errorBehavior) }
       : {}),
-    startedAt: iso(run.startedAtMs),
-    finishedAt: iso(run.finishedAtMs),
-    elapsedSeconds: seconds(run.startedAtMs, run.finishedAtMs),
+    ...times(run),
   };
 }
 
@@ -84,22 +90,9 @@ function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior): string
 }
 
 /** The summary of a run that wrote no results file. */
-export function failedSummary(run: {
-  readonly runId: string;
-  readonly input: RunInput;
-  readonly error: string;
-  readonly cause: string;
-  readonly startedAtMs: number;
-  readonly finishedAtMs: number;
-}): RunSummary {
-  return {
-    status: 'failed',
-    runId: run.runId,
-    input: run.input,
-    error: run.error,
-    cause: run.cause,
-    startedAt: iso(run.startedAtMs),
-    finishedAt: iso(run.finishedAtMs),
-    elapsedSeconds: seconds(run.startedAtMs, run.finishedAtMs),
-  };
+export function failedSummary(
+  run: Run & { readonly error: string; readonly cause: string },
+): RunSummary {
+  const { runId, input, error, cause } = run;
+  return { status: 'failed', runId, input, error, cause, ...times(run) };
 }

@@ -38,7 +38,6 @@ interface SendOptions {
 }
 
 interface SendOutcome {
-  /** Keys of the messages that could not be sent. */
   readonly failed: readonly string[];
   /** SQS message id of each sent message, by position in the input. */
   readonly messageIds: readonly (string | undefined)[];
@@ -173,10 +172,7 @@ function attributeText(text: string, maxLength = 1000): string {
   return clean === '' ? '-' : clean;
 }
 
-/**
- * The body of one result message: the correlation fields first, then the output row's columns,
- * then `Input`, the extra fields of the input row.
- */
+/** The correlation fields first, then the output row's columns, then the input's other fields. */
 export function resultMessageBody(result: ResultMessage): string {
   return JSON.stringify({
     SourceMessageId: result.sourceMessageId,

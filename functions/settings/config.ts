@@ -20,15 +20,11 @@ export interface Config {
   /** How long past its TTL the last good token serves in an outage. */
   readonly tokenStaleMaxMs: number;
   readonly errorBehavior: ErrorBehavior;
-  /** The organisation's request budget per second. */
   readonly rateLimitRps: number;
-  /** The fraction of that budget this container may use. */
   readonly rateLimitShare: number;
   /** Of one HTTP request to respond.io. */
   readonly requestTimeoutMs: number;
-  /** Attempts per lookup, first one included. */
   readonly maxAttempts: number;
-  /** Cap on a Retry-After wait. */
   readonly maxRetryAfterMs: number;
   readonly resultsQueueUrl: string | null;
   readonly deadLetterQueueUrl: string | null;
@@ -45,11 +41,8 @@ export interface Config {
   /** The shared budget's DynamoDB table; null keeps the static share. */
   readonly rateBudgetTable: string | null;
   readonly rateBudgetTimeoutMs: number;
-  /** The most two containers' clocks may differ. */
   readonly rateBudgetClockSkewMs: number;
-  /** What an SQS container with rows waiting gets at least. */
   readonly rateBudgetBatchMinShare: number;
-  /** Learn the rate below rateLimitRps from respond.io's answers. */
   readonly rateBudgetLearning: boolean;
   readonly filesBucket: string | null;
   readonly fileMaxBytes: number;
