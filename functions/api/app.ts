@@ -1,21 +1,12 @@
 /**
- * The API function's logic as a middy handler, built from its dependencies so that tests and the
- * local run can plug in their own directory, configuration and logger.
- *
- * Routes: `GET /contacts/{identifier}` and `POST /contacts/lookup` with `{"Identifier": "..."}`.
- * - A lookup is found or failed (functions/lookup/lookup.ts); ERROR_BEHAVIOR decides how a
- *   failure is answered (answer.ts). An invalid Identifier value is such a failure.
- * - A request that cannot be looked up at all (not an HTTP API 2.0 event, unknown route, wrong
- *   method, body too large, not JSON, malformed JSON, no string Identifier) is refused with its
- *   4xx and `{"StatusCode", "Message"}`, whatever the error behavior: there is no row to answer
- *   with.
- * - Nothing answers with a stack trace; an unexpected fault becomes a failure (500, or 504 on a
- *   timeout), answered like any other.
- * One structured log line per request: correlation id, route, masked identifier, statuses,
- * attempts, how the lookup was answered (`lookupSource`: request, shared or cache) and duration.
- * Never the token, never contact data. Powertools' middleware tags every line of the invocation
- * with the Lambda context and drops the correlation id afterwards. `Cache-Control: no-cache`
- * from the caller makes the lookup skip the contact cache.
+ * The API function's logic as a middy handler: `GET /contacts/{identifier}` and
+ * `POST /contacts/lookup` with `{"Identifier": "..."}`. A request that cannot be looked up at all
+ * (not an HTTP API 2.0 event, unknown route, wrong method, body too large, not a JSON object with
+ * a string Identifier) is refused with its 4xx whatever the error behavior: there is no row to
+ * answer with. A lookup's failure, an invalid Identifier value included, is answered per
+ * ERROR_BEHAVIOR. Nothing answers with a stack trace: an unexpected fault becomes a 500 (504 on a
+ * timeout), answered like any failure. One log line per request, with the masked identifier;
+ * never the token, never contact data.
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -34,7 +25,6 @@ import {
 } from '../lookup/index.js';
 import { deadlineFrom } from '../platform/index.js';
 import type { Config } from '../settings/index.js';
-import { apiAnswer } from './answer.js';
 import {
   type ApiEvent,
   type ApiRequest,
@@ -42,37 +32,40 @@ import {
   isHttpApiEvent,
   MAX_BODY_BYTES,
 } from './request.js';
-import { type ApiResult, jsonResult, RequestRejection, rejectionResult } from './responses.js';
+import {
+  type ApiResult,
+  apiAnswer,
+  jsonResult,
+  RequestRejection,
+  rejectionResult,
+} from './responses.js';
 
-export interface ApiDependencies {
+interface ApiDependencies {
   readonly directory: ContactDirectory;
-  /** The container's identifier parser (functions/lookup/identifiers.ts). */
   readonly identifiers: IdentifierParser;
-  /** Only the error behavior is read; a whole Config fits. */
   readonly config: Pick<Config, 'errorBehavior'>;
-  /** A Powertools Logger; each invocation adds its Lambda context and correlation id to it. */
+  /** Each invocation adds its Lambda context and correlation id to it. */
   readonly logger: Logger;
   /** Largest accepted body in bytes, after base64 decoding. Default MAX_BODY_BYTES (8 KiB). */
   readonly maxBodyBytes?: number;
 }
 
 /** What one invocation's middlewares and handler share: the request as read, and when. */
-export interface ApiInvocation {
+interface ApiInvocation {
   readonly request: ApiRequest;
   readonly startedAt: number;
 }
 
 /**
- * The Lambda context, on which `readRequest` leaves the invocation for the rest of the chain:
- * middy hands a handler only the event and the context (its setToContext options work the same
- * way). Each invocation has its own context.
+ * `readRequest` leaves the invocation on the Lambda context (each invocation has its own):
+ * middy hands a handler only the event and the context.
  */
-export type ApiContext = Context & { apiInvocation?: ApiInvocation };
+type ApiContext = Context & { apiInvocation?: ApiInvocation };
 
 export type ApiHandler = MiddyfiedHandler<ApiEvent, ApiResult, Error, ApiContext>;
 
 /** Time budget assumed when the context has no clock: API Gateway's 29 s integration timeout. */
-export const DEFAULT_REMAINING_MS = 29_000;
+const DEFAULT_REMAINING_MS = 29_000;
 
 const BODY_EXAMPLE = '{"Identifier": "id:123"}';
 const PARSER_PACKAGE = '@middy/http-json-body-parser';
@@ -254,9 +247,8 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
 
   return (
     middy<ApiEvent, ApiResult, Error, ApiContext>()
-      // The Lambda context on every line; the correlation id dropped when the invocation ends.
-      // Never the event itself (it holds the identifier), whatever POWERTOOLS_LOGGER_LOG_EVENT
-      // says.
+      // The Lambda context on every line, the correlation id dropped when the invocation ends;
+      // never the event itself (it holds the identifier), whatever POWERTOOLS_LOGGER_LOG_EVENT says.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
       .use(readRequest)
       .use(parseJsonBody)

@@ -1,8 +1,7 @@
 /**
  * The API function built once per container from its settings: its logger, the budget in its API
- * lane (with the budget's metrics written at most once a minute: a lookup writes no metrics line
- * of its own), the lookups on it, and the middy handler (app.ts). A test may hand in adapters it
- * built instead.
+ * lane (its metrics written at most once a minute: a lookup writes no metrics line of its own),
+ * the lookups on it, and the middy handler. A test may hand in adapters it built instead.
  */
 
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -17,7 +16,7 @@ import {
 } from '../settings/index.js';
 import { type ApiHandler, createApiHandler } from './app.js';
 
-export function createApiLookups(config: Config, adapters: LookupAdapters = {}): LookupDeps {
+function createApiLookups(config: Config, adapters: LookupAdapters = {}): LookupDeps {
   const { logger, tracing, dynamodb } = adapters;
   const metrics: Metrics = adapters.metrics ?? createFunctionMetrics(config, API_SERVICE_NAME);
   const shared = config.rateBudgetTable !== null;

@@ -1,11 +1,8 @@
 /**
- * Reading an API Gateway HTTP API proxy event (payload format 2.0, what the stack deploys). Pure:
- * it tells such an event from anything else, and decides the route, the correlation id, the body
- * size and whether the caller asked for a fresh answer (no-cache), never throwing, whatever the
- * event holds.
- *
- * Path parameters arrive decoded once by API Gateway and are taken as they are; a path no route
- * of the table matched (a catch-all route, a named stage) is split and each segment decoded once.
+ * Reading an API Gateway HTTP API proxy event (payload 2.0): its route, correlation id, body size
+ * and whether the caller asked for a fresh answer, never throwing, whatever the event holds. Path
+ * parameters arrive decoded once by API Gateway and are taken as they are; a path no route of the
+ * table matched (a catch-all route, a named stage) is split and each segment decoded once.
  */
 
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -21,7 +18,7 @@ import {
 /** What API Gateway may invoke the function with; only an HTTP API event (2.0) is answered. */
 export type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
 
-/** True for an HTTP API proxy event (`version: '2.0'`), the only event the function reads. */
+/** True for an HTTP API proxy event (`version: '2.0'`), the only event the function answers. */
 export function isHttpApiEvent(event: unknown): event is APIGatewayProxyEventV2 {
   return isRecord(event) && event.version === '2.0';
 }
@@ -36,7 +33,7 @@ export const LOOKUP_ROUTE = routeKey(tableRoute('lookup'));
 /** Largest request body accepted, counted after base64 decoding. */
 export const MAX_BODY_BYTES = 8 * 1024;
 
-export type ApiRoute =
+type ApiRoute =
   /** `GET /contacts/{identifier}`; `identifier` is percent-decoded exactly once. */
   | { readonly kind: 'getContact'; readonly name: string; readonly identifier: string }
   /** `POST /contacts/lookup`; the identifier is in the JSON body. */
@@ -49,7 +46,6 @@ export interface ApiRequest {
   /** Upper-case HTTP method, '' when the event has none. */
   readonly method: string;
   readonly route: ApiRoute;
-  /** API Gateway's request id, else the Lambda request id. */
   readonly correlationId: string | null;
   /** Header names in lower case; multiple values as API Gateway joins them. */
   readonly headers: Readonly<Record<string, string>>;
@@ -61,13 +57,8 @@ export interface ApiRequest {
 
 type Loose = Record<string, unknown>;
 
-function record(value: unknown): Loose | undefined {
-  return isRecord(value) ? value : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
+const record = (value: unknown): Loose | undefined => (isRecord(value) ? value : undefined);
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /** Header names lower-cased (HTTP APIs lower-case them already; any spelling is read alike). */
 export function lowerCaseHeaders(headers: unknown): Record<string, string> {
@@ -86,10 +77,7 @@ function directives(value: string | undefined): string[] {
     .filter((name) => name !== '');
 }
 
-/**
- * True when the request's headers ask for an answer not taken from a cache: `Cache-Control:
- * no-cache` or `no-store`, or `Pragma: no-cache`, in any case.
- */
+/** `Cache-Control: no-cache` or `no-store`, or `Pragma: no-cache`, in any case. */
 export function asksForFreshAnswer(headers: Readonly<Record<string, string>>): boolean {
   const cacheControl = directives(headers['cache-control']);
   return (
@@ -179,10 +167,7 @@ function bodyBytes(body: unknown, isBase64Encoded: unknown): number {
     : Buffer.byteLength(body, 'utf8');
 }
 
-/**
- * Reads an HTTP API event (see isHttpApiEvent), whatever its fields hold. Never throws. The
- * correlation id is API Gateway's request id, else the Lambda request id.
- */
+/** The correlation id is API Gateway's request id, else the Lambda request id. */
 export function describeRequest(event: unknown, lambdaRequestId?: string): ApiRequest {
   const loose = record(event) ?? {};
   const context = record(loose.requestContext);

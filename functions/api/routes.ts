@@ -1,7 +1,6 @@
 /**
- * The API's routes, in one table: the handler's router (functions/api/request.ts), the stack
- * (infra/lookup-api.ts), the local API Gateway (local/api-gateway-server.ts) and the OpenAPI
- * test all read this one list, so a route exists everywhere or nowhere.
+ * The API's routes, in one table: the handler's router, the stack, the local API Gateway and the
+ * OpenAPI test all read it, so a route exists everywhere or nowhere.
  */
 
 export type RouteName = 'getContact' | 'lookup';
@@ -23,7 +22,7 @@ export function routeKey(route: HttpRoute): string {
   return `${route.method} ${route.path}`;
 }
 
-export type RouteMatch =
+type RouteMatch =
   /** A route of the table; `params` holds its path parameters as given. */
   | { readonly kind: 'route'; readonly route: HttpRoute; readonly params: Record<string, string> }
   /** A path of the table, asked with another method; `allow` lists the path's methods. */

@@ -1,9 +1,7 @@
 /**
  * The batch engine of the SQS and file functions: looks a batch's rows up, at most `maxInFlight`
- * at once (rows wait for a budget slot or for respond.io), none started once the deadline is too
- * close; a row whose failure is transient gets further rounds while the waits and the time
- * allow. It returns each row's answer and what the batch cost; the functions only turn answers
- * into their writes (queue/batch.ts, files/batch.ts).
+ * at once, none started once the deadline is too close; a row whose failure is transient gets
+ * further rounds while the waits and the time allow. The functions only turn answers into writes.
  */
 
 import {
@@ -19,9 +17,9 @@ import type { BatchMetrics, UpstreamSummary } from './metrics.js';
 export interface BatchDeps extends LookupDeps {
   /** Rows in flight at once (maxInFlightFor). */
   readonly maxInFlight: number;
-  /** A row starts only while at least this much time is left before the deadline. */
+  /** A row starts only while at least this much time is left before the deadline, ms. */
   readonly rowBudgetMs: number;
-  /** Safety margin before the Lambda timeout (default platform/deadline.ts's). */
+  /** Safety margin before the Lambda timeout, ms (default DEADLINE_MARGIN_MS). */
   readonly marginMs?: number;
   readonly logger?: Logger;
   readonly metrics?: BatchMetrics;
@@ -36,13 +34,9 @@ export interface RowLookup {
   readonly correlationId: string;
 }
 
-export interface BatchRun {
+interface BatchRun extends Pick<BatchDeps, 'maxInFlight' | 'rowBudgetMs'> {
   /** Epoch ms by which every lookup must be done. */
   readonly deadlineAt: number;
-  /** Rows in flight at once (maxInFlightFor). */
-  readonly maxInFlight: number;
-  /** A row starts only while at least this much time is left before the deadline. */
-  readonly rowBudgetMs: number;
   /** The wait before each further round for rows that failed transiently (none: one round). */
   readonly roundWaitsMs?: readonly number[];
   readonly sleep?: (ms: number) => Promise<void>;
@@ -52,7 +46,7 @@ export interface BatchRun {
   readonly onRow?: (index: number, answer: LookupResult | null) => void;
 }
 
-export interface BatchLookups {
+interface BatchLookups {
   /**
    * Each row's answer: its final one, or, for a row still failing transiently, the latest that
    * made a request (the latest at all if none did); null for a row that never started.
@@ -63,7 +57,6 @@ export interface BatchLookups {
   readonly coalesced: number;
   /** Rows looked up again in a further round (each time counted). */
   readonly rerun: number;
-  /** The requests to respond.io the batch made. */
   readonly upstream: UpstreamSummary;
 }
 

@@ -1,8 +1,6 @@
 /**
- * What both batch functions (the SQS function, the file batch function) build the same way once
- * per container: the logger, the budget in its batch lane, the lookups on it, and the CloudWatch
- * batch metrics (with the budget's use). Each function adds its own adapters (the queues, the
- * files bucket) next to it (queue/container.ts, files/container.ts).
+ * What both batch functions build the same way once per container: the logger, the budget in its
+ * batch lane, the lookups on it, and the CloudWatch batch metrics (with the budget's use).
  */
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,13 +23,12 @@ export interface BatchAdapters {
   readonly metrics?: BatchMetrics;
   /** Default: no tracing (the entry point loads it from the configuration). */
   readonly tracing?: Tracing;
-  /** The container's budget, built by the caller (createBudget); default built here. */
   readonly budget?: RateLimiter;
   /** The budget table's client, when the budget is built here. */
   readonly dynamodb?: DynamoDBClient;
 }
 
-export interface BatchLane extends LookupDeps {
+interface BatchLane extends LookupDeps {
   readonly logger: Logger;
   readonly metrics: BatchMetrics;
   /** The respond.io rate the budget allows now (the learned rate), requests/s. */
@@ -49,19 +46,8 @@ export function createBatchLane(
     adapters.metrics === undefined ? createFunctionMetrics(config, serviceName) : undefined;
   const shared = { logger, ...(cloudWatch ? { metrics: cloudWatch } : {}) };
   const { tracing, dynamodb, tokens } = adapters;
-  const budget =
-    adapters.budget ??
-    createBudget(config, user, {
-      ...shared,
-      tracing,
-      dynamodb,
-    });
-  const lookups = createLookups(config, user, {
-    ...shared,
-    budget,
-    tracing,
-    tokens,
-  });
+  const budget = adapters.budget ?? createBudget(config, user, { ...shared, tracing, dynamodb });
+  const lookups = createLookups(config, user, { ...shared, budget, tracing, tokens });
   const use = {
     rps: config.rateLimitRps,
     rate: () => budget.rate(),

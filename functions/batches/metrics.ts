@@ -1,8 +1,7 @@
 /**
- * A batch's summary as CloudWatch metrics (embedded metric format through Powertools Metrics):
+ * A batch's end: its "Batch done" log line and its CloudWatch metrics (EMF through Powertools):
  * one line for the batch, with the rate the budget allowed and the share of it the batch used,
- * and one line per StatusCode. The namespace and service are the Metrics instance's
- * (POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME through the settings).
+ * and one line per StatusCode.
  */
 
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -74,25 +73,19 @@ export interface BatchSummary {
 
 /** Requests to respond.io during one batch. */
 export interface UpstreamSummary {
-  /** Requests sent to respond.io. */
   readonly requests: number;
   /** Requests that were followed by another attempt for the same row. */
   readonly retries: number;
   /** 429 answers. */
   readonly throttled: number;
-  /** Latency of each request, in milliseconds. */
   readonly latenciesMs: readonly number[];
 }
 
-/** Where batch summaries go: CloudWatch metrics. */
 export interface BatchMetrics {
   publish(summary: BatchSummary): void;
 }
 
-/**
- * A batch's end, the same for both batch functions: one "Batch done" line (counts and timings,
- * with the function's own `fields` first) and its metrics. Metrics never fail a batch.
- */
+/** The same for both batch functions, the function's own `fields` first. Metrics never fail a batch. */
 export function reportBatch(
   where: {
     readonly logger?: Logger | undefined;

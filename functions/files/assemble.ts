@@ -1,9 +1,8 @@
 /**
- * The file workflow's last step: the run's parts become its results file, one line per row of
- * the input, in input order (parts.ts checks every row 0..rows-1 is there exactly
- * once). The results are streamed into one upload that appears whole when complete, so the
- * object under the output prefix is always one run's; a part missing or doubled aborts the
- * upload and fails the run with ResultsIncomplete instead. Then the summary is written, last.
+ * The file workflow's last step: the run's parts become its results file, one line per input
+ * row, in input order. The results stream into one upload that appears whole when complete, so
+ * the object under the output prefix is always one run's; a part missing or doubled aborts the
+ * upload and fails the run with ResultsIncomplete instead. The summary is written last.
  */
 
 import type { Logger } from '../platform/index.js';
@@ -15,7 +14,7 @@ import {
   type PartRef,
   readPartText,
 } from './parts.js';
-import { resultsHeader } from './results.js';
+import { resultsHeader } from './rows.js';
 import type { Assembled, AssembleEvent } from './steps.js';
 import type { FileStore } from './store.js';
 import { finishedSummary } from './summary.js';
@@ -30,14 +29,14 @@ export class ResultsIncompleteError extends Error {
   override readonly name = FILE_ERRORS.incomplete;
 }
 
-export interface AssembleDeps {
+interface AssembleDeps {
   readonly store: FileStore;
   readonly errorBehavior: ErrorBehavior;
   readonly logger?: Logger;
   readonly now?: () => number;
 }
 
-export type AssembleHandler = (event: AssembleEvent) => Promise<Assembled>;
+type AssembleHandler = (event: AssembleEvent) => Promise<Assembled>;
 
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson' } as const;
 

@@ -1,8 +1,7 @@
 /** Entry point of the file batch function: each child execution of the map hands it one batch. */
 
-import { startFunction } from '../platform/index.js';
+import { type BatchContext, startFunction } from '../platform/index.js';
 import { FILES_SERVICE_NAME } from '../settings/index.js';
-import type { BatchContext } from './batch.js';
 import { createFileBatchFunction } from './container.js';
 import type { BatchDone, BatchEvent } from './steps.js';
 

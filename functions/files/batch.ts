@@ -1,14 +1,11 @@
 /**
- * The file batch function's work: one child execution of the distributed map, one batch of rows.
- * The batch engine looks the rows up as for the SQS function (shared budget, batch lane); a row
- * with a transient failure gets further rounds while the invocation's time allows, then its last
- * answer is its final error row (ERROR_BEHAVIOR decides what that row holds, rows.ts). The batch's rows are written as one part, whole (one PutObject),
- * keyed by the batch's first index, so a retried batch replaces its own part and never adds one.
- *
- * A batch whose time runs out with rows that never got a request (no budget slot, or no time)
- * keeps its done rows in a progress object and fails with BatchUnfinished; the state machine
- * retries it, and the retry looks up only the rest. A batch whose part exists already (its
- * answer was lost) does nothing. Never a line without its result, never a result twice.
+ * The file batch function: one child execution of the distributed map, one batch of rows. A row
+ * with a transient failure gets further rounds while the time allows; its last answer is final.
+ * The rows are written as one part, whole, keyed by the batch's first index, so a retried batch
+ * replaces its own part and never adds one. Rows that never got a request in time are kept for
+ * the next attempt: the done rows go to a progress object and the batch fails with
+ * BatchUnfinished, so the state machine retries only the rest. A batch whose part exists already
+ * (its answer was lost) does nothing. Never a line without its result, never a result twice.
  */
 
 import { type BatchDeps, lookupRows, reportBatch } from '../batches/index.js';
@@ -16,8 +13,7 @@ import { failedLookup, type LookupOutcome, loggableMessage } from '../lookup/ind
 import { type BatchContext, deadlineFrom } from '../platform/index.js';
 import type { ErrorBehavior } from '../settings/index.js';
 import { type PartLine, partText, readPartText } from './parts.js';
-import { resultsLine } from './results.js';
-import { fileRecord, fileRowResult, readFileRow } from './rows.js';
+import { fileRecord, fileRowResult, readFileRow, resultsLine } from './rows.js';
 import type { BatchDone, BatchEvent, BatchItem } from './steps.js';
 import { FileReadError, type FileStore } from './store.js';
 import {
@@ -36,7 +32,7 @@ export class BatchUnfinishedError extends Error {
   override readonly name = FILE_ERRORS.batchUnfinished;
 }
 
-export interface FileBatchDeps extends BatchDeps {
+interface FileBatchDeps extends BatchDeps {
   readonly store: FileStore;
   readonly errorBehavior: ErrorBehavior;
   /** Default PART_WRITE_RESERVE_MS. */
@@ -45,8 +41,6 @@ export interface FileBatchDeps extends BatchDeps {
   readonly roundWaitsMs?: readonly number[];
   readonly sleep: (ms: number) => Promise<void>;
 }
-
-export type { BatchContext };
 
 export type FileBatchHandler = (event: BatchEvent, context: BatchContext) => Promise<BatchDone>;
 
@@ -135,11 +129,7 @@ export function createFileBatchHandler(deps: FileBatchDeps): FileBatchHandler {
     };
 
     // Rows that cannot be read are final at once; the others go to the batch engine.
-    const looked: {
-      readonly item: BatchItem;
-      readonly identifier: unknown;
-      readonly extras: Readonly<Record<string, unknown>>;
-    }[] = [];
+    const looked: (Omit<RowAnswer, 'outcome'> & { readonly item: BatchItem })[] = [];
     for (const item of items.filter((item) => !done.has(item.index))) {
       const read = readFileRow(format, item.row);
       if (read.ok) looked.push({ item, identifier: read.identifier, extras: read.extras });

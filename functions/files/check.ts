@@ -1,10 +1,7 @@
 /**
- * The check of an uploaded file before any lookup (the workflow's prepare step): the items the
- * distributed map will read from it, counted by the ItemReader's own rules (items.ts),
- * and every reason to refuse it with a clear message instead of a stuck or half-done run: a
- * CSV without a header or without an `Identifier` column, a duplicated column, a header over
- * the ItemReader's 10 KB, a JSON Lines line that is not JSON, a row over MAX_ROW_BYTES, more
- * rows than the limit. Incremental, so a large object is checked as it streams.
+ * The check of an uploaded file before any lookup: its items counted by the ItemReader's own
+ * rules (items.ts), and every reason to refuse it with a clear message rather than a stuck or
+ * half-done run. Incremental, so a large object is checked as it streams.
  */
 
 import {
@@ -18,40 +15,40 @@ import {
 import { type FileFormat, MAX_ROW_BYTES } from './workflow.js';
 
 /** The ItemReader's limit on a CSV header row. */
-export const MAX_CSV_HEADER_BYTES = 10 * 1024;
+const MAX_CSV_HEADER_BYTES = 10 * 1024;
 
 /** A column name as the Identifier column is recognised: trimmed, any letter case. */
 export function isIdentifierColumn(name: string): boolean {
   return name.trim().toLowerCase() === 'identifier';
 }
 
-export interface FileLimits {
+interface FileLimits {
   readonly maxRows: number;
   readonly maxRowBytes?: number;
 }
 
 /** A file the workflow can run. */
-export interface FileAccepted {
+interface FileAccepted {
   readonly ok: true;
   readonly rows: number;
   /** CSV: the header's names, in order; JSON Lines: empty (every line has its own fields). */
   readonly columns: readonly string[];
 }
 
-export interface FileRefused {
+interface FileRefused {
   readonly ok: false;
   readonly reason: string;
 }
 
 export type FileCheck = FileAccepted | FileRefused;
 
-export interface FileInspector {
+interface FileInspector {
   /** Reads the next chunk of text; a refusal (the first problem found) ends the check early. */
   push(text: string): FileRefused | null;
   end(): FileCheck;
 }
 
-/** Bytes of a string in UTF-8 (no Buffer in core). */
+/** Bytes of a string in UTF-8. */
 export function utf8Bytes(text: string): number {
   let bytes = 0;
   for (let index = 0; index < text.length; index += 1) {

@@ -1,9 +1,8 @@
 /**
- * The file workflow's three functions, each built once per container from its settings: the
- * prepare step (prepare.ts), the batch function (batch.ts, on the batch lane of the budget with
- * no static share: the static split has no room for it) and the finishing steps (assemble.ts,
- * failure-report.ts), all over the files bucket (S3, traced when tracing is on). A test or the
- * local run may hand in adapters it built instead.
+ * The file workflow's three functions, each built once per container from its settings, over
+ * the files bucket (S3, traced when tracing is on): the prepare step, the batch function (on the
+ * budget's batch lane with no static share: the static split has no room for it) and the
+ * finishing steps. A test or the local run may hand in adapters it built instead.
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
@@ -24,7 +23,7 @@ import { createS3FileStore } from './s3-store.js';
 import type { Assembled, AssembleEvent, FailEvent, Reported } from './steps.js';
 import type { FileStore } from './store.js';
 
-export interface FileAdapters {
+interface FileAdapters {
   /** Default: the files bucket FILES_BUCKET through `s3`. */
   readonly store?: FileStore;
   /** Default: `new S3Client({})` (region, credentials and AWS_ENDPOINT_URL_S3 from the environment). */
@@ -49,7 +48,7 @@ export function createPrepareFunction(config: Config, adapters: FileAdapters = {
 }
 
 export interface FileBatchAdapters extends FileAdapters, BatchAdapters {
-  /** Waits between a batch's rounds (tests make them short). Default a setTimeout promise. */
+  /** Waits between a batch's rounds (tests make them short). */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 

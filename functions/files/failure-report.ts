@@ -1,8 +1,7 @@
 /**
- * The file workflow's failure step: whatever ended a run early (a refused file, a batch that
- * failed after its retries, incomplete results, a crash of a step), it writes the error summary
- * where the run's summary would be, and answers the Fail state's Error and Cause in words: the
- * Lambda error's message without its stack trace, and for the map what to look at.
+ * The file workflow's failure step: whatever ended a run early, it writes the error summary where
+ * the run's summary would be, and answers the Fail state's Error and Cause in words (the Lambda
+ * error's message without its stack trace; for the map, what to look at).
  */
 
 import type { Logger } from '../platform/index.js';
@@ -14,13 +13,13 @@ import { FILE_ERRORS, outputKeysFor } from './workflow.js';
 /** Longest cause kept (the Fail state's Cause may hold 32,768 characters; people read this). */
 const MAX_CAUSE_LENGTH = 2000;
 
-export interface FailureReportDeps {
+interface FailureReportDeps {
   readonly store: FileStore;
   readonly logger?: Logger;
   readonly now?: () => number;
 }
 
-export type FailureReportHandler = (event: FailEvent) => Promise<Reported>;
+type FailureReportHandler = (event: FailEvent) => Promise<Reported>;
 
 /** A Lambda error's Cause is JSON (errorType, errorMessage, trace): its message only. */
 function causeText(cause: string | undefined): string {

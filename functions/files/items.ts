@@ -1,22 +1,15 @@
 /**
- * How a bulk file's text becomes items, by the rules of the Step Functions distributed map's
- * ItemReader, so that the file check (prepare), the local runner and the batch function agree
- * with what the map hands out when deployed. Incremental: text arrives in chunks (a streamed S3
- * object) and complete records come out; nothing is held but the record being read.
+ * A bulk file's text as items, by the rules of the distributed map's ItemReader, so the prepare
+ * check, the local runner and the batch function agree with what the map hands out. Incremental:
+ * text arrives in chunks, complete records come out, only the record being read is held.
  *
- * CSV (ReaderConfig InputType CSV, CSVHeaderLocation FIRST_ROW, delimiter COMMA), as AWS
- * documents the parsing ("How Step Functions parses input CSV files"):
- * - commas separate fields, newlines (`\n`, `\r\n`) separate records; every value is a string;
- * - a field may be enclosed in double quotes and then hold commas and newlines; `""` inside it
- *   is one `"`;
- * - a backslash escapes a backslash, a double quote or the comma; a backslash before any other
- *   character is dropped (the character stays);
- * - a row with fewer fields than the header gets empty strings, extra fields are skipped.
- * Two choices where AWS says nothing, checked by the assemble step's count of every line
- * (a disagreement fails the run loudly, it cannot lose a line): empty lines are no records, and
- * a byte order mark at the start of the file is not part of the first header name.
- *
- * JSON Lines (InputType JSONL): one JSON value per line; empty lines are skipped.
+ * CSV, as AWS documents it ("How Step Functions parses input CSV files"): commas separate fields,
+ * `\n` or `\r\n` records, every value is a string; a field in double quotes may hold commas and
+ * newlines, `""` inside it is one `"`; a backslash escapes a backslash, a quote or the comma, and
+ * is dropped before any other character; a short row gets empty strings, extra fields are
+ * skipped. Where AWS says nothing (the assemble step's count of every line fails a disagreement
+ * loudly, it cannot lose a line): empty lines are no records, and a leading byte order mark is
+ * not part of the first header name. JSON Lines: one JSON value per line, empty lines skipped.
  */
 
 /** One CSV record: its fields, and the line of the file it starts on (1-based). */
@@ -30,7 +23,7 @@ export class ItemReadError extends Error {
   override readonly name = 'ItemReadError';
 }
 
-export interface CsvRecordReader {
+interface CsvRecordReader {
   /** Reads the next chunk of text; returns the records it completed. Throws ItemReadError. */
   push(text: string): CsvRecord[];
   /** The end of the text: the last record, if any. Throws ItemReadError (an unclosed quote). */
@@ -183,12 +176,12 @@ export function csvItem(
 }
 
 /** One line of a JSON Lines file, and its line number (1-based). */
-export interface TextLine {
+interface TextLine {
   readonly text: string;
   readonly line: number;
 }
 
-export interface LineReader {
+interface LineReader {
   /** Reads the next chunk; returns the lines it completed (`\n` or `\r\n` ends a line). */
   push(text: string): TextLine[];
   /** The end of the text: the last line, if it did not end with a newline. */

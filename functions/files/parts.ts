@@ -1,11 +1,9 @@
 /**
- * The parts of a run and how they become one results file. Each batch of the distributed map
- * writes one part (runs/<run id>/parts/<first index>.jsonl): one JSON line per row it
- * processed, with the row's index in the file, its StatusCode, whether it failed the run, and
- * its finished results line. The assemble step merges the parts in index order and checks that
- * every index 0..rows-1 is there exactly once: a line missing, twice, or beyond the file's rows
- * ends the run loudly instead of writing a results file that is not the whole file. Pure: the
- * reading and writing are injected.
+ * A run's parts and how they become one results file, pure. Each batch writes one part: a JSON
+ * line per row with its index in the file, StatusCode, whether it fails the run, and its finished
+ * results line. The assemble step merges them in index order and checks every index 0..rows-1 is
+ * there exactly once: a line missing, twice, or beyond the file's rows ends the run loudly rather
+ * than write a results file that is not the whole file.
  */
 
 import { countRow, type FileRowCounts, NO_ROWS } from './rows.js';
@@ -14,7 +12,7 @@ import { countRow, type FileRowCounts, NO_ROWS } from './rows.js';
 export interface PartLine {
   /** The row's index in the file, from 0. */
   readonly i: number;
-  /** Its StatusCode (for the counts). */
+  /** Its StatusCode. */
   readonly s: number;
   /** Whether it fails the run under the error behavior. */
   readonly f: boolean;
@@ -68,19 +66,18 @@ export function readPartText(text: string, name: string): PartLine[] {
   return lines;
 }
 
-/** A part as the assemble step finds it. */
 export interface PartRef {
   readonly key: string;
   /** The smallest index of its rows (from its key). */
   readonly first: number;
 }
 
-export type AssemblyProblem =
+type AssemblyProblem =
   | { readonly kind: 'missing'; readonly index: number }
   | { readonly kind: 'duplicate'; readonly index: number }
   | { readonly kind: 'unexpected'; readonly index: number };
 
-export type Assembly =
+type Assembly =
   | {
       readonly ok: true;
       readonly counts: FileRowCounts;
@@ -149,7 +146,7 @@ function lineHeap() {
   };
 }
 
-export interface AssemblyIo {
+interface AssemblyIo {
   /** The rows of a part (the caller may read ahead). */
   load(part: PartRef, position: number): Promise<readonly PartLine[]>;
   /** Writes one results line (the line break is the writer's). */

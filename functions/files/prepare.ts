@@ -1,12 +1,8 @@
 /**
- * The file workflow's first step: is the uploaded object a file a run can take? It must be in
- * the files bucket under the input prefix, named .csv, .jsonl or .ndjson, no larger than
- * FILE_MAX_BYTES, UTF-8 text that the distributed map's ItemReader can read (check.ts:
- * a CSV header with an Identifier column, JSON Lines lines that are JSON, rows within
- * MAX_ROW_BYTES) with at most FILE_MAX_ROWS rows. The verdict says where the run's parts,
- * results and summary go; a refusal says why, in words (the run then ends with FileRejected and
- * an error summary). The object's version is fixed here, so the map reads exactly the checked
- * file even if the same key is uploaded again meanwhile.
+ * The file workflow's first step: can a run take the uploaded object? It must be in the files
+ * bucket under the input prefix, named .csv, .jsonl or .ndjson, within FILE_MAX_BYTES, and pass
+ * the file check (check.ts); a refusal says why, in words. The object's version is fixed here, so
+ * the map reads exactly the checked file even if the same key is uploaded again meanwhile.
  */
 
 import type { Logger } from '../platform/index.js';
@@ -24,7 +20,7 @@ import {
   partsPrefixFor,
 } from './workflow.js';
 
-export interface PrepareDeps {
+interface PrepareDeps {
   readonly store: FileStore;
   readonly limits: Pick<Config, 'fileMaxBytes' | 'fileMaxRows'>;
   readonly logger?: Logger;

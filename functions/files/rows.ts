@@ -1,16 +1,9 @@
 /**
- * One line of a bulk file, from the item the distributed map hands the batch function to the
- * line of the results file: reading the item (a CSV row's `Identifier` column, a JSON Lines
- * object's `Identifier` field, everything else carried through as `Input`), the record written
- * (the columns `npm run batch` writes), what ERROR_BEHAVIOR makes of a failed row, and the
- * run's counts. Pure.
- *
- * ERROR_BEHAVIOR for a file (every line always has its output line):
- * - DoNotFailAndReturnResponse: an error row like any other row; the run succeeds.
- * - FailAndReturnResponse: the error row, and the row counts as failed: a run with failed rows
- *   ends failed (RowsFailed) once its results are written.
- * - FailWithoutResponse: the error row carries only StatusCode and a short Message (`Not
- *   found`, `Bad request`...; details in the log), and the row counts as failed, as above.
+ * One line of a bulk file, pure: the map's item read as a row (a CSV row's `Identifier` column or
+ * a JSON Lines object's `Identifier` field, everything else carried through as `Input`), what its
+ * outcome writes under ERROR_BEHAVIOR, its line of the results file, and the run's counts. A
+ * results file has its input's format: JSON Lines, or CSV with the columns `npm run batch --out
+ * *.csv` writes (local/rows-io.ts), JSON columns as JSON text, quoted as csv-stringify does.
  */
 
 import {
@@ -18,20 +11,15 @@ import {
   errorRow,
   isRecord,
   type LookupOutcome,
+  OUTPUT_COLUMNS,
   shortMessage,
 } from '../lookup/index.js';
 import type { ErrorBehavior } from '../settings/index.js';
 import { isIdentifierColumn } from './check.js';
 import type { FileFormat } from './workflow.js';
 
-/** What the map hands over per line: its index in the file (from 0) and the item read. */
-export interface FileItem {
-  readonly index: number;
-  readonly row: unknown;
-}
-
 /** A line read as a row: its Identifier (validated later) and the fields carried through. */
-export type FileRow =
+type FileRow =
   | {
       readonly ok: true;
       readonly identifier: unknown;
@@ -76,11 +64,6 @@ export type FileRecord = {
     readonly DeadLettered: false;
   };
 
-/** The row's id in the results: the run and the line's index, unique across runs. */
-export function fileRowId(runId: string, index: number): string {
-  return `${runId}:${index}`;
-}
-
 export function fileRecord(
   runId: string,
   index: number,
@@ -89,7 +72,8 @@ export function fileRecord(
   row: ContactRow,
 ): FileRecord {
   return {
-    SourceMessageId: fileRowId(runId, index),
+    // The run and the line's index: unique across runs.
+    SourceMessageId: `${runId}:${index}`,
     Identifier: identifier ?? null,
     ...row,
     Input: extras,
@@ -97,7 +81,12 @@ export function fileRecord(
   };
 }
 
-/** What a final outcome writes under the behavior, and whether it counts as a failed row. */
+/**
+ * What a final outcome writes, and whether it fails the run (RowsFailed, once the results are
+ * written). Every line has its output line: an error row under DoNotFailAndReturnResponse (not
+ * failed) and FailAndReturnResponse (failed); under FailWithoutResponse (failed) only StatusCode
+ * and a short Message (`Not found`, `Bad request`...; details in the log).
+ */
 export function fileRowResult(
   outcome: LookupOutcome,
   behavior: ErrorBehavior,
@@ -112,6 +101,60 @@ export function fileRowResult(
     case 'FailWithoutResponse':
       return { row: errorRow(status, shortMessage(status)), failed: true };
   }
+}
+
+type Cell = string | number | null;
+
+function csvField(value: Cell): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV line, without its line break. */
+export function csvLine(cells: readonly Cell[]): string {
+  return cells.map(csvField).join(',');
+}
+
+/** A value as a CSV cell: JSON text for arrays and objects, as the batch command writes them. */
+function cell(value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  return JSON.stringify(value);
+}
+
+/** The input's columns other than Identifier, in the header's order. */
+function extraColumns(columns: readonly string[]): string[] {
+  return columns.filter((name) => !isIdentifierColumn(name.replace(/^\uFEFF/, '')));
+}
+
+/** The header line of a CSV results file; null for JSON Lines (no header). */
+export function resultsHeader(format: FileFormat, columns: readonly string[]): string | null {
+  if (format === 'jsonl') return null;
+  return csvLine([
+    'Identifier',
+    ...extraColumns(columns),
+    'SourceMessageId',
+    ...OUTPUT_COLUMNS,
+    'DeadLettered',
+  ]);
+}
+
+/** One record as a line of the results file (without its line break). */
+export function resultsLine(
+  format: FileFormat,
+  record: FileRecord,
+  columns: readonly string[],
+): string {
+  if (format === 'jsonl') return JSON.stringify(record);
+  return csvLine([
+    cell(record.Identifier),
+    ...extraColumns(columns).map((name) => cell(record.Input[name])),
+    cell(record.SourceMessageId),
+    ...OUTPUT_COLUMNS.map((name) => cell(record[name])),
+    cell(record.DeadLettered),
+  ]);
 }
 
 /** A run's counts, as its summary states them. */
@@ -144,15 +187,5 @@ export function countRow(
     notFound: counts.notFound + (statusCode === 404 ? 1 : 0),
     otherErrors: counts.otherErrors + (statusCode !== 200 && statusCode !== 404 ? 1 : 0),
     failedRows: counts.failedRows + (failed ? 1 : 0),
-  };
-}
-
-export function addCounts(a: FileRowCounts, b: FileRowCounts): FileRowCounts {
-  return {
-    rows: a.rows + b.rows,
-    found: a.found + b.found,
-    notFound: a.notFound + b.notFound,
-    otherErrors: a.otherErrors + b.otherErrors,
-    failedRows: a.failedRows + b.failedRows,
   };
 }

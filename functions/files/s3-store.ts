@@ -1,9 +1,7 @@
 /**
- * The files bucket on S3 (@aws-sdk/client-s3), as the FileStore port: HeadObject to describe an
- * object (a given version), GetObject streamed and decoded as strict UTF-8, small objects read
- * and written whole, ListObjectsV2 paged, and objects written in pieces through lib-storage's
- * Upload (a multipart upload that appears only when it completes; one PutObject when it stays
- * small). Works against any S3 endpoint (the local S3 with path-style addressing, too).
+ * The files bucket on S3: GetObject streamed and decoded as strict UTF-8, ListObjectsV2 paged,
+ * large objects written through lib-storage's Upload (a multipart upload that appears only when
+ * it completes). Works against any S3 endpoint (the local S3 with path-style addressing, too).
  */
 
 import { once } from 'node:events';
@@ -20,9 +18,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { FileReadError, type FileStore, type ObjectUpload } from './store.js';
 
 /** Parts of a multipart upload: at least S3's 5 MiB minimum, few enough for 10,000 parts. */
-export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 
-export interface S3FileStoreOptions {
+interface S3FileStoreOptions {
   readonly client: S3Client;
   readonly bucket: string;
   /** Default UPLOAD_PART_BYTES (tests use the 5 MiB minimum). */

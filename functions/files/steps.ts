@@ -1,9 +1,6 @@
 /**
- * What the file workflow's steps hand each other: the execution's input (from the EventBridge
- * rule, or a hand-started execution), the prepare step's verdict, a batch of the distributed
- * map, and what the assemble and failure steps answer. The state machine's paths
- * (infra/file-workflow.ts) and the file functions (functions/files/) are written against these
- * names. Types only, and the names of the fields the state machine reads.
+ * What the file workflow's steps hand each other, types only: the state machine's paths
+ * (infra/file-workflow-definition.ts) and the file functions are written against these names.
  */
 
 import type { FileRowCounts } from './rows.js';
@@ -18,7 +15,6 @@ export interface RunRequest {
   readonly versionId?: string | null;
 }
 
-/** The prepare step's event: the request, with the execution's name and start time. */
 export interface PrepareEvent extends RunRequest {
   /** `$$.Execution.Name`. */
   readonly runId: string;
@@ -30,7 +26,6 @@ interface PreparedRun {
   readonly runId: string;
   readonly startedAt: string;
   readonly input: RunInput;
-  /** Where the summary goes (the results, too, when accepted). */
   readonly summary: string;
 }
 
@@ -67,7 +62,7 @@ export interface BatchContextInput {
   readonly partsPrefix: string;
 }
 
-/** The batch function's event: one child execution's input. */
+/** One child execution's input. */
 export interface BatchEvent {
   readonly Items: readonly BatchItem[];
   readonly BatchInput: BatchContextInput;
@@ -78,13 +73,12 @@ export interface BatchDone {
   readonly rows: number;
 }
 
-/** The assemble step's event. */
 export interface AssembleEvent {
   readonly step: 'assemble';
   readonly prepared: Prepared;
 }
 
-/** The assemble step's answer (`$.assembled`): the run's results are written. */
+/** The assemble step's answer (`$.assembled`). */
 export interface Assembled extends FileRowCounts {
   readonly results: string;
   readonly summary: string;
@@ -100,7 +94,6 @@ export interface CaughtFailure {
   readonly Cause?: string;
 }
 
-/** The failure step's event: the request, what is known of the run, and what failed. */
 export interface FailEvent extends PrepareEvent {
   readonly step: 'fail';
   readonly prepared?: Prepared;

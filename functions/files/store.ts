@@ -1,6 +1,6 @@
-/** The files bucket as the file workflow's steps see it (a port: S3 in production, files/s3-store.ts). */
+/** The files bucket as the file workflow's steps see it (a port; s3-store.ts on S3). */
 
-/** An object of the files bucket, as HeadObject describes it. */
+/** An object as HeadObject describes it. */
 export interface StoredObject {
   readonly key: string;
   readonly bytes: number;
@@ -28,7 +28,8 @@ export class FileReadError extends Error {
   }
 }
 
-/** The files bucket: uploads, per-run parts, results and summaries (S3 in production). */
+type WriteOptions = { readonly contentType?: string; readonly metadata?: Record<string, string> };
+
 export interface FileStore {
   readonly bucket: string;
   /** The object (the version, when given), or null when there is none. */
@@ -37,19 +38,10 @@ export interface FileStore {
   readText(key: string, versionId?: string | null): AsyncIterable<string>;
   /** A small object's whole text. Throws FileReadError. */
   getText(key: string): Promise<string>;
-  /** Writes an object whole (one request). */
-  put(
-    key: string,
-    body: string,
-    options?: { readonly contentType?: string; readonly metadata?: Record<string, string> },
-  ): Promise<void>;
+  /** Writes an object whole, in one request. */
+  put(key: string, body: string, options?: WriteOptions): Promise<void>;
   /** Every key under `prefix`, in key order. */
   list(prefix: string): AsyncIterable<string>;
   /** Starts writing an object in pieces (a multipart upload for a large one). */
-  upload(
-    key: string,
-    options?: { readonly contentType?: string; readonly metadata?: Record<string, string> },
-  ): ObjectUpload;
+  upload(key: string, options?: WriteOptions): ObjectUpload;
 }
-
-// --- Tracing ---

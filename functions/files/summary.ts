@@ -1,8 +1,7 @@
 /**
- * The summary object of a run, written next to its results (`output/<name>.summary.json`):
- * what ran (run id, the input object and version), how it ended, the counts and the time it
- * took; for a failed run the error and its cause instead of a results file. Written last, so a
- * summary that says `succeeded` or `rows-failed` means its results file is complete. Pure.
+ * The summary of a run (`output/<name>.summary.json`): what ran, how it ended, the counts and
+ * the time it took; for a failed run the error and its cause. Written last, so a summary that
+ * says `succeeded` or `rows-failed` means its results file is complete. Pure.
  */
 
 import type { ErrorBehavior } from '../settings/index.js';
@@ -10,7 +9,6 @@ import type { RateRange } from './parts.js';
 import type { FileRowCounts } from './rows.js';
 import { FILE_ERRORS } from './workflow.js';
 
-/** The input object a run read. */
 export interface RunInput {
   readonly bucket: string;
   readonly key: string;
@@ -20,7 +18,7 @@ export interface RunInput {
   readonly bytes: number | null;
 }
 
-export type RunStatus =
+type RunStatus =
   /** Every row has its line; none failed the run. */
   | 'succeeded'
   /** Every row has its line; some failed, and the error behavior fails the run for them. */
@@ -32,7 +30,7 @@ export interface RunSummary extends Partial<FileRowCounts> {
   readonly status: RunStatus;
   readonly runId: string;
   readonly input: RunInput;
-  /** The results file (absent when the run failed). */
+  /** Absent when the run failed. */
   readonly results?: string;
   readonly errorBehavior?: ErrorBehavior;
   /** The respond.io rate the budget allowed while the rows were done, requests/s. */
@@ -44,20 +42,28 @@ export interface RunSummary extends Partial<FileRowCounts> {
   readonly elapsedSeconds: number;
 }
 
-const iso = (epochMs: number) => new Date(epochMs).toISOString();
-const seconds = (fromMs: number, toMs: number) => Math.round((toMs - fromMs) / 100) / 10;
-
-/** The summary of a run whose results were written. */
-export function finishedSummary(run: {
+interface Run {
   readonly runId: string;
   readonly input: RunInput;
-  readonly results: string;
-  readonly counts: FileRowCounts;
-  readonly errorBehavior: ErrorBehavior;
-  readonly budgetRate?: RateRange | null;
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
-}): RunSummary {
+}
+
+const times = (run: Run) => ({
+  startedAt: new Date(run.startedAtMs).toISOString(),
+  finishedAt: new Date(run.finishedAtMs).toISOString(),
+  elapsedSeconds: Math.round((run.finishedAtMs - run.startedAtMs) / 100) / 10,
+});
+
+/** The summary of a run whose results were written. */
+export function finishedSummary(
+  run: Run & {
+    readonly results: string;
+    readonly counts: FileRowCounts;
+    readonly errorBehavior: ErrorBehavior;
+    readonly budgetRate?: RateRange | null;
+  },
+): RunSummary {
   const failed = run.counts.failedRows > 0;
   return {
     status: failed ? 'rows-failed' : 'succeeded',
@@ -70,14 +76,12 @@ export function finishedSummary(run: {
     ...(failed
       ? { error: FILE_ERRORS.rowsFailed, cause: rowsFailedCause(run.counts, run.errorBehavior) }
       : {}),
-    startedAt: iso(run.startedAtMs),
-    finishedAt: iso(run.finishedAtMs),
-    elapsedSeconds: seconds(run.startedAtMs, run.finishedAtMs),
+    ...times(run),
   };
 }
 
 /** Why a run whose results were written still failed. */
-export function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior): string {
+function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior): string {
   return (
     `${counts.failedRows} of ${counts.rows} rows failed (${counts.notFound} not found, ` +
     `${counts.otherErrors} other errors) and ERROR_BEHAVIOR=${behavior} fails the run for them; ` +
@@ -86,22 +90,9 @@ export function rowsFailedCause(counts: FileRowCounts, behavior: ErrorBehavior):
 }
 
 /** The summary of a run that wrote no results file. */
-export function failedSummary(run: {
-  readonly runId: string;
-  readonly input: RunInput;
-  readonly error: string;
-  readonly cause: string;
-  readonly startedAtMs: number;
-  readonly finishedAtMs: number;
-}): RunSummary {
-  return {
-    status: 'failed',
-    runId: run.runId,
-    input: run.input,
-    error: run.error,
-    cause: run.cause,
-    startedAt: iso(run.startedAtMs),
-    finishedAt: iso(run.finishedAtMs),
-    elapsedSeconds: seconds(run.startedAtMs, run.finishedAtMs),
-  };
+export function failedSummary(
+  run: Run & { readonly error: string; readonly cause: string },
+): RunSummary {
+  const { runId, input, error, cause } = run;
+  return { status: 'failed', runId, input, error, cause, ...times(run) };
 }

@@ -1,9 +1,7 @@
 /**
- * The bulk file workflow's shared facts: where things live in the files bucket (input, output
- * and per-run parts prefixes, the names of a run's results and summary), which files it reads,
- * and the plan of its distributed map (batch size, concurrency, batch bytes, the retry of a
- * whole batch). The stack builds the state machine from `fileWorkflowPlan` and the local runner
- * runs with the same plan, so the two cannot drift.
+ * The file workflow's shared facts: where things live in the files bucket, which files it reads,
+ * and the plan of its distributed map. The stack builds the state machine from `fileWorkflowPlan`
+ * and the local runner runs the same plan, so the two cannot drift.
  */
 
 /** The bucket's prefixes: uploads, results and summaries, and the runs' parts (per execution). */
@@ -18,17 +16,14 @@ export function fileFormatOf(key: string): FileFormat | null {
   return null;
 }
 
-/** Where a run of `inputKey` writes: its results (same format) and its summary. */
-export interface RunOutputKeys {
+/**
+ * Where a run writes: `input/a/rows.csv` → `output/a/rows.results.csv` and
+ * `output/a/rows.summary.json` (a key outside the input prefix keeps its whole path).
+ */
+export function outputKeysFor(inputKey: string): {
   readonly results: string;
   readonly summary: string;
-}
-
-/**
- * `input/a/rows.csv` → `output/a/rows.results.csv` and `output/a/rows.summary.json` (a key
- * outside the input prefix keeps its whole path under the output prefix).
- */
-export function outputKeysFor(inputKey: string): RunOutputKeys {
+} {
   const relative = inputKey.startsWith(FILE_PREFIXES.input)
     ? inputKey.slice(FILE_PREFIXES.input.length)
     : inputKey;
@@ -85,7 +80,7 @@ export const MAX_BATCH_INPUT_BYTES = 200 * 1024;
 export const MAX_BATCHES_PER_RUN = 10_000;
 
 /** How a whole batch that failed (a crash, a timeout, rows never started) is tried again. */
-export interface BatchRetry {
+interface BatchRetry {
   /** The first wait, seconds. */
   readonly intervalSeconds: number;
   /** Each wait is this many times the one before. */

@@ -1,9 +1,8 @@
 /**
- * The SQS batch function: each record is one input row. The batch engine looks the rows up;
- * result rows are written in chunks as rows finish, dead-letter moves follow once the rows are
- * written, and the pure settle step (settlement.ts) turns it all into the batch item failures
- * and the summary. Per-row errors never throw out of the handler; the adapters (results queue,
- * dead-letter queue, respond.io directory) are injected.
+ * The SQS batch function: each record is one input row. Result rows are written in chunks as
+ * rows finish; dead-letter moves follow only once the rows are written; the pure settle step
+ * (settlement.ts) turns it all into the batch item failures. Per-row errors never throw out of
+ * the handler.
  */
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -11,12 +10,14 @@ import { type BatchDeps, lookupRows, type RowLookup, reportBatch } from '../batc
 import { type LookupResult, loggableMessage } from '../lookup/index.js';
 import { type BatchContext, deadlineFrom } from '../platform/index.js';
 import type { ErrorBehavior } from '../settings/index.js';
-import { type MessageOutcome, notStarted, poisonMessage } from './disposition.js';
 import { readInputRecord } from './input-message.js';
 import {
   type BatchRecord,
   batchRecord,
   deadLetterMoves,
+  type MessageOutcome,
+  notStarted,
+  poisonMessage,
   settleBatch,
   writesRow,
 } from './settlement.js';
@@ -35,11 +36,9 @@ export interface BatchHandlerDeps extends BatchDeps {
   readonly errorBehavior: ErrorBehavior;
   /** The input queue's redrive maxReceiveCount: the last allowed attempt is final. */
   readonly maxReceiveCount: number;
-  /** Time kept at the end of the invocation for writing results and dead-letter moves. */
+  /** Time kept at the end of the invocation for writing results and dead-letter moves, ms. */
   readonly flushReserveMs: number;
 }
-
-export type { BatchContext };
 
 export type SqsBatchHandler = (event: SQSEvent, context: BatchContext) => Promise<SQSBatchResponse>;
 

@@ -1,7 +1,6 @@
 /**
- * The SQS function built once per container from its settings: its batch lane (the lookups on
- * the budget's batch lane, the logger, the CloudWatch metrics), the results and dead-letter
- * queues (traced when tracing is on) and the batch logic (batch.ts) over them. A test or
+ * The SQS function built once per container from its settings: the batch lane, the results and
+ * dead-letter queues (traced when tracing is on) and the batch logic over them. A test or
  * benchmark may hand in adapters it built instead.
  */
 
@@ -18,15 +17,15 @@ import { createBatchHandler, type SqsBatchHandler } from './batch.js';
 import type { DeadLetterSink, ResultSink } from './sinks.js';
 import { createDeadLetterQueue, createResultsQueue } from './sqs-sinks.js';
 
-/** Time kept at the end of an invocation for the last result and dead-letter writes. */
+/** Time kept at the end of an invocation for the last result and dead-letter writes, ms. */
 export const FLUSH_RESERVE_MS = 2000;
 
 export interface SqsAdapters extends BatchAdapters {
   /** Default: `new SQSClient({})` (region, credentials and AWS_ENDPOINT_URL_SQS from the environment). */
   readonly sqs?: SQSClient;
-  /** Default: the results queue at RESULTS_QUEUE_URL (benchmarks plug in memory sinks). */
+  /** Default: the queue at RESULTS_QUEUE_URL (benchmarks plug in memory sinks). */
   readonly results?: ResultSink;
-  /** Default: the dead-letter queue at DEAD_LETTER_QUEUE_URL. */
+  /** Default: the queue at DEAD_LETTER_QUEUE_URL. */
   readonly deadLetters?: DeadLetterSink;
 }
 

@@ -1,8 +1,7 @@
 /**
- * One input message as the batch reads it. Its body is a JSON object with an `Identifier` and,
- * optionally, other fields that are carried through to the result for correlation; anything else
- * is a poison message and becomes a final 400 row. Parsing never throws. Its SQS record gives
- * the facts the settle step needs (message id, receive count, source queue).
+ * One input message as the batch reads it: a JSON object with an `Identifier`, its other fields
+ * carried through to the result; anything else is a poison message (a final 400 row). Never
+ * throws.
  */
 
 import type { SQSRecord } from 'aws-lambda';
@@ -10,14 +9,14 @@ import { isRecord } from '../lookup/index.js';
 import type { RecordFacts } from './settlement.js';
 
 /** Largest input body accepted (UTF-8 bytes); bigger bodies are poison messages. */
-export const MAX_INPUT_BODY_BYTES = 64 * 1024;
+const MAX_INPUT_BODY_BYTES = 64 * 1024;
 
-export type InputMessage =
+type InputMessage =
   | {
       readonly ok: true;
-      /** The `Identifier` field as sent (validated later by the lookup). */
+      /** As sent: the lookup validates it. */
       readonly identifier: unknown;
-      /** Every other field of the body, carried through to the result row. */
+      /** Every other field of the body. */
       readonly extras: Readonly<Record<string, unknown>>;
     }
   | { readonly ok: false; readonly message: string };
@@ -26,7 +25,7 @@ function poison(message: string): InputMessage {
   return { ok: false, message: `Invalid message: ${message}` };
 }
 
-export function parseInputMessage(body: string): InputMessage {
+function parseInputMessage(body: string): InputMessage {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_INPUT_BODY_BYTES) {
     return poison(`the body is ${bytes} bytes, more than the ${MAX_INPUT_BODY_BYTES} accepted`);
@@ -53,7 +52,7 @@ function receiveCountOf(record: SQSRecord): number {
   return Number.isInteger(count) && count >= 1 ? count : 1;
 }
 
-/** Reads one SQS record: its parsed body, and the facts of the record for the settle step. */
+/** One SQS record: its parsed body, and its facts for the settle step. */
 export function readInputRecord(record: SQSRecord): {
   readonly input: InputMessage;
   readonly facts: RecordFacts;

@@ -1,17 +1,61 @@
 /**
- * The settle step of the SQS batch, pure: from each record's outcome and disposition, and from
- * which writes failed, it derives the dead-letter moves to make, then the batch item failures,
- * the records acknowledged, the final failures to log and the batch's counts, in one pass.
- * batch.ts does the lookups and the writes around it.
+ * The fate of an SQS batch, pure: each message's disposition (back to the queue, or final: write
+ * its row and/or move it to the dead-letter queue, per ERROR_BEHAVIOR), the dead-letter moves due
+ * once the result writes are over, then the batch item failures, the acknowledged records, the
+ * final failures to log and the counts, in one pass. batch.ts does the lookups and the writes.
  */
 
 import type { BatchSummary } from '../batches/index.js';
-import type { AnswerSource } from '../lookup/index.js';
-import type { ErrorBehavior } from '../settings/index.js';
-import { type MessageOutcome, type RowDisposition, rowDisposition } from './disposition.js';
+import {
+  type AnswerSource,
+  classifyFailure,
+  failedLookup,
+  type LookupFailed,
+  type LookupOutcome,
+} from '../lookup/index.js';
+import { type ErrorBehavior, needsDeadLetterQueue } from '../settings/index.js';
 import type { DeadLetterMove } from './sinks.js';
 
-/** One record of the batch once its outcome is known: what the settle step needs of it. */
+/** A message that cannot be looked up (not JSON, no Identifier...): a final 400. */
+type PoisonMessage = Omit<LookupFailed, 'kind'> & { readonly kind: 'poison' };
+
+/** A message not started because the invocation was running out of time: a transient 504. */
+type NotStarted = Omit<LookupFailed, 'kind'> & { readonly kind: 'notStarted' };
+
+/** One typed outcome per SQS message. Every kind but `found` carries its failure as data. */
+export type MessageOutcome = LookupOutcome | PoisonMessage | NotStarted;
+
+export function poisonMessage(message: string): PoisonMessage {
+  return { ...failedLookup({ statusCode: 400, message, retryable: false }), kind: 'poison' };
+}
+
+export function notStarted(): NotStarted {
+  return { ...failedLookup(classifyFailure({ kind: 'deadline' })), kind: 'notStarted' };
+}
+
+export type RowDisposition =
+  /** Leave the message on the queue (batch item failure); SQS delivers it again. */
+  | { readonly kind: 'retry' }
+  /** Done: write the row (if `writeRow`), move the message to the DLQ (if `deadLetter`), delete it. */
+  | { readonly kind: 'final'; readonly writeRow: boolean; readonly deadLetter: boolean };
+
+/**
+ * Transient failures go back to the queue while attempts remain; the last allowed attempt and
+ * every non-transient failure are final, handled per error behavior.
+ */
+export function rowDisposition(
+  outcome: MessageOutcome,
+  behavior: ErrorBehavior,
+  receiveCount: number,
+  maxReceiveCount: number,
+): RowDisposition {
+  if (outcome.kind === 'found') return { kind: 'final', writeRow: true, deadLetter: false };
+  if (outcome.failure.retryable && receiveCount < maxReceiveCount) return { kind: 'retry' };
+  const writeRow = behavior !== 'FailWithoutResponse';
+  return { kind: 'final', writeRow, deadLetter: needsDeadLetterQueue(behavior) };
+}
+
+/** One record of the batch once its outcome is known. */
 export interface BatchRecord {
   /** The SQS message id (stable across redeliveries). */
   readonly messageId: string;
@@ -31,7 +75,6 @@ export interface BatchRecord {
 /** The facts of one SQS record that decide its disposition. */
 export type RecordFacts = Omit<BatchRecord, 'outcome' | 'disposition' | 'lookupSource'>;
 
-/** Gives a record its one disposition, from its outcome and the batch policy. */
 export function batchRecord(
   facts: RecordFacts,
   outcome: MessageOutcome,
@@ -89,9 +132,9 @@ export interface FailedWrites {
 }
 
 /** A batch's counts: the BatchSummary without what the settle step cannot know. */
-export type BatchCounts = Omit<BatchSummary, 'upstream' | 'durationMs' | 'cacheHits' | 'coalesced'>;
+type BatchCounts = Omit<BatchSummary, 'upstream' | 'durationMs' | 'cacheHits' | 'coalesced'>;
 
-export interface Settlement {
+interface Settlement {
   /** Message ids SQS delivers again, each once, in record order. */
   readonly batchItemFailures: readonly string[];
   /** Message ids of the records acknowledged (every other record), in record order. */

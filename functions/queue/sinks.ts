@@ -1,4 +1,4 @@
-/** Where the SQS function writes: the results queue and the dead-letter queue (ports; queue/sqs-sinks.ts implements them on SQS). */
+/** Where the SQS function writes: the results and dead-letter queues (ports; sqs-sinks.ts on SQS). */
 
 import type { AnswerSource, ContactRow } from '../lookup/index.js';
 
@@ -16,9 +16,8 @@ export interface ResultMessage {
   readonly budgetRate?: number;
 }
 
-/** Where result rows go: the results queue. */
 export interface ResultSink {
-  /** Sends rows; resolves to the source message ids whose rows could not be written. */
+  /** Resolves to the source message ids whose rows could not be written. */
   send(results: readonly ResultMessage[]): Promise<{ readonly failed: readonly string[] }>;
 }
 
@@ -31,7 +30,7 @@ export interface DeadLetterMove {
   readonly statusCode: number;
   readonly receiveCount: number;
   readonly sourceQueueArn?: string;
-  /** How the row's lookup was answered (the `LookupSource` attribute); absent without a lookup. */
+  /** As in ResultMessage. */
   readonly lookupSource?: AnswerSource;
 }
 

@@ -1,8 +1,7 @@
 /**
- * The SQS side of the batch function: the results queue (a ResultSink) and the dead-letter queue
- * (a DeadLetterSink), both written with SendMessageBatch in chunks of at most 10 entries and
- * 256 KiB, retrying the entries that failed for a reason on AWS's side. Both carry the row's
- * `StatusCode`, `SourceMessageId`, `LookupSource` and `BudgetRate` as message attributes.
+ * The results and dead-letter queues on SQS: SendMessageBatch in chunks of at most 10 entries and
+ * 256 KiB, retrying only the entries that failed on AWS's side. Messages carry the row's
+ * `StatusCode`, `SourceMessageId`, `LookupSource` and `BudgetRate` as attributes.
  */
 
 import {
@@ -21,14 +20,14 @@ import {
   type ResultSink,
 } from './sinks.js';
 
-export interface OutgoingMessage {
+interface OutgoingMessage {
   /** The caller's key for this message (returned in `failed` / `sent`); need not be unique. */
   readonly key: string;
   readonly body: string;
   readonly attributes?: Readonly<Record<string, MessageAttributeValue>>;
 }
 
-export interface SendOptions {
+interface SendOptions {
   /** Attempts per entry, the first one included. Default 3. */
   readonly maxAttempts?: number;
   /** Wait before attempt n+1 (n from 1). Default 100 ms × 2^(n-1). */
@@ -38,15 +37,14 @@ export interface SendOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface SendOutcome {
-  /** Keys of the messages that could not be sent. */
+interface SendOutcome {
   readonly failed: readonly string[];
   /** SQS message id of each sent message, by position in the input. */
   readonly messageIds: readonly (string | undefined)[];
 }
 
 /** SendMessageBatch's limit on the sum of all message sizes in one call. */
-export const MAX_BATCH_BYTES = 256 * 1024;
+const MAX_BATCH_BYTES = 256 * 1024;
 
 function messageBytes(message: OutgoingMessage): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
@@ -174,10 +172,7 @@ function attributeText(text: string, maxLength = 1000): string {
   return clean === '' ? '-' : clean;
 }
 
-/**
- * The body of one result message: the correlation fields first, then the output row's columns,
- * then `Input`, the extra fields of the input row.
- */
+/** The correlation fields first, then the output row's columns, then the input's other fields. */
 export function resultMessageBody(result: ResultMessage): string {
   return JSON.stringify({
     SourceMessageId: result.sourceMessageId,
@@ -187,57 +182,51 @@ export function resultMessageBody(result: ResultMessage): string {
   });
 }
 
-/**
- * `LookupSource` (request, shared or cache): how the row's lookup was answered, so that a reader
- * of the queue (the batch command's summary) can count cache hits and shared requests without
- * a field in the row.
- */
+/** `LookupSource` (request, shared or cache), so the batch command can count cache hits. */
 function lookupSourceAttribute(
   source: AnswerSource | undefined,
 ): Record<string, MessageAttributeValue> {
   return source === undefined ? {} : { LookupSource: { DataType: 'String', StringValue: source } };
 }
 
-/**
- * `BudgetRate`: the respond.io rate (requests/s) the budget allowed when the row was done, so
- * that the batch command's summary can say how low the learned rate went.
- */
+/** `BudgetRate` (requests/s), so the batch command can say how low the learned rate went. */
 function budgetRateAttribute(rate: number | undefined): Record<string, MessageAttributeValue> {
   if (rate === undefined || !Number.isFinite(rate)) return {};
   return { BudgetRate: { DataType: 'Number', StringValue: String(Math.round(rate * 100) / 100) } };
 }
 
-export interface QueueSinkOptions extends SendOptions {
+interface QueueSinkOptions extends SendOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
 }
 
-export function createResultsQueue(options: QueueSinkOptions): ResultSink {
+/** Sends each item as the message `toMessage` makes of it; resolves to the keys not sent. */
+function queueSender<T>(options: QueueSinkOptions, toMessage: (item: T) => OutgoingMessage) {
   const { client, queueUrl, ...sendOptions } = options;
+  return async (items: readonly T[]) => {
+    const messages = items.map((item) => toMessage(item));
+    const outcome = await sendMessagesInBatches(client, queueUrl, messages, sendOptions);
+    return { failed: outcome.failed };
+  };
+}
+
+export function createResultsQueue(options: QueueSinkOptions): ResultSink {
   return {
-    async send(results) {
-      const outcome = await sendMessagesInBatches(
-        client,
-        queueUrl,
-        results.map((result) => ({
-          key: result.sourceMessageId,
-          body: resultMessageBody(result),
-          attributes: {
-            StatusCode: { DataType: 'Number', StringValue: String(result.row.StatusCode) },
-            SourceMessageId: { DataType: 'String', StringValue: result.sourceMessageId },
-            ...lookupSourceAttribute(result.lookupSource),
-            ...budgetRateAttribute(result.budgetRate),
-          },
-        })),
-        sendOptions,
-      );
-      return { failed: outcome.failed };
-    },
+    send: queueSender(options, (result: ResultMessage) => ({
+      key: result.sourceMessageId,
+      body: resultMessageBody(result),
+      attributes: {
+        StatusCode: { DataType: 'Number', StringValue: String(result.row.StatusCode) },
+        SourceMessageId: { DataType: 'String', StringValue: result.sourceMessageId },
+        ...lookupSourceAttribute(result.lookupSource),
+        ...budgetRateAttribute(result.budgetRate),
+      },
+    })),
   };
 }
 
 /** Message attributes a dead-lettered message carries (the body is the input, unchanged). */
-export function deadLetterAttributes(move: DeadLetterMove): Record<string, MessageAttributeValue> {
+function deadLetterAttributes(move: DeadLetterMove): Record<string, MessageAttributeValue> {
   return {
     Reason: { DataType: 'String', StringValue: attributeText(move.reason) },
     StatusCode: { DataType: 'Number', StringValue: String(move.statusCode) },
@@ -251,20 +240,11 @@ export function deadLetterAttributes(move: DeadLetterMove): Record<string, Messa
 }
 
 export function createDeadLetterQueue(options: QueueSinkOptions): DeadLetterSink {
-  const { client, queueUrl, ...sendOptions } = options;
   return {
-    async move(moves) {
-      const outcome = await sendMessagesInBatches(
-        client,
-        queueUrl,
-        moves.map((move) => ({
-          key: move.sourceMessageId,
-          body: move.body === '' ? '-' : move.body,
-          attributes: deadLetterAttributes(move),
-        })),
-        sendOptions,
-      );
-      return { failed: outcome.failed };
-    },
+    move: queueSender(options, (move: DeadLetterMove) => ({
+      key: move.sourceMessageId,
+      body: move.body === '' ? '-' : move.body,
+      attributes: deadLetterAttributes(move),
+    })),
   };
 }

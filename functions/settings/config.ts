@@ -1,67 +1,50 @@
 /**
- * The functions' configuration, read from the environment through the settings table
- * (table.ts): `loadConfig` is pure (it takes the environment as an argument) and reports every
- * problem at once, so a misconfigured function fails at start-up with one clear message. Which
- * settings a function cannot start without is the table's too; `requireSettings` is the one check,
- * each function's factory calls it. The local run's own variables are read here too.
+ * The functions' configuration, read from the environment through the settings table:
+ * `loadConfig` is pure (it takes the environment) and reports every problem at once, so a
+ * misconfigured function fails at start-up with one clear message. `requireSettings` is the one
+ * check of the settings a function cannot start without; each function's factory calls it.
  */
 
 import type { ErrorBehavior } from './error-behavior.js';
-import { type FunctionName, type Requirement, readSettings } from './setting.js';
+import { type FunctionName, type Requirement, readSettings, type Setting } from './setting.js';
 import { type LogLevel, readByFunction, SETTINGS } from './table.js';
 
+/**
+ * Each field is a setting of table.ts (its `doc` says what it does), its seconds turned to ms;
+ * null where the setting is unset and has no default.
+ */
 export interface Config {
-  /** RESPONDIO_BASE_URL: respond.io API base, without a trailing slash. */
   readonly baseUrl: string;
-  /** RESPONDIO_TOKEN_SECRET_ID: Secrets Manager secret id or ARN holding the token. */
   readonly tokenSecretId: string | null;
-  /** TOKEN_CACHE_TTL_SECONDS: how long a read token is reused. */
   readonly tokenCacheTtlMs: number;
-  /** TOKEN_STALE_MAX_SECONDS: how long past its TTL the last good token serves in an outage. */
+  /** How long past its TTL the last good token serves in an outage. */
   readonly tokenStaleMaxMs: number;
-  /** ERROR_BEHAVIOR */
   readonly errorBehavior: ErrorBehavior;
-  /** RESPONDIO_RATE_LIMIT_RPS: the organisation's request budget per second. */
   readonly rateLimitRps: number;
-  /** RESPONDIO_RATE_LIMIT_SHARE: the fraction of that budget this container may use. */
   readonly rateLimitShare: number;
-  /** RESPONDIO_TIMEOUT_MS: timeout of one HTTP request to respond.io. */
+  /** Of one HTTP request to respond.io. */
   readonly requestTimeoutMs: number;
-  /** RESPONDIO_MAX_ATTEMPTS: attempts per lookup, first one included. */
   readonly maxAttempts: number;
-  /** RESPONDIO_MAX_RETRY_AFTER_SECONDS: cap on a Retry-After wait. */
   readonly maxRetryAfterMs: number;
-  /** RESULTS_QUEUE_URL (SQS function). */
   readonly resultsQueueUrl: string | null;
-  /** DEAD_LETTER_QUEUE_URL (SQS function). */
   readonly deadLetterQueueUrl: string | null;
-  /** MAX_RECEIVE_COUNT: the input queue's redrive maxReceiveCount. */
+  /** The input queue's redrive maxReceiveCount. */
   readonly maxReceiveCount: number;
-  /** POWERTOOLS_LOG_LEVEL */
   readonly logLevel: LogLevel;
-  /** POWERTOOLS_SERVICE_NAME; null: the function's own name (API_SERVICE_NAME, SQS_SERVICE_NAME). */
+  /** Null: the function's own name (API_SERVICE_NAME, SQS_SERVICE_NAME...). */
   readonly serviceName: string | null;
-  /** POWERTOOLS_METRICS_NAMESPACE. */
   readonly metricsNamespace: string;
-  /** DEFAULT_PHONE_COUNTRY: the country of national phone numbers; null refuses them. */
+  /** The country of national phone numbers; null refuses them. */
   readonly defaultPhoneCountry: string | null;
-  /** POWERTOOLS_TRACE_ENABLED: X-Ray tracing (platform/tracing.ts). */
   readonly tracing: boolean;
-  /** CONTACT_CACHE_TTL_SECONDS, CONTACT_CACHE_NOT_FOUND_TTL_SECONDS, CONTACT_CACHE_MAX_ENTRIES. */
   readonly contactCache: CachePolicy;
-  /** RATE_BUDGET_TABLE: the shared budget's DynamoDB table; null keeps the static share. */
+  /** The shared budget's DynamoDB table; null keeps the static share. */
   readonly rateBudgetTable: string | null;
-  /** RATE_BUDGET_TIMEOUT_MS: timeout of one request to the budget table. */
   readonly rateBudgetTimeoutMs: number;
-  /** RATE_BUDGET_CLOCK_SKEW_MS: the most two containers' clocks may differ. */
   readonly rateBudgetClockSkewMs: number;
-  /** RATE_BUDGET_BATCH_MIN_SHARE: what an SQS container with rows waiting gets at least. */
   readonly rateBudgetBatchMinShare: number;
-  /** Learn the rate below rateLimitRps from respond.io's answers (RATE_BUDGET_LEARNING). */
   readonly rateBudgetLearning: boolean;
-  /** FILES_BUCKET (the file functions). */
   readonly filesBucket: string | null;
-  /** FILE_MAX_BYTES, FILE_MAX_ROWS: the largest file the prepare step accepts. */
   readonly fileMaxBytes: number;
   readonly fileMaxRows: number;
   /** The settings some function requires that are unset (requireSettings reads it). */
@@ -69,7 +52,7 @@ export interface Config {
 }
 
 /** A required setting that is unset: who needs it, what may replace it, and the message. */
-export interface UnsetSetting {
+interface UnsetSetting {
   readonly by: readonly FunctionName[];
   readonly unlessGiven: string;
   readonly message: string;
@@ -81,7 +64,7 @@ export interface CachePolicy {
   readonly ttlMs: number;
   /** How long a 404 is kept; 0: never. Never longer than `ttlMs`. */
   readonly notFoundTtlMs: number;
-  /** The most entries kept at once (the least recently used goes first). */
+  /** The least recently used goes first. */
   readonly maxEntries: number;
 }
 
@@ -93,17 +76,18 @@ export const DEFAULT_BASE_URL = SETTINGS.respondioBaseUrl.default;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const fromEnvironment = (env: Env, include: (declared: Setting<unknown>) => boolean) =>
+  readSettings(SETTINGS, 'environment', (name) => env[name], include);
+
+function failOn(problems: readonly string[]): void {
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
 export function loadConfig(env: Env): Config {
-  const { values, problems } = readSettings(
-    SETTINGS,
-    'environment',
-    (name) => env[name],
-    (declared) =>
-      (['api', 'sqs', 'files'] as const).some((fn) => readByFunction(declared.readBy, fn)),
+  const { values, problems } = fromEnvironment(env, (declared) =>
+    (['api', 'sqs', 'files'] as const).some((fn) => readByFunction(declared.readBy, fn)),
   );
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
+  failOn(problems);
   const unset: UnsetSetting[] = [];
   for (const [key, declared] of Object.entries(SETTINGS)) {
     const { required } = declared as { required?: Requirement };
@@ -158,14 +142,10 @@ export function requireSettings(config: Config, fn: FunctionName, given: object 
   const missing = config.unset.filter(
     (entry) => entry.by.includes(fn) && handed[entry.unlessGiven] === undefined,
   );
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `Invalid configuration: ${missing.map((entry) => entry.message).join('; ')}`,
-    );
-  }
+  failOn(missing.map((entry) => entry.message));
 }
 
-/** What a logger needs: the service name on every line and the lowest level written. */
+/** The service name on every line and the lowest level written. */
 export interface LogSettings {
   readonly serviceName: string;
   readonly logLevel: LogLevel;
@@ -177,10 +157,8 @@ export interface LogSettings {
  * function cannot start, and for tools that log like the functions.
  */
 export function loadLogSettings(env: Env, serviceName: string): LogSettings {
-  const { values } = readSettings(
-    SETTINGS,
-    'environment',
-    (name) => env[name],
+  const { values } = fromEnvironment(
+    env,
     (declared) => declared === SETTINGS.logLevel || declared === SETTINGS.serviceName,
   );
   return { serviceName: values.serviceName ?? serviceName, logLevel: values.logLevel };
@@ -192,29 +170,19 @@ export function logSettingsOf(config: Config, serviceName: string): LogSettings 
 }
 
 /** The variables only the local run reads (npm start, npm run batch). */
-export interface LocalRunSettings {
-  /** PORT */
+interface LocalRunSettings {
   readonly port: number;
-  /** HOST */
   readonly host: string;
-  /** RESPONDIO_TOKEN: a real token; null runs the simulator. */
+  /** A real token; null runs the simulator. */
   readonly respondioToken: string | null;
-  /** LOCAL_SQS_PORT */
   readonly localSqsPort: number;
-  /** LOCAL_RATE_BUDGET: run the local budget table (shared) or not (static). */
+  /** Run the local budget table (shared) or not (static). */
   readonly localRateBudget: 'shared' | 'static';
 }
 
 export function loadLocalRunSettings(env: Env): LocalRunSettings {
-  const { values, problems } = readSettings(
-    SETTINGS,
-    'environment',
-    (name) => env[name],
-    (declared) => declared.readBy === 'local',
-  );
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
+  const { values, problems } = fromEnvironment(env, (declared) => declared.readBy === 'local');
+  failOn(problems);
   const { port, host, respondioToken, localSqsPort, localRateBudget } = values;
   return { port, host, respondioToken, localSqsPort, localRateBudget };
 }

@@ -1,11 +1,8 @@
 /**
- * The ERROR_BEHAVIOR setting of the original connector: its values and how it is read.
- * What each value means is decided where it applies: api/answer.ts (what the API function
- * answers), queue/disposition.ts (what happens to an SQS message) and files/rows.ts.
- *
- * - FailAndReturnResponse: the lookup fails, and the error row is returned.
- * - FailWithoutResponse: the lookup fails; the details go to the log only.
- * - DoNotFailAndReturnResponse: nothing fails; the error row is returned like any other row.
+ * The ERROR_BEHAVIOR setting of the original connector: its values and how it is read. In short:
+ * FailAndReturnResponse fails with the error row; FailWithoutResponse fails, details in the log
+ * only; DoNotFailAndReturnResponse fails nothing, the error row returned like any other row. The
+ * details are decided where each applies: api/responses.ts, queue/settlement.ts, files/rows.ts.
  */
 
 export const ERROR_BEHAVIORS = [

@@ -1,7 +1,7 @@
 /**
- * The settings feature's entry: the one configuration every function reads (config.ts, from the
- * settings table in table.ts), the check of the settings a function requires, and the error
- * behavior. Pure: infra and the local run read the same table.
+ * The settings feature's entry: the one configuration every function reads, the check of the
+ * settings a function requires, and the error behavior. Pure: infra and the local run read the
+ * same table.
  */
 
 export {
@@ -17,4 +17,4 @@ export {
   requireSettings,
 } from './config.js';
 export { type ErrorBehavior, needsDeadLetterQueue } from './error-behavior.js';
-export { API_SERVICE_NAME, FILES_SERVICE_NAME, type LogLevel, SQS_SERVICE_NAME } from './table.js';
+export { API_SERVICE_NAME, FILES_SERVICE_NAME, SQS_SERVICE_NAME } from './table.js';

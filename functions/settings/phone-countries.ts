@@ -1,10 +1,8 @@
 /**
  * The countries a national phone number may belong to (DEFAULT_PHONE_COUNTRY): the ISO 3166-1
- * alpha-2 codes the phone number library (libphonenumber-js, behind core's PhoneNumbers port)
- * has metadata for, as data, so that the settings table can check the setting without the
- * library and the CDK synth refuses an unknown country. A unit test keeps this list equal to
- * the library's own (test/lookup/phone-numbers.test.ts); after a library update that adds a
- * country, that test names it.
+ * alpha-2 codes libphonenumber-js has metadata for, as data, so the settings table checks the
+ * setting without the library and the CDK synth refuses an unknown country. A unit test keeps
+ * this list equal to the library's own and names a country a library update adds.
  */
 
 import type { ValueReader } from './readers.js';

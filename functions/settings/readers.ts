@@ -1,12 +1,11 @@
 /**
- * The typed value readers of the settings table (functions/settings/table.ts): text, numbers and
- * whole numbers in a range, one of a list, flags, comma-separated lists, base URLs. One implementation
- * for the functions' loader and the CDK context reader alike, so a value is checked and its
- * problem worded the same way wherever it is read.
+ * The typed value readers of the settings table: one implementation for the functions' loader and
+ * the CDK context reader alike, so a value is checked and its problem worded the same way
+ * wherever it is read.
  */
 
 /** The outcome of reading one present, non-empty value. */
-export type Reading<T> =
+type Reading<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly problem: string };
 
@@ -20,12 +19,11 @@ export interface ValueReader<T> {
 const ok = <T>(value: T): Reading<T> => ({ ok: true, value });
 const problem = (text: string): Reading<never> => ({ ok: false, problem: text });
 
-/** Any text. */
 export function text(): ValueReader<string> {
   return { read: (value) => ok(value), accepts: 'text' };
 }
 
-/** Text that passes `test`; `problem` says what is wrong with it. */
+/** Text that passes `test`; `problemOf` says what is wrong with it. */
 export function textWhere(
   test: (value: string) => boolean,
   problemOf: (name: string, value: string) => string,
@@ -37,7 +35,6 @@ export function textWhere(
   };
 }
 
-/** A number from `min` to `max`. */
 export function number(min: number, max: number): ValueReader<number> {
   return {
     read(value, name) {
@@ -53,7 +50,6 @@ export function number(min: number, max: number): ValueReader<number> {
   };
 }
 
-/** A whole number from `min` to `max`. */
 export function integer(min: number, max: number): ValueReader<number> {
   const inRange = number(min, max);
   return {

@@ -1,9 +1,7 @@
 /**
- * The shape of one entry of the settings table (functions/settings/table.ts) and the one loop that
- * reads a table from the environment or from the CDK context. Both loaders (settings/config.ts for
- * the functions and the local run, infra/connector-config.ts for the stack) go through
- * `readSettings`: a value is trimmed, an empty one counts as unset, and every problem is
- * collected before anything fails.
+ * The shape of one entry of the settings table, and the one loop that reads a table from the
+ * environment or from the CDK context (the functions' loader and the stack's alike): a value is
+ * trimmed, an empty one counts as unset, and every problem is collected before anything fails.
  */
 
 import type { ValueReader } from './readers.js';
@@ -38,7 +36,6 @@ export interface Setting<T> {
   readonly default: T;
   /** The default as the README shows it, where the value alone does not say it. */
   readonly defaultText?: string;
-  /** One line of documentation. */
   readonly doc: string;
   /** For a variable the stack computes rather than passes through from context: from what. */
   readonly stackSets?: string;
@@ -63,7 +60,7 @@ export type ValuesOf<S extends SettingTable> = {
   readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never;
 };
 
-export type Source = 'environment' | 'context';
+type Source = 'environment' | 'context';
 
 /** The name, reader and default of a setting as `source` reads it (no name: not read there). */
 export function asReadFrom<T>(

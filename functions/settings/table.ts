@@ -1,15 +1,10 @@
 /**
- * The settings table: every setting of the connector, declared once. Each entry names its
- * environment variable and/or CDK context key, who reads it, its default, its reader (the check
- * of functions/settings/readers.ts) and one line of documentation. The functions' loader
- * (settings/config.ts), the local run, the CDK context reader (infra/connector-config.ts) and the
- * README's two configuration tables (`npm run docs`) all derive from it.
- *
- * Longer than ~250 lines on purpose: it is one table, and it is the documentation. Read it top
- * to bottom, grouped by topic. An entry with both a variable and a context key is one value:
- * the stack passes the context value to the functions that read the variable, with the same
- * default. `deployed` marks where the stack reads a key differently on purpose, and says why;
- * `stackSets` marks the variables the stack computes.
+ * The settings table: every setting of the connector, declared once, grouped by topic. The
+ * functions' loader (config.ts), the local run, the CDK context reader and the README's two
+ * configuration tables (`npm run docs`) all derive from it, hence its length. An entry with both
+ * a variable and a context key is one value: the stack passes the context value to the functions
+ * that read the variable, with the same default; `deployed` marks where the stack reads a key
+ * differently on purpose, `stackSets` the variables the stack computes.
  */
 
 import {
@@ -41,11 +36,11 @@ export const SQS_SERVICE_NAME = 'respondio-get-contact-sqs';
 export const FILES_SERVICE_NAME = 'respondio-get-contact-files';
 
 /** Log levels the functions accept (Powertools' names); SILENT is for tests and benchmarks. */
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
+const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
@@ -142,8 +137,7 @@ export const SETTINGS = {
     context: 'respondioTimeoutMs',
     readBy: 'functions',
     read: integer(100, 900_000),
-    // One default (it was 8000 for the functions and 5000 deployed, for no stated reason): 5 s
-    // plus a retry with backoff fits the API function's 15 s and a batch into the SQS timeout.
+    // 5 s plus a retry with backoff fits the API function's 15 s and a batch into the SQS timeout.
     default: 5000,
     doc: 'Timeout of one request to respond.io, shortened to the time left in the invocation.',
   }),
@@ -152,7 +146,6 @@ export const SETTINGS = {
     context: 'respondioMaxAttempts',
     readBy: 'functions',
     read: integer(1, 20),
-    // One default (it was 4 for the functions and 3 deployed, for no stated reason).
     default: 3,
     doc: 'Attempts per lookup for 429/449/5xx/timeouts/network errors, first included. The retries after a 401 (one per token re-read) come on top.',
   }),
@@ -175,7 +168,7 @@ export const SETTINGS = {
     doc: 'The country of phone numbers written without a country code (`phone:0121233112` with `MY` is `phone:+60121233112`). Unset, such a number is a 400 that says to add the country code or set this. Numbers with `+` or `00` never need it.',
   }),
 
-  // --- The contact cache (issue 11): per container, in memory, off by default ---
+  // --- The contact cache: per container, in memory, off by default ---
   contactCacheTtlSeconds: setting({
     env: 'CONTACT_CACHE_TTL_SECONDS',
     context: 'contactCacheTtlSeconds',
@@ -358,7 +351,7 @@ export const SETTINGS = {
     stackSets: 'to its dead-letter queue',
   }),
 
-  // --- Bulk files (issue 13): the files bucket and the state machine's distributed map ---
+  // --- Bulk files: the files bucket and the state machine's distributed map ---
   filesBucket: setting<string | null>({
     env: 'FILES_BUCKET',
     readBy: 'files',
@@ -601,10 +594,9 @@ export const SETTINGS = {
   }),
 } satisfies SettingTable;
 
-export type SettingName = keyof typeof SETTINGS;
 export type SettingValues = ValuesOf<typeof SETTINGS>;
 
-/** Whether the function `fn` (`api`, `sqs`, or the file batch function `files`) reads a setting read by `part`. */
+/** Whether the function `fn` (`files`: the file functions) reads a setting read by `part`. */
 export function readByFunction(part: Part, fn: 'api' | 'sqs' | 'files'): boolean {
   return part === fn || part === 'functions';
 }

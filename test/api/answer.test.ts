@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { apiAnswer } from '../../functions/api/answer.js';
+import { apiAnswer } from '../../functions/api/responses.js';
 import { failedLookup, type LookupOutcome } from '../../functions/lookup/lookup.js';
 import { contactRow } from '../../functions/lookup/row.js';
 import type { ErrorBehavior } from '../../functions/settings/error-behavior.js';

@@ -24,7 +24,7 @@ const PROBES: Record<string, readonly string[]> = {
   'functions/files/imports-bench.ts': ['../../bench/run.js'],
   'functions/budget/imports-infra.ts': ['../../infra/stack.js'],
   'functions/queue/imports-lookup-module.ts': ['../lookup/lookup.js'],
-  'functions/queue/imports-lookup-entry.ts': ['../lookup/index.js', './disposition.js'],
+  'functions/queue/imports-lookup-entry.ts': ['../lookup/index.js', './settlement.js'],
   'functions/lookup/imports-ky.ts': ['ky'],
   'functions/budget/imports-node.ts': ['node:fs'],
   'functions/queue/imports-powertools.ts': ['@aws-lambda-powertools/metrics'],

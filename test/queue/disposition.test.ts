@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { classifyFailure } from '../../functions/lookup/failure.js';
 import { failedLookup, type LookupOutcome } from '../../functions/lookup/lookup.js';
 import { contactRow } from '../../functions/lookup/row.js';
-import { notStarted, poisonMessage, rowDisposition } from '../../functions/queue/disposition.js';
+import { notStarted, poisonMessage, rowDisposition } from '../../functions/queue/settlement.js';
 import {
   ERROR_BEHAVIORS,
   type ErrorBehavior,

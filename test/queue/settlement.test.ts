@@ -3,15 +3,13 @@ import fc from 'fast-check';
 import { failedLookup } from '../../functions/lookup/lookup.js';
 import { contactRow, errorRow } from '../../functions/lookup/row.js';
 import {
-  type MessageOutcome,
-  notStarted,
-  poisonMessage,
-} from '../../functions/queue/disposition.js';
-import {
   type BatchRecord,
   batchRecord,
   deadLetterMoves,
   type FailedWrites,
+  type MessageOutcome,
+  notStarted,
+  poisonMessage,
   type RecordFacts,
   settleBatch,
   writesRow,
