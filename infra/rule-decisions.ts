@@ -3,10 +3,11 @@
  * finding by finding: met by the design, or acknowledged with the reason it does not apply. One
  * table, the lookups' decisions here and the file workflow's in file-workflow-rule-decisions.ts:
  * each feature acknowledges from it on its own constructs (with infra/rule-packs.ts), and the
- * README's "AWS rule packs" table is written from it (`npm run docs`;
+ * "AWS rule packs" table of docs/security.md is written from it (`npm run docs`;
  * test/infra/rule-packs.test.ts fails while they differ).
  */
 
+import { linkedFromDocs } from './doc-links.js';
 import { FILE_WORKFLOW_RULE_DECISIONS } from './file-workflow-rule-decisions.js';
 
 export type RulePack = 'AwsSolutions' | 'Serverless';
@@ -17,7 +18,7 @@ export interface RuleDecision {
   readonly rule: string;
   /** What the rule asks for, in a few words. */
   readonly asks: string;
-  /** Where it applies in this stack (for the README). */
+  /** Where it applies in this stack (for the docs' table). */
   readonly on: string;
   /** `acknowledged`: the finding is acknowledged on the construct; `met`: the stack does it. */
   readonly decision: 'acknowledged' | 'met';
@@ -148,7 +149,7 @@ const LOOKUP_RULE_DECISIONS = {
   },
 } as const satisfies Readonly<Record<string, RuleDecision>>;
 
-/** Every decision, in the README's order: the lookups', then the file workflow's. */
+/** Every decision, in the table's order: the lookups', then the file workflow's. */
 export const RULE_DECISIONS = {
   ...LOOKUP_RULE_DECISIONS,
   ...FILE_WORKFLOW_RULE_DECISIONS,
@@ -164,7 +165,7 @@ export function acknowledgementId(
   decision: Pick<RuleDecision, 'pack' | 'rule'>,
   names: Readonly<Record<string, string>> = {},
 ): string {
-  // A placeholder without a name stays as it is (the README shows it so).
+  // A placeholder without a name stays as it is (the docs' table shows it so).
   const rule = decision.rule.replace(
     /\{(\w+)\}/g,
     (placeholder, name: string) => names[name] ?? placeholder,
@@ -182,14 +183,18 @@ export function isAcknowledgementOf(
   return new RegExp(`^${escaped.join('[A-Za-z0-9]+')}$`).test(id);
 }
 
+/** The page that holds the rule packs table, from the repository's root. */
+export const RULE_TABLE_PAGE = 'docs/security.md';
+
 const BEGIN = '<!-- rule packs table: generated from infra/rule-decisions.ts by `npm run docs` -->';
 const END = '<!-- end of rule packs table -->';
 
+/** A table cell: a `|` would end the cell, and links point at docs/ pages. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
+  return linkedFromDocs(text.replace(/\|/g, '\\|'));
 }
 
-/** The README's table of the decisions. */
+/** The table of the decisions, as docs/security.md shows it. */
 export function ruleDecisionsTable(): string {
   const rows = Object.values(RULE_DECISIONS).map((entry: RuleDecision) =>
     [`\`${entry.rule}\` (${entry.pack})`, entry.asks, entry.on, entry.decision, entry.why]
@@ -204,19 +209,21 @@ export function ruleDecisionsTable(): string {
 }
 
 /** The text between the table's markers, or null when a marker is missing. */
-export function ruleTableBlock(readme: string): string | null {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
+export function ruleTableBlock(page: string): string | null {
+  const start = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
   if (start < 0 || end < start) return null;
-  return readme.slice(start + BEGIN.length, end).replace(/^\n|\n$/g, '');
+  return page.slice(start + BEGIN.length, end).replace(/^\n|\n$/g, '');
 }
 
-/** The README with the rule packs table rewritten. */
-export function withRuleDecisionsTable(readme: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no "${BEGIN}" … "${END}" markers`);
-  return `${readme.slice(0, start + BEGIN.length)}\n${ruleDecisionsTable()}\n${readme.slice(end)}`;
+/** The page with the rule packs table rewritten. */
+export function withRuleDecisionsTable(page: string): string {
+  const start = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
+  if (start < 0 || end < start) {
+    throw new Error(`${RULE_TABLE_PAGE} has no "${BEGIN}" … "${END}" markers`);
+  }
+  return `${page.slice(0, start + BEGIN.length)}\n${ruleDecisionsTable()}\n${page.slice(end)}`;
 }
 
 export const RULE_TABLE_MARKERS = { begin: BEGIN, end: END } as const;

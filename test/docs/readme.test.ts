@@ -1,68 +1,25 @@
 /**
- * The README's configuration tables are generated from the settings table
- * (functions/settings/table.ts): keep the README in step with it (`npm run docs`).
+ * README.md stays a short front page: the two set-up commands a newcomer needs, at most 250
+ * lines, and the way into docs/.
  */
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { readByFunction, SETTINGS } from '../../functions/settings/table.js';
-import { README_TABLES, tableBlock } from '../../infra/settings-readme.js';
 
-const root = new URL('../../', import.meta.url);
-const readme = readFileSync(new URL('README.md', root), 'utf8');
-const declared = Object.values(SETTINGS);
-
-function block(name: 'environment' | 'context'): string {
-  const table = README_TABLES.find((candidate) => candidate.name === name);
-  return table === undefined ? '' : (tableBlock(readme, table) ?? '');
-}
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 describe('README', () => {
-  it('has the configuration tables the settings table generates', () => {
-    // Prepare
-    const stale = README_TABLES.filter((table) => tableBlock(readme, table) !== table.render());
-    // Assess
-    expect(
-      stale.map(
-        (table) =>
-          `README.md: the ${table.name} table differs from functions/settings/table.ts; run \`npm run docs\``,
-      ),
-    ).toEqual([]);
-    for (const table of README_TABLES) expect(tableBlock(readme, table)).toBe(table.render());
-  });
-
-  it('documents every environment variable the functions read', () => {
-    // Prepare
-    const read = declared
-      .filter((entry) => readByFunction(entry.readBy, 'api') || readByFunction(entry.readBy, 'sqs'))
-      .map((entry) => entry.env)
-      .filter((name) => name !== undefined);
-    const table = block('environment');
-    // Assess
-    expect(read.length).toBeGreaterThanOrEqual(12);
-    for (const variable of read) expect(table).toContain(`| \`${variable}\` |`);
-  });
-
-  it('documents every local-run variable and every CDK context key', () => {
-    // Prepare
-    const local = declared.filter((entry) => entry.readBy === 'local').map((entry) => entry.env);
-    const keys = declared.map((entry) => entry.context).filter((key) => key !== undefined);
-    // Assess
-    expect(local).toEqual([
-      'PORT',
-      'HOST',
-      'RESPONDIO_TOKEN',
-      'LOCAL_SQS_PORT',
-      'LOCAL_RATE_BUDGET',
-    ]);
-    for (const variable of local) expect(block('environment')).toContain(`| \`${variable}\` |`);
-    expect(keys.length).toBeGreaterThanOrEqual(27);
-    for (const key of keys) expect(block('context')).toContain(`| \`${key}\` |`);
-  });
-
   it('gives the two set-up commands', () => {
     // Assess
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm ci && npm test');
+  });
+
+  it('stays at most 250 lines, the rest living in docs/', () => {
+    // Prepare
+    const lines = readme.split('\n').length;
+    // Assess
+    expect(lines).toBeLessThanOrEqual(250);
+    expect(readme).toContain('](docs/README.md)');
   });
 });

@@ -2,7 +2,7 @@
  * AWS's rule packs (cdk-nag 3: AwsSolutions and Serverless) on the synthesized stack, as every
  * `cdk synth` runs them: no finding, error or warning, may stay unacknowledged in any supported
  * configuration, each acknowledgement is one of infra/rule-decisions.ts and is still needed,
- * and the README's table says what rule-decisions.ts says.
+ * and the rule packs table of docs/security.md says what rule-decisions.ts says.
  */
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import {
   acknowledgementId,
   isAcknowledgementOf,
   RULE_DECISIONS,
+  RULE_TABLE_PAGE,
   type RuleDecision,
   ruleDecisionsTable,
   ruleTableBlock,
@@ -235,11 +236,11 @@ describe('AWS rule packs on the synthesized stack', () => {
   });
 });
 
-describe('the README', () => {
-  it('has the table of rule decisions that rule-decisions.ts writes', () => {
+describe(RULE_TABLE_PAGE, () => {
+  it('has the table of rule decisions that rule-decisions.ts writes (`npm run docs`)', () => {
     // Prepare
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const page = readFileSync(new URL(`../../${RULE_TABLE_PAGE}`, import.meta.url), 'utf8');
     // Assess
-    expect(ruleTableBlock(readme)).toBe(ruleDecisionsTable());
+    expect(ruleTableBlock(page)).toBe(ruleDecisionsTable());
   });
 });

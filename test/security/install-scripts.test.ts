@@ -1,7 +1,7 @@
 /**
  * Install scripts are reviewed, not inherited: every package in package-lock.json that has an
  * install script is approved or denied by name in package.json `allowScripts` (npm 11 blocks
- * the others), the README says why for each, and the approval that matters most works — the
+ * the others), docs/security.md says why for each, and the approval that matters most works — the
  * `node` package's preinstall puts Node 24 under every npm script, this test run included.
  */
 
@@ -14,7 +14,7 @@ const manifest = readJson('package.json') as { allowScripts?: Record<string, boo
 const lock = readJson('package-lock.json') as {
   packages: Record<string, { hasInstallScript?: boolean }>;
 };
-const readme = readFileSync(new URL('README.md', root), 'utf8');
+const securityPage = readFileSync(new URL('docs/security.md', root), 'utf8');
 
 /** The package name of a lockfile key such as `node_modules/a/node_modules/@b/c`. */
 function packageName(lockKey: string): string {
@@ -35,13 +35,13 @@ describe('install scripts', () => {
     expect(
       unreviewed.map(
         (name) =>
-          `${name} has an install script: review it, then \`npm install-scripts approve ${name}\` or \`deny ${name}\`, and say why in the README`,
+          `${name} has an install script: review it, then \`npm install-scripts approve ${name}\` or \`deny ${name}\`, and say why in docs/security.md`,
       ),
     ).toEqual([]);
   });
 
   it('approves exactly node, esbuild and @swc/core, and denies @parcel/watcher and classic-level', () => {
-    // Assess: a change to the policy is a change to this list and to the README's reasons.
+    // Assess: a change to the policy is a change to this list and to docs/security.md's reasons.
     expect(manifest.allowScripts).toEqual({
       node: true,
       esbuild: true,
@@ -51,10 +51,10 @@ describe('install scripts', () => {
     });
   });
 
-  it('names every entry of the policy in the README, with its decision', () => {
+  it('names every entry of the policy in docs/security.md, with its decision', () => {
     for (const [name, allowed] of Object.entries(manifest.allowScripts ?? {})) {
       // Assess
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      const row = securityPage.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
       expect([name, row === undefined]).toEqual([name, false]);
       expect(row).toContain(allowed ? 'approved' : 'denied');
     }

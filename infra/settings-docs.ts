@@ -1,16 +1,20 @@
 /**
- * The README's two configuration tables, written from the settings table
- * (functions/settings/table.ts): the environment variables under "## Configuration" and the CDK
- * context keys under "### Deployment configuration (CDK context)". Each table sits between two
- * marker comments; `npm run docs` (infra/scripts/write-readme-settings.ts) rewrites them and
- * test/docs/readme.test.ts fails when the README is not what this module writes.
+ * The two settings tables of docs/deploy-and-configure.md, written from the settings table
+ * (functions/settings/table.ts): the environment variables under "Environment variables" and the
+ * CDK context keys under "Deployment configuration (CDK context)". Each table sits between two
+ * marker comments; `npm run docs` (infra/scripts/write-docs-tables.ts) rewrites them and
+ * test/docs/settings-tables.test.ts fails when the page is not what this module writes.
  */
 
 import type { Part, Setting } from '../functions/settings/setting.js';
 import { SETTINGS } from '../functions/settings/table.js';
+import { linkedFromDocs } from './doc-links.js';
 
-/** One generated block of the README. */
-export interface ReadmeTable {
+/** The page that holds the settings tables, from the repository's root. */
+export const SETTINGS_PAGE = 'docs/deploy-and-configure.md';
+
+/** One generated block of the settings page. */
+export interface SettingsTable {
   readonly name: 'environment' | 'context';
   readonly begin: string;
   readonly end: string;
@@ -33,9 +37,9 @@ const READ_BY: Readonly<Record<Part, string>> = {
 
 const declared = Object.values(SETTINGS) as readonly Setting<unknown>[];
 
-/** A table cell: no line breaks, and a `|` would end the cell. */
+/** A table cell: no line breaks, a `|` would end the cell, and links point at docs/ pages. */
 function cell(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+  return linkedFromDocs(text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|'));
 }
 
 function shownDefault(value: unknown, text: string | undefined): string {
@@ -99,7 +103,7 @@ function contextTable(): string {
   ].join('\n');
 }
 
-export const README_TABLES: readonly ReadmeTable[] = [
+export const SETTINGS_TABLES: readonly SettingsTable[] = [
   {
     name: 'environment',
     begin: marker('environment', 'begin'),
@@ -115,21 +119,21 @@ export const README_TABLES: readonly ReadmeTable[] = [
 ];
 
 /** The text between a table's markers (without them), or null when a marker is missing. */
-export function tableBlock(readme: string, table: ReadmeTable): string | null {
-  const start = readme.indexOf(table.begin);
-  const end = readme.indexOf(table.end);
+export function tableBlock(page: string, table: SettingsTable): string | null {
+  const start = page.indexOf(table.begin);
+  const end = page.indexOf(table.end);
   if (start < 0 || end < start) return null;
-  return readme.slice(start + table.begin.length, end).replace(/^\n|\n$/g, '');
+  return page.slice(start + table.begin.length, end).replace(/^\n|\n$/g, '');
 }
 
-/** The README with every table rewritten from the settings table. */
-export function withSettingsTables(readme: string): string {
-  let text = readme;
-  for (const table of README_TABLES) {
+/** The settings page with every table rewritten from the settings table. */
+export function withSettingsTables(page: string): string {
+  let text = page;
+  for (const table of SETTINGS_TABLES) {
     const start = text.indexOf(table.begin);
     const end = text.indexOf(table.end);
     if (start < 0 || end < start) {
-      throw new Error(`README.md has no "${table.begin}" … "${table.end}" markers`);
+      throw new Error(`${SETTINGS_PAGE} has no "${table.begin}" … "${table.end}" markers`);
     }
     text = `${text.slice(0, start + table.begin.length)}\n${table.render()}\n${text.slice(end)}`;
   }
