@@ -1,6 +1,6 @@
 /**
  * The budget feature's entry: one container's rate limiter. With RATE_BUDGET_TABLE, the shared
- * organisation budget (README, "The shared budget") with the static share as its fallback;
+ * organisation budget (docs/shared-budget.md) with the static share as its fallback;
  * without it, the static share alone. The file batch function has no static share (the API and
  * SQS functions' static split leaves no room for it), so it needs the table.
  */

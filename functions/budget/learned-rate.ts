@@ -1,5 +1,5 @@
 /**
- * The learned rate, pure (README, "How the budget learns"): what respond.io really leaves the
+ * The learned rate, pure (docs/shared-budget.md): what respond.io really leaves the
  * connector, at most the configured rate (the ceiling). The state is a few numbers all containers
  * share through the budget table (or one keeps alone on the static share). A 429 on a request
  * started after the last cut cuts the rate to BETA × its rate then; X-RateLimit-Remaining showing

@@ -1,5 +1,5 @@
 /**
- * The arithmetic of the shared budget, pure (README, "The shared budget", writes it out): slot
+ * The arithmetic of the shared budget, pure (docs/shared-budget.md writes it out): slot
  * spacing, how far ahead each lane may claim, when a container that lost the coordinator may
  * start on its static share, and when all resume coordinated starts. The guarantee: slots are
  * absolute times `intervalMs` apart on one shared timeline, so any n + 1 consecutive slots span

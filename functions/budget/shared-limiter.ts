@@ -1,5 +1,5 @@
 /**
- * The container's side of the shared budget (README, "The shared budget"): a RateLimiter whose
+ * The container's side of the shared budget (docs/shared-budget.md): a RateLimiter whose
  * requests start, first in first out, at slots claimed from the slot dispenser, each never early
  * and at most SLOT_LATENESS_MS late (later, the slot is given up). When a claim fails the
  * container is `suspect` (held slots still start, claims retry, nothing else starts); once

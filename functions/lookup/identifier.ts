@@ -1,6 +1,6 @@
 /**
- * Identifier parsing: the only gate between user input and the respond.io request path (README,
- * "Identifiers"). `id:<digits>`, `email:<address>` (the domain lowercased, the local part kept)
+ * Identifier parsing (docs/identifiers.md): the only gate between user input and the respond.io
+ * request path. `id:<digits>`, `email:<address>` (the domain lowercased, the local part kept)
  * or `phone:<number>` (phone-numbers.ts), the prefix in any case. Each accepted identifier has one
  * canonical form, `kind:value`: what is sent, and the cache key, percent-encoded into exactly one
  * path segment. Everything else is rejected before any request. The parser depends on

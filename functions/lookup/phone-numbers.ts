@@ -1,5 +1,5 @@
 /**
- * Phone numbers as people write them (README, "Identifiers"), to E.164. First the written form is
+ * Phone numbers as people write them (docs/identifiers.md), to E.164. First the written form is
  * reduced to ASCII digits with a leading `+` when it carries its country code: separators go,
  * look-alike digits and spaces (fullwidth, Arabic-Indic, Unicode spaces) read as ASCII, every
  * other character is refused. Only that reaches libphonenumber-js, parsed strictly, so its

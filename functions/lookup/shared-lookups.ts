@@ -1,5 +1,5 @@
 /**
- * Lookups that spend no request when they need none (README, "Contact cache and shared lookups"):
+ * Lookups that spend no request when they need none (docs/contact-cache.md):
  * a decorator over the ContactDirectory, keyed on the canonical identifier. Single flight, always
  * on: a lookup joins the request in flight for its identifier and gets its answer, failures
  * included, but keeps its own deadline (and asks again if the flight ran out of an earlier one).

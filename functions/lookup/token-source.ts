@@ -5,7 +5,7 @@
  * names the secret and the problem, never the secret's value or the SDK's message: `invalid`
  * when the secret itself is wrong, `unavailable` when trying again later can help. After an
  * `unavailable` read past the TTL, the last good token serves on for at most `staleMaxMs`
- * (README, "Token rotation and Secrets Manager outages"), re-read in the background, never for
+ * (docs/token.md, "Secrets Manager outages"), re-read in the background, never for
  * a 401's refresh, and never once respond.io refused it.
  */
 

@@ -12,7 +12,7 @@ type Reading<T> =
 export interface ValueReader<T> {
   /** Reads `text` (trimmed, never empty); `name` is the variable or key, for the problem. */
   read(text: string, name: string): Reading<T>;
-  /** What it accepts, in a few words, for the README. */
+  /** What it accepts, in a few words, for the settings tables of docs/. */
   readonly accepts: string;
 }
 

@@ -34,7 +34,7 @@ export interface Setting<T> {
   readonly readBy: Part;
   readonly read: ValueReader<T>;
   readonly default: T;
-  /** The default as the README shows it, where the value alone does not say it. */
+  /** The default as the docs' settings tables show it, where the value alone does not say it. */
   readonly defaultText?: string;
   readonly doc: string;
   /** For a variable the stack computes rather than passes through from context: from what. */

@@ -1,7 +1,7 @@
 /**
  * The settings table: every setting of the connector, declared once, grouped by topic. The
- * functions' loader (config.ts), the local run, the CDK context reader and the README's two
- * configuration tables (`npm run docs`) all derive from it, hence its length. An entry with both
+ * functions' loader (config.ts), the local run, the CDK context reader and the settings tables
+ * of docs/ (`npm run docs`) all derive from it, hence its length. An entry with both
  * a variable and a context key is one value: the stack passes the context value to the functions
  * that read the variable, with the same default; `deployed` marks where the stack reads a key
  * differently on purpose, `stackSets` the variables the stack computes.

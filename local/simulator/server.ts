@@ -1,6 +1,6 @@
 /**
  * The respond.io simulator: a real HTTP server answering `GET /v2/contact/{identifier}` the way
- * respond.io's Developer API v2 does (see ../../README.md and shared docs), with Bearer auth, a
+ * respond.io's Developer API v2 does (see ../../docs/local-stand-ins.md), with Bearer auth, a
  * sliding-window rate limit with `X-RateLimit-*` and `Retry-After` headers, and seeded fault
  * injection. Used by the integration tests, the local run and the benchmarks; it logs nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * The layer rule of functions/ (README, "Code layout") is enforced by Biome's
+ * The layer rule of functions/ (docs/code-layout.md) is enforced by Biome's
  * noRestrictedImports, configured in biome.json, so a wrong import fails `npm test`: a feature
  * imports another only through its entry (index.ts), a pure file imports no I/O library (only the
  * I/O files biome.json lists do), functions/ never imports local, infra, bench or test, settings

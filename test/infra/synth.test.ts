@@ -45,7 +45,7 @@ describe('cdk synth with bundling', () => {
       expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\b/);
       expect(code).toContain('//# sourceMappingURL=index.mjs.map');
-      // The AWS SDK is bundled (see the README's measurement), not left to the runtime.
+      // The AWS SDK is bundled (see the measurement in docs/decisions.md), not left to the runtime.
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
     }
   }, 120_000); // esbuild bundles five handlers: seconds idle, more on a busy machine

@@ -70,7 +70,7 @@ describe('the value readers', () => {
     ).toEqual(expected);
   });
 
-  it('say what they accept, for the README', () => {
+  it('say what they accept, for the settings tables of docs/', () => {
     // Assess
     expect(integer(1, 20).accepts).toBe('whole number 1–20');
     expect(number(0.1, 10_000).accepts).toBe('number 0.1–10000');
