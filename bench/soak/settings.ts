@@ -29,7 +29,7 @@ export interface SoakSettings {
   readonly maxReceiveCount: number;
   /** Multiplies every per-request and SendMessageBatch fault rate. SOAK_FAULT_SCALE */
   readonly faultScale: number;
-  /** Length of each 429 storm. SOAK_STORM_MS */
+  /** Shortest length of each 429 storm (it lasts until its first 429). SOAK_STORM_MS */
   readonly stormMs: number;
   /** Time between the token rotation at respond.io and the new token in the secret. SOAK_ROTATION_GAP_MS */
   readonly rotationGapMs: number;
