@@ -4,7 +4,8 @@
  * comma-separated list to run several behaviors one after the other.
  *
  * Prints the tables (Markdown) and exits with status 1 if a row was lost, an output row had an
- * unknown source, or the simulator saw more requests in one second than the limit.
+ * unknown source, a row ended as a final 401, or the limiters started more requests in one
+ * second than the limit.
  */
 
 import { ERROR_BEHAVIORS, parseErrorBehavior } from '../functions/settings/error-behavior.js';

@@ -7,7 +7,6 @@
  * test/infra/rule-packs.test.ts fails while they differ).
  */
 
-import { linkedFromDocs } from './doc-links.js';
 import { FILE_WORKFLOW_RULE_DECISIONS } from './file-workflow-rule-decisions.js';
 
 export type RulePack = 'AwsSolutions' | 'Serverless';
@@ -144,7 +143,7 @@ const LOOKUP_RULE_DECISIONS = {
     on: 'both functions',
     decision: 'met',
     why:
-      'Active tracing is on by default (`tracing`); see [Tracing](#tracing-aws-x-ray). A deployer ' +
+      'Active tracing is on by default (`tracing`); see [Tracing](monitoring.md#tracing-aws-x-ray). A deployer ' +
       'who turns it off with `-c tracing=false` gets the finding acknowledged as that choice.',
   },
 } as const satisfies Readonly<Record<string, RuleDecision>>;
@@ -189,9 +188,9 @@ export const RULE_TABLE_PAGE = 'docs/security.md';
 const BEGIN = '<!-- rule packs table: generated from infra/rule-decisions.ts by `npm run docs` -->';
 const END = '<!-- end of rule packs table -->';
 
-/** A table cell: a `|` would end the cell, and links point at docs/ pages. */
+/** A table cell: a `|` would end the cell. */
 function cell(text: string): string {
-  return linkedFromDocs(text.replace(/\|/g, '\\|'));
+  return text.replace(/\|/g, '\\|');
 }
 
 /** The table of the decisions, as docs/security.md shows it. */
@@ -225,5 +224,3 @@ export function withRuleDecisionsTable(page: string): string {
   }
   return `${page.slice(0, start + BEGIN.length)}\n${ruleDecisionsTable()}\n${page.slice(end)}`;
 }
-
-export const RULE_TABLE_MARKERS = { begin: BEGIN, end: END } as const;

@@ -8,7 +8,6 @@
 
 import type { Part, Setting } from '../functions/settings/setting.js';
 import { SETTINGS } from '../functions/settings/table.js';
-import { linkedFromDocs } from './doc-links.js';
 
 /** The page that holds the settings tables, from the repository's root. */
 export const SETTINGS_PAGE = 'docs/deploy-and-configure.md';
@@ -37,9 +36,9 @@ const READ_BY: Readonly<Record<Part, string>> = {
 
 const declared = Object.values(SETTINGS) as readonly Setting<unknown>[];
 
-/** A table cell: no line breaks, a `|` would end the cell, and links point at docs/ pages. */
+/** A table cell: no line breaks, and a `|` would end the cell. */
 function cell(text: string): string {
-  return linkedFromDocs(text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|'));
+  return text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
 }
 
 function shownDefault(value: unknown, text: string | undefined): string {

@@ -1,6 +1,6 @@
 /**
  * The distributed map's item side, for the local file runner (local/file-runner.ts): the
- * ItemReader (the accepted object's text read by the rules of core/file-items.ts: CSV with its
+ * ItemReader (the accepted object's text read by the rules of functions/files/items.ts: CSV with its
  * header row, every value a string; JSON Lines, one JSON value per line, blank lines skipped),
  * the ItemSelector (`{index: $$.Map.Item.Index, row: $$.Map.Item.Value}`) and the ItemBatcher
  * (at most `batchSize` items and `maxBatchBytes` bytes of batch event per batch, each with the

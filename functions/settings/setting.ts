@@ -36,6 +36,7 @@ export interface Setting<T> {
   readonly default: T;
   /** The default as the docs' settings tables show it, where the value alone does not say it. */
   readonly defaultText?: string;
+  /** What it does, for the settings tables of docs/ (links are relative to docs/). */
   readonly doc: string;
   /** For a variable the stack computes rather than passes through from context: from what. */
   readonly stackSets?: string;

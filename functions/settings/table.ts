@@ -99,7 +99,7 @@ export const SETTINGS = {
     readBy: 'functions',
     read: integer(0, 86_400),
     default: 300,
-    doc: 'How long a token read from Secrets Manager is reused per container; a 401 re-reads it at once (see [Token rotation](#token-rotation-and-secrets-manager-outages)).',
+    doc: 'How long a token read from Secrets Manager is reused per container; a 401 re-reads it at once (see [Token rotation](token.md#token-rotation)).',
   }),
   tokenStaleMaxSeconds: setting({
     env: 'TOKEN_STALE_MAX_SECONDS',
@@ -130,7 +130,7 @@ export const SETTINGS = {
     readBy: 'functions',
     read: oneOf(ERROR_BEHAVIORS, { parse: parseErrorBehavior }),
     default: DEFAULT_ERROR_BEHAVIOR,
-    doc: "What a failed lookup does (see [Error behavior](#error-behavior)); the connector page's wording (`Fail and return response`) is accepted too.",
+    doc: "What a failed lookup does (see [Error behavior](error-behavior.md)); the connector page's wording (`Fail and return response`) is accepted too.",
   }),
   respondioTimeoutMs: setting({
     env: 'RESPONDIO_TIMEOUT_MS',
@@ -176,7 +176,7 @@ export const SETTINGS = {
     read: integer(0, 86_400),
     // Off: a lookup always shows respond.io's current contact unless the deployer accepts older.
     default: 0,
-    doc: "How long a found contact (a 200) is kept in the container's memory and answered from there without a request; 0: no cache. An answer is never older than this. Only 200 and 404 answers are kept (see [Contact cache](#contact-cache-and-shared-lookups)).",
+    doc: "How long a found contact (a 200) is kept in the container's memory and answered from there without a request; 0: no cache. An answer is never older than this. Only 200 and 404 answers are kept (see [Contact cache](contact-cache.md)).",
   }),
   contactCacheNotFoundTtlSeconds: setting({
     env: 'CONTACT_CACHE_NOT_FOUND_TTL_SECONDS',
@@ -213,14 +213,14 @@ export const SETTINGS = {
     default: 1,
     doc: "The container's static share of that budget: what it uses without a budget table, or on the fallback when the table cannot be reached. Its rate, RPS × SHARE, is rounded down to a whole number when at least 1.",
     stackSets:
-      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the static split](#the-static-split-the-fallback))',
+      'from `apiBudgetShare`, `apiConcurrency` and `maxConcurrency` (see [the static split](shared-budget.md#the-static-split-the-fallback))',
   }),
   rateBudget: setting<'shared' | 'static'>({
     context: 'rateBudget',
     readBy: 'stack',
     read: oneOf(['shared', 'static']),
     default: 'shared',
-    doc: '`shared`: one budget for every container of both functions, coordinated through a DynamoDB table (see [the shared budget](#the-shared-budget)). `static`: no table; each container keeps its static share of the split below.',
+    doc: '`shared`: one budget for every container of both functions, coordinated through a DynamoDB table (see [the shared budget](shared-budget.md)). `static`: no table; each container keeps its static share of the split below.',
   }),
   rateBudgetTable: setting<string | null>({
     env: 'RATE_BUDGET_TABLE',
@@ -233,7 +233,7 @@ export const SETTINGS = {
       unlessGiven: 'budget',
       why: () => '(the file batch function draws only on the shared budget)',
     },
-    doc: 'DynamoDB table holding the shared budget (see [the shared budget](#the-shared-budget)). Unset: each container keeps its static share, `RESPONDIO_RATE_LIMIT_SHARE`.',
+    doc: 'DynamoDB table holding the shared budget (see [the shared budget](shared-budget.md)). Unset: each container keeps its static share, `RESPONDIO_RATE_LIMIT_SHARE`.',
     stackSets: 'to its budget table (not set with `rateBudget=static`)',
   }),
   rateBudgetTimeoutMs: setting({
@@ -271,7 +271,7 @@ export const SETTINGS = {
     readBy: 'functions',
     read: flag(),
     default: true,
-    doc: 'Learn the rate respond.io really has free, below `RESPONDIO_RATE_LIMIT_RPS` (the ceiling): a 429 cuts it for every container and holds the whole budget for its Retry-After, respond.io\'s `X-RateLimit-*` headers cap it or cut it when others spend the budget, and it climbs back to the ceiling over seconds (README, "How the budget learns"). `false`: the configured rate is spent as is and a 429 pauses only the container that got it.',
+    doc: "Learn the rate respond.io really has free, below `RESPONDIO_RATE_LIMIT_RPS` (the ceiling): a 429 cuts it for every container and holds the whole budget for its Retry-After, respond.io's `X-RateLimit-*` headers cap it or cut it when others spend the budget, and it climbs back to the ceiling over seconds (see [how the budget learns](shared-budget.md#how-the-budget-learns)). `false`: the configured rate is spent as is and a 429 pauses only the container that got it.",
   }),
   apiBudgetShare: setting({
     context: 'apiBudgetShare',
@@ -291,7 +291,7 @@ export const SETTINGS = {
     read: integer(1, 1000),
     default: null,
     defaultText: '4 (shared budget, learning); 1 (`rateBudget=static` or learning off)',
-    doc: 'Reserved concurrency of the API function: at most this many lookups at once (see [sizing it](#sizing-apiconcurrency)); its static share is split across this many. With the shared budget and learning, the static split must fit the budget in the long run; otherwise every container counts toward the one-second check (see the static split).',
+    doc: 'Reserved concurrency of the API function: at most this many lookups at once (see [sizing it](shared-budget.md#sizing-apiconcurrency)); its static share is split across this many. With the shared budget and learning, the static split must fit the budget in the long run; otherwise every container counts toward the one-second check (see the static split).',
   }),
   maxConcurrency: setting({
     context: 'maxConcurrency',
@@ -359,7 +359,7 @@ export const SETTINGS = {
     default: null,
     defaultText: '— (required by the file functions)',
     required: { by: ['file-batch', 'file-steps'], unlessGiven: 'store' },
-    doc: "The files bucket: uploads under `input/`, results and summaries under `output/`, the runs' parts under `runs/` (see [Bulk files](#bulk-files-through-s3)).",
+    doc: "The files bucket: uploads under `input/`, results and summaries under `output/`, the runs' parts under `runs/` (see [Bulk files](files.md)).",
     stackSets: 'to its files bucket',
   }),
   fileMaxBytes: setting({
