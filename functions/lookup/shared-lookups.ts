@@ -9,7 +9,7 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../platform/index.js';
+import { type LogFields, type Logger, logsDebug } from '../platform/index.js';
 import {
   type CachePolicy,
   cacheEnabled,
@@ -128,6 +128,11 @@ export function shareLookups(
     });
   }
 
+  /** A debug line, its fields built only when it is written. */
+  function debug(message: string, fields: () => LogFields): void {
+    if (logger !== undefined && logsDebug(logger)) logger.debug(message, fields());
+  }
+
   function cached(key: string, lookup: LookupOptions): DirectoryAnswer | null {
     if (cache === null || lookup.fresh === true) return null;
     const kept = cache.get(key);
@@ -138,14 +143,14 @@ export function shareLookups(
   return {
     async getContact(identifier, lookup) {
       const key = cacheKey(identifier);
-      const logContext = {
+      const logContext = () => ({
         identifier: identifier.masked,
         ...(lookup.correlationId === undefined ? {} : { correlationId: lookup.correlationId }),
-      };
+      });
       for (;;) {
         const hit = cached(key, lookup);
         if (hit !== null) {
-          logger?.debug('Answered from the contact cache', logContext);
+          debug('Answered from the contact cache', logContext);
           return hit;
         }
         const inFlight = lookup.fresh === true ? undefined : flights.get(key);
@@ -153,10 +158,10 @@ export function shareLookups(
           const own = await startFlight(key, identifier, lookup).answer;
           return { ...own, source: 'request' };
         }
-        logger?.debug('Sharing the request in flight for this identifier', {
-          ...logContext,
+        debug('Sharing the request in flight for this identifier', () => ({
+          ...logContext(),
           ...(inFlight.correlationId === undefined ? {} : { sharedWith: inFlight.correlationId }),
-        });
+        }));
         const shared = await joined(inFlight, lookup.deadlineAt);
         if (shared === null) return DEADLINE_PASSED;
         if (endedByEarlierDeadline(shared, inFlight, lookup.deadlineAt)) continue;
