@@ -48,11 +48,12 @@ export const DEFAULT_MIN_ATTEMPT_MS = 100;
 const UTF8 = new TextDecoder();
 
 /**
- * An answer's whole body as text (UTF-8, a byte order mark dropped, like Response.text()), read
- * up to the cap so that ky's attempt timeout covers it.
+ * One request on the wire, its whole body read (up to the cap) inside ky's attempt timeout and
+ * decoded as Response.text() does (UTF-8, a byte order mark dropped).
  */
-async function readWhole(response: Response): Promise<string> {
-  if (response.body === null) return '';
+async function exchange(request: Request, init: RequestInit): Promise<Exchange> {
+  const response = await fetch(request, init);
+  if (response.body === null) return { response, text: '' };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -64,13 +65,9 @@ async function readWhole(response: Response): Promise<string> {
     }
     chunks.push(read.value);
   }
-  if (chunks.length === 0) return '';
-  return UTF8.decode(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
-}
-
-async function exchange(request: Request, init: RequestInit): Promise<Exchange> {
-  const response = await fetch(request, init);
-  return { response, text: await readWhole(response) };
+  if (chunks.length === 0) return { response, text: '' };
+  const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+  return { response, text: UTF8.decode(bytes) };
 }
 
 /** ky waits nothing of its own between attempts: the retry plan's wait is in `resume`. */

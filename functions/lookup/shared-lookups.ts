@@ -45,6 +45,14 @@ const DEADLINE_PASSED: DirectoryAnswer = {
   source: 'shared',
 };
 
+/** A lookup's debug lines' context. */
+function logContext(identifier: Identifier, lookup: LookupOptions): LogFields {
+  return {
+    identifier: identifier.masked,
+    ...(lookup.correlationId === undefined ? {} : { correlationId: lookup.correlationId }),
+  };
+}
+
 /** Another lookup's answer, reused: none of its requests are this lookup's own. */
 function reused(answer: DirectoryAnswer, source: 'shared' | 'cache'): DirectoryAnswer {
   const { trail: _own, ...rest } = answer;
@@ -84,19 +92,21 @@ export function shareLookups(
     else cache.delete(key);
   }
 
+  /** A flight has landed: the next lookup of its key starts one of its own. */
+  function landed(key: string, flight: Flight): void {
+    if (flights.get(key) === flight) flights.delete(key);
+  }
+
   function startFlight(key: string, identifier: Identifier, lookup: LookupOptions): Flight {
     const fetchedAt = now();
-    const done = () => {
-      if (flights.get(key) === flight) flights.delete(key);
-    };
     const answer = directory.getContact(identifier, lookup).then(
       (answered) => {
-        done();
+        landed(key, flight);
         keep(key, answered, fetchedAt);
         return answered;
       },
       (error: unknown) => {
-        done();
+        landed(key, flight);
         throw error;
       },
     );
@@ -143,14 +153,10 @@ export function shareLookups(
   return {
     async getContact(identifier, lookup) {
       const key = cacheKey(identifier);
-      const logContext = () => ({
-        identifier: identifier.masked,
-        ...(lookup.correlationId === undefined ? {} : { correlationId: lookup.correlationId }),
-      });
       for (;;) {
         const hit = cached(key, lookup);
         if (hit !== null) {
-          debug('Answered from the contact cache', logContext);
+          debug('Answered from the contact cache', () => logContext(identifier, lookup));
           return hit;
         }
         const inFlight = lookup.fresh === true ? undefined : flights.get(key);
@@ -159,7 +165,7 @@ export function shareLookups(
           return { ...own, source: 'request' };
         }
         debug('Sharing the request in flight for this identifier', () => ({
-          ...logContext(),
+          ...logContext(identifier, lookup),
           ...(inFlight.correlationId === undefined ? {} : { sharedWith: inFlight.correlationId }),
         }));
         const shared = await joined(inFlight, lookup.deadlineAt);
