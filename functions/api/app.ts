@@ -160,8 +160,6 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       const apiRequest = describeRequest(event, context.awsRequestId);
       context.apiInvocation = { request: apiRequest, startedAt };
       if (apiRequest.correlationId) logger.setCorrelationId(apiRequest.correlationId);
-      // Lower-cased header names, so the body parser finds any spelling of Content-Type.
-      event.headers = { ...apiRequest.headers };
 
       const { route } = apiRequest;
       if (route.kind === 'notFound') {
@@ -182,7 +180,10 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   /** The JSON body parser, for the one route that has a body. */
   const parseJsonBody: ApiMiddleware = {
     before(request) {
-      if (request.context.apiInvocation?.request.route.kind !== 'lookup') return;
+      const apiRequest = request.context.apiInvocation?.request;
+      if (apiRequest?.route.kind !== 'lookup') return;
+      // Lower-cased header names, so the body parser finds any spelling of Content-Type.
+      request.event.headers = { ...apiRequest.headers };
       return jsonBody.before?.(request as never);
     },
   };
