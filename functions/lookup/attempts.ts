@@ -23,7 +23,7 @@ import type { DirectoryAnswer } from './lookup.js';
 import { attemptsAllowed, planRetry, type RetryPlan } from './retry-plan.js';
 import { type TokenSource, tokenFailure } from './token.js';
 
-/** Thrown by a hook to end the lookup before another attempt; `failure` replaces the last one. */
+/** Ends the lookup before another attempt (begin, resume); `failure` replaces the last one. */
 class Stop extends Error {
   constructor(readonly failure: LookupFailure | null = null) {
     super('lookup stopped');

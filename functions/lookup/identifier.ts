@@ -141,15 +141,14 @@ export function createIdentifierParser(options: IdentifierParserOptions): Identi
   function phoneValue(value: string, text: string): { value: string } | { problem: string } {
     const written = readWrittenPhone(value);
     if (!written.ok) {
-      return {
-        problem: `${describe(text)} is not a valid phone: ${WRITTEN_PHONE_PROBLEMS[written.problem]}`,
-      };
+      const problem = WRITTEN_PHONE_PROBLEMS[written.problem];
+      return { problem: `${describe(text)} is not a valid phone: ${problem}` };
     }
     if (!written.international && defaultPhoneCountry === null) {
       return {
         problem:
-          `${describe(text)} is a national phone number: add the country code (e.g. phone:+60121233112) ` +
-          'or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
+          `${describe(text)} is a national phone number: add the country code (e.g. ` +
+          'phone:+60121233112) or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
       };
     }
     const reading = toE164(written.number, written.international ? null : defaultPhoneCountry);

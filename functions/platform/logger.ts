@@ -1,7 +1,8 @@
 /**
  * Structured JSON log lines through the Powertools Logger, named and levelled by the settings
  * (never the environment directly). Callers log status codes, timings and masked identifiers;
- * never tokens, never whole contact records.
+ * never tokens, never whole contact records; a per-row debug line's fields are built only when
+ * logsDebug says the line is written.
  */
 
 import { LogLevelThreshold, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
