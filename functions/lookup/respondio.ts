@@ -75,7 +75,7 @@ const NO_DELAY = () => 0;
 
 export function createRespondioDirectory(options: RespondioOptions): ContactDirectory {
   const tracer = options.tracer ?? NO_TRACER;
-  const d: Directory = {
+  const dir: Directory = {
     exchange,
     tokens: options.tokens,
     limiter: options.limiter,
@@ -91,9 +91,9 @@ export function createRespondioDirectory(options: RespondioOptions): ContactDire
     tracer: tracer === NO_TRACER ? null : tracer,
   };
   const contactUrl = contactUrls(options.baseUrl);
-  const timeout = Math.max(Math.floor(d.requestTimeoutMs), 1);
+  const timeout = Math.max(Math.floor(dir.requestTimeoutMs), 1);
   // ky's retry limit never binds: attemptsAllowed (in settle) does.
-  const retryLimit = d.maxAttempts + d.tokenRereadWaitsMs.length;
+  const retryLimit = dir.maxAttempts + dir.tokenRereadWaitsMs.length;
 
   async function getContact(
     identifier: { readonly masked: string; readonly pathSegment: string },
@@ -103,17 +103,17 @@ export function createRespondioDirectory(options: RespondioOptions): ContactDire
     const url = contactUrl(identifier.pathSegment);
     if (url === null) {
       const context = logContext(identifier, correlationId);
-      d.logger?.error('Refused an identifier that does not form one path segment', context);
+      dir.logger?.error('Refused an identifier that does not form one path segment', context);
       const detail = 'the identifier does not form a single URL path segment';
       return { ok: false, attempts: 0, failure: { kind: 'internal', detail } };
     }
     let token: string;
     try {
-      token = await d.tokens.getToken();
+      token = await dir.tokens.getToken();
     } catch (error) {
       return { ok: false, attempts: 0, failure: tokenFailure(error) };
     }
-    const attempts = new LookupAttempts(d, identifier, deadlineAt, correlationId, token);
+    const attempts = new LookupAttempts(dir, identifier, deadlineAt, correlationId, token);
     if (!attempts.timeLeft()) return attempts.answer();
     try {
       // The first slot is taken before ky starts, so no hook of ky's runs before the first
@@ -124,7 +124,7 @@ export function createRespondioDirectory(options: RespondioOptions): ContactDire
         redirect: 'manual',
         throwHttpErrors: false,
         timeout,
-        totalTimeout: Math.max(Math.floor(deadlineAt - d.now()), 1),
+        totalTimeout: Math.max(Math.floor(deadlineAt - dir.now()), 1),
         fetch: (input, init) => attempts.attempt(input as Request, init ?? {}),
         retry: {
           limit: retryLimit,
@@ -142,13 +142,13 @@ export function createRespondioDirectory(options: RespondioOptions): ContactDire
   const lookUp: ContactDirectory['getContact'] = (identifier, lookup) =>
     getContact(identifier, lookup.deadlineAt, lookup.correlationId);
   // Untraced, no span and no annotations are built per lookup.
-  if (d.tracer === null) return { getContact: lookUp };
+  if (dir.tracer === null) return { getContact: lookUp };
   return {
     getContact: (identifier, lookup) =>
       tracer.span('respond.io lookup', async (span) => {
-        const startedAt = d.now();
+        const startedAt = dir.now();
         const answer = await lookUp(identifier, lookup);
-        span.annotate(lookupAnnotations(answer, d.now() - startedAt));
+        span.annotate(lookupAnnotations(answer, dir.now() - startedAt));
         return answer;
       }),
   };
