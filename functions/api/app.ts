@@ -130,25 +130,23 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   ) => {
     const { httpStatus, outcome, lookup } = fields;
     const statusCode = outcome?.row.StatusCode ?? httpStatus;
-    const line = {
+    // Fields in this order; the optional ones are assigned, not spread from objects of their own.
+    const line: Record<string, unknown> = {
       route: invocation?.request.route.name ?? 'unknown',
       identifier: lookup?.identifier?.masked ?? fields.identifier ?? null,
       StatusCode: statusCode,
       httpStatus,
       attempts: lookup?.attempts ?? 0,
-      // How the lookup was answered: its own request, a shared one, or the cache (a cache hit).
-      ...(lookup?.source ? { lookupSource: lookup.source } : {}),
-      durationMs: invocation ? Math.round(performance.now() - invocation.startedAt) : null,
-      ...(outcome ? { errorBehavior: behavior } : {}),
-      ...(outcome?.kind === 'failed'
-        ? {
-            Message: lookup?.identifier
-              ? outcome.failure.message
-              : loggableMessage(outcome.failure.message),
-          }
-        : {}),
-      ...(fields.rejection ? { Message: fields.rejection } : {}),
     };
+    // How the lookup was answered: its own request, a shared one, or the cache (a cache hit).
+    if (lookup?.source) line.lookupSource = lookup.source;
+    line.durationMs = invocation ? Math.round(performance.now() - invocation.startedAt) : null;
+    if (outcome) line.errorBehavior = behavior;
+    if (outcome?.kind === 'failed') {
+      const { message } = outcome.failure;
+      line.Message = lookup?.identifier ? message : loggableMessage(message);
+    }
+    if (fields.rejection) line.Message = fields.rejection;
     if (statusCode >= 500) logger.error('API request answered', line);
     else logger.info('API request answered', line);
   };
@@ -162,8 +160,6 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
       const apiRequest = describeRequest(event, context.awsRequestId);
       context.apiInvocation = { request: apiRequest, startedAt };
       if (apiRequest.correlationId) logger.setCorrelationId(apiRequest.correlationId);
-      // Lower-cased header names, so the body parser finds any spelling of Content-Type.
-      event.headers = { ...apiRequest.headers };
 
       const { route } = apiRequest;
       if (route.kind === 'notFound') {
@@ -184,7 +180,10 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
   /** The JSON body parser, for the one route that has a body. */
   const parseJsonBody: ApiMiddleware = {
     before(request) {
-      if (request.context.apiInvocation?.request.route.kind !== 'lookup') return;
+      const apiRequest = request.context.apiInvocation?.request;
+      if (apiRequest?.route.kind !== 'lookup') return;
+      // Lower-cased header names, so the body parser finds any spelling of Content-Type.
+      request.event.headers = { ...apiRequest.headers };
       return jsonBody.before?.(request as never);
     },
   };
@@ -229,18 +228,20 @@ export function createApiHandler(deps: ApiDependencies): ApiHandler {
     const { route, correlationId, freshLookup } = invocation.request;
     const input =
       route.kind === 'getContact' ? route.identifier : identifierFromBody(event.body, identifiers);
-    const lookup = await lookupContact(input, deps, {
+    const options: { deadlineAt: number; correlationId?: string; fresh?: boolean } = {
       deadlineAt: deadlineFrom(remainingMs(context), Date.now()),
-      ...(correlationId ? { correlationId } : {}),
-      // Cache-Control: no-cache from the caller: ask respond.io, whatever the cache holds.
-      ...(freshLookup ? { fresh: true } : {}),
-    });
+    };
+    if (correlationId) options.correlationId = correlationId;
+    // Cache-Control: no-cache from the caller: ask respond.io, whatever the cache holds.
+    if (freshLookup) options.fresh = true;
+    const lookup = await lookupContact(input, deps, options);
     const answer = apiAnswer(lookup, behavior);
     log(invocation, {
       httpStatus: answer.statusCode,
       outcome: lookup,
       lookup,
-      identifier: identifiers.mask(input),
+      // A parsed identifier is masked already; only a rejected input is masked again.
+      identifier: lookup.identifier === null ? identifiers.mask(input) : null,
     });
     return jsonResult(answer.statusCode, answer.body, correlationId);
   };

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { isRecord } from '../lookup/index.js';
 import {
   API_ROUTES,
+  fillPath,
   type HttpRoute,
   matchRoute as matchTable,
   type RouteName,
@@ -63,7 +64,10 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
 /** Header names lower-cased (HTTP APIs lower-case them already; any spelling is read alike). */
 export function lowerCaseHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(record(headers) ?? {})) {
+  const given = record(headers);
+  for (const name in given) {
+    // Own names only, as Object.entries gave them.
+    const value = Object.hasOwn(given, name) ? given[name] : undefined;
     if (typeof value === 'string') out[name.toLowerCase()] = value;
   }
   return out;
@@ -71,7 +75,8 @@ export function lowerCaseHeaders(headers: unknown): Record<string, string> {
 
 /** The directive names of a Cache-Control or Pragma value, lower-cased (`no-cache="x"` is `no-cache`). */
 function directives(value: string | undefined): string[] {
-  return (value ?? '')
+  if (value === undefined) return [];
+  return value
     .split(',')
     .map((part) => part.split('=')[0]?.trim().toLowerCase() ?? '')
     .filter((name) => name !== '');
@@ -145,19 +150,9 @@ export function matchRoute(method: string, segments: readonly string[]): ApiRout
  */
 function segmentsOfMatchedRoute(event: Loose): string[] | null {
   const template = routeTemplate(event);
-  if (template === undefined || !API_ROUTES.some((route) => route.path === template)) return null;
+  if (template === undefined) return null;
   const given = record(event.pathParameters) ?? {};
-  const segments: string[] = [];
-  for (const part of template.split('/').filter((segment) => segment !== '')) {
-    const name = /^\{([A-Za-z0-9_]+)\}$/.exec(part)?.[1];
-    if (name === undefined) segments.push(part);
-    else {
-      const value = text(given[name]);
-      if (value === undefined) return null;
-      segments.push(value);
-    }
-  }
-  return segments;
+  return fillPath(template, (name) => text(given[name]));
 }
 
 function bodyBytes(body: unknown, isBase64Encoded: unknown): number {

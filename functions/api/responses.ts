@@ -52,17 +52,13 @@ export function jsonResult(
   correlationId: string | null,
   extraHeaders: Readonly<Record<string, string>> = {},
 ): ApiResult {
-  return {
-    statusCode,
-    headers: {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      ...(correlationId ? { 'x-correlation-id': correlationId } : {}),
-      ...extraHeaders,
-    },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
   };
+  if (correlationId) headers['x-correlation-id'] = correlationId;
+  for (const name in extraHeaders) headers[name] = extraHeaders[name] as string;
+  return { statusCode, headers, body: JSON.stringify(body), isBase64Encoded: false };
 }
 
 export function rejectionResult(rejection: RequestRejection, correlationId: string | null) {

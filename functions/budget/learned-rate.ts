@@ -78,6 +78,33 @@ export interface AnswerSignal {
   readonly ownInWindow: number;
 }
 
+/** The change to `next`, with the rates in force just before and after it. */
+function changeTo(
+  state: RateState,
+  next: RateState,
+  ceiling: number,
+  at: number,
+  reason: CutReason,
+): RateChange {
+  return { state: next, from: rateAt(state, ceiling, at), to: rateAt(next, ceiling, at), reason };
+}
+
+/** A cut to `to` (floored) of a request started at `startedRate`. */
+function cutTo(
+  state: RateState,
+  ceiling: number,
+  signal: AnswerSignal,
+  startedRate: number,
+  to: number,
+  reason: CutReason,
+): RateChange {
+  const rate = Math.max(floorRate(ceiling), to);
+  const shrinking = state.since !== 0 && startedRate < state.peak;
+  const plateau = shrinking ? (startedRate * (1 + BETA)) / 2 : startedRate;
+  const next = { ...state, rate, peak: Math.max(rate, plateau), since: signal.at };
+  return changeTo(state, next, ceiling, signal.at, reason);
+}
+
 /**
  * What an answer changes, or null. A signal counts only when its request started after the last
  * cut (it speaks of the rate in force, not of one already cut); a cap counts at any time.
@@ -87,32 +114,27 @@ export function nextState(
   ceiling: number,
   signal: AnswerSignal,
 ): RateChange | null {
-  const startedRate = rateAt(state, ceiling, signal.startedAt);
-  const current = rateAt(state, ceiling, signal.at);
   const fresh = signal.startedAt >= state.since;
-  const change = (next: RateState, reason: CutReason): RateChange => ({
-    state: next,
-    from: current,
-    to: rateAt(next, ceiling, signal.at),
-    reason,
-  });
-  const cut = (to: number, reason: CutReason): RateChange => {
-    const rate = Math.max(floorRate(ceiling), to);
-    const shrinking = state.since !== 0 && startedRate < state.peak;
-    const plateau = shrinking ? (startedRate * (1 + BETA)) / 2 : startedRate;
-    return change({ ...state, rate, peak: Math.max(rate, plateau), since: signal.at }, reason);
-  };
-  if (signal.status === 429) return fresh ? cut(BETA * startedRate, 'too-many-requests') : null;
+  if (signal.status === 429) {
+    if (!fresh) return null;
+    const startedRate = rateAt(state, ceiling, signal.startedAt);
+    return cutTo(state, ceiling, signal, startedRate, BETA * startedRate, 'too-many-requests');
+  }
+  // Most answers change nothing: they return before any rate is worked out.
   const { limit, remaining } = signal;
   if (limit === null || !(limit > 0)) return null;
   // respond.io's limit, when it is below the ceiling: a cap (it can also rise again).
   const cap = limit < ceiling ? Math.floor(limit) : null;
-  if (cap !== state.cap) return change({ ...state, cap }, 'limit-header');
+  if (cap !== state.cap)
+    return changeTo(state, { ...state, cap }, ceiling, signal.at, 'limit-header');
   if (!fresh || remaining === null || !(remaining >= 0)) return null;
   // What the others spent in respond.io's window: its count less ours (at most what we could start).
   const others = limit - remaining - signal.ownInWindow;
   const left = limit - others;
-  if (others >= 1 && left < Math.floor(startedRate)) return cut(left, 'others-spending');
+  const startedRate = rateAt(state, ceiling, signal.startedAt);
+  if (others >= 1 && left < Math.floor(startedRate)) {
+    return cutTo(state, ceiling, signal, startedRate, left, 'others-spending');
+  }
   return null;
 }
 

@@ -168,7 +168,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         status: answer.status,
         limit: answer.limit,
         remaining: answer.remaining,
-        ownInWindow: ownStartsInWindow(answer.startedAt),
+        // Counted only when both headers came: nextState reads it for nothing else.
+        ownInWindow:
+          answer.limit === null || answer.remaining === null
+            ? 0
+            : ownStartsInWindow(answer.startedAt),
       };
       const change = nextState(state, ceiling, signal);
       if (change === null) return;

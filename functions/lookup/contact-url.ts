@@ -15,26 +15,34 @@ const UNSAFE_ESCAPE = /%(?![0-9A-Fa-f]{2})|%(?:2[Ff]|5[Cc]|2[Ee]|[01][0-9A-Fa-f]
  * look like what parseIdentifier produces and the URL must have exactly the expected path.
  */
 export function contactUrl(baseUrl: string, pathSegment: string): URL | null {
-  if (!PATH_SEGMENT.test(pathSegment) || UNSAFE_ESCAPE.test(pathSegment)) return null;
+  return contactUrls(baseUrl)(pathSegment);
+}
+
+/** contactUrl for one base, read once (a directory builds every lookup's URL with it). */
+export function contactUrls(baseUrl: string): (pathSegment: string) => URL | null {
   let base: URL;
   try {
     base = new URL(baseUrl);
   } catch {
-    return null;
+    return () => null;
   }
+  const { origin } = base;
   // A trailing slash on the base is ignored, so `.../v2/` and `.../v2` give the same path.
   const basePath = base.pathname.replace(/\/+$/, '');
-  const expectedPath = `${basePath}/contact/${pathSegment}`;
-  const url = new URL(`${base.origin}${expectedPath}`);
-  if (
-    url.origin !== base.origin ||
-    url.pathname !== expectedPath ||
-    url.search !== '' ||
-    url.hash !== '' ||
-    url.username !== '' ||
-    url.password !== ''
-  ) {
-    return null;
-  }
-  return url;
+  return (pathSegment) => {
+    if (!PATH_SEGMENT.test(pathSegment) || UNSAFE_ESCAPE.test(pathSegment)) return null;
+    const expectedPath = `${basePath}/contact/${pathSegment}`;
+    const url = new URL(`${origin}${expectedPath}`);
+    if (
+      url.origin !== origin ||
+      url.pathname !== expectedPath ||
+      url.search !== '' ||
+      url.hash !== '' ||
+      url.username !== '' ||
+      url.password !== ''
+    ) {
+      return null;
+    }
+    return url;
+  };
 }

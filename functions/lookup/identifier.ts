@@ -73,8 +73,12 @@ function canonicalEmail(value: string): string {
 /** Characters left as they are in the path; everything else is percent-encoded. */
 const PATH_SAFE = /[A-Za-z0-9\-._~@+:]/;
 
+/** A value made of PATH_SAFE characters only (most identifiers): nothing to encode. */
+const ALL_PATH_SAFE = /^[A-Za-z0-9\-._~@+:]*$/;
+
 /** Percent-encodes a validated value so that it stays inside one path segment. */
 export function encodePathSegment(text: string): string {
+  if (ALL_PATH_SAFE.test(text)) return text;
   let out = '';
   for (const char of text) {
     // encodeURIComponent leaves !'()* as they are; encode them too (e-mail local parts use ! ' *).
@@ -134,26 +138,24 @@ export function createIdentifierParser(options: IdentifierParserOptions): Identi
   const { defaultPhoneCountry } = options;
 
   /** The canonical phone value, or why not (a rejection message without the prefix). */
-  function phoneValue(value: string, shown: string): { value: string } | { problem: string } {
+  function phoneValue(value: string, text: string): { value: string } | { problem: string } {
     const written = readWrittenPhone(value);
     if (!written.ok) {
-      return {
-        problem: `${shown} is not a valid phone: ${WRITTEN_PHONE_PROBLEMS[written.problem]}`,
-      };
+      const problem = WRITTEN_PHONE_PROBLEMS[written.problem];
+      return { problem: `${describe(text)} is not a valid phone: ${problem}` };
     }
     if (!written.international && defaultPhoneCountry === null) {
       return {
         problem:
-          `${shown} is a national phone number: add the country code (e.g. phone:+60121233112) ` +
-          'or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
+          `${describe(text)} is a national phone number: add the country code (e.g. ` +
+          'phone:+60121233112) or set DEFAULT_PHONE_COUNTRY to the country of national numbers',
       };
     }
     const reading = toE164(written.number, written.international ? null : defaultPhoneCountry);
     if (!reading.ok) {
       const country = written.international ? '' : ` (national numbers: ${defaultPhoneCountry})`;
-      return {
-        problem: `${shown} is not a valid phone: ${PHONE_NUMBER_PROBLEMS[reading.problem]}${country}`,
-      };
+      const problem = PHONE_NUMBER_PROBLEMS[reading.problem];
+      return { problem: `${describe(text)} is not a valid phone: ${problem}${country}` };
     }
     return { value: reading.e164 };
   }
@@ -168,26 +170,25 @@ export function createIdentifierParser(options: IdentifierParserOptions): Identi
     if (text.length > MAX_IDENTIFIER_LENGTH) {
       return reject(`Identifier is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
     }
-    const shown = describe(text);
     const colon = text.indexOf(':');
     const prefix = colon < 0 ? '' : text.slice(0, colon).trim();
     // ASCII letters only: toLowerCase maps some non-ASCII letters (the Kelvin sign) to ASCII.
     const kind = PREFIX.test(prefix)
       ? KINDS.find((known) => known === prefix.toLowerCase())
       : undefined;
-    if (kind === undefined) return reject(`${shown} has no known prefix`);
+    if (kind === undefined) return reject(`${describe(text)} has no known prefix`);
     const value = text.slice(colon + 1).trim();
     if (kind === 'id') {
       return ID.test(value)
         ? { ok: true, identifier: identifierOf('id', value) }
-        : reject(`${shown} is not a valid id`);
+        : reject(`${describe(text)} is not a valid id`);
     }
     if (kind === 'email') {
       return isEmail(value)
         ? { ok: true, identifier: identifierOf('email', canonicalEmail(value)) }
-        : reject(`${shown} is not a valid email`);
+        : reject(`${describe(text)} is not a valid email`);
     }
-    const phone = phoneValue(value, shown);
+    const phone = phoneValue(value, text);
     return 'value' in phone
       ? { ok: true, identifier: identifierOf('phone', phone.value) }
       : reject(phone.problem);

@@ -1,35 +1,22 @@
 /**
  * respond.io's `GET {baseUrl}/contact/{identifier}` over ky, tried as often as the retry plan,
  * the lookup's deadline and the container's budget allow. ky runs the attempts (`timeout` each,
- * `totalTimeout` the deadline, its retry loop with no delay of its own); its hooks add the
- * planned wait, a token re-read after a 401 and a budget slot before each attempt, and end each
- * in `settle` (budget feedback, retry plan, log line). No attempt starts with less than
- * `minAttemptMs` left. Never throws; ky errors are never logged or rethrown (they carry the
- * request headers, token included). The URL is contact-url.ts's: an identifier cannot steer it.
+ * `totalTimeout` the deadline, its retry loop with no delay of its own) and attempts.ts keeps
+ * each lookup's: the first budget slot is taken before ky starts, the wait, token re-read and
+ * slot of a further attempt in ky's beforeRetry hook, and ky's fetch here reads the whole body
+ * (up to MAX_RESPONSE_BYTES) inside ky's attempt timeout. Never throws; ky errors are never
+ * logged or rethrown (they carry the request headers, token included). The URL is
+ * contact-url.ts's: an identifier cannot steer it.
  */
 
 import ky from 'ky';
 import type { RateLimiter } from '../budget/index.js';
 import { type Logger, NO_TRACER, sleep as systemSleep, type Tracer } from '../platform/index.js';
-import {
-  type Attempt,
-  BodyTooLarge,
-  headerNumber,
-  logAttempt,
-  lookupAnnotations,
-  MAX_RESPONSE_BYTES,
-  readAnswer,
-  thrownFailure,
-} from './answers.js';
-import { contactUrl } from './contact-url.js';
-import type { LookupFailure } from './failure.js';
+import { BodyTooLarge, lookupAnnotations, MAX_RESPONSE_BYTES } from './answers.js';
+import { type Directory, type Exchange, LookupAttempts, logContext } from './attempts.js';
+import { contactUrls } from './contact-url.js';
 import type { ContactDirectory, DirectoryAnswer } from './lookup.js';
-import {
-  attemptsAllowed,
-  planRetry,
-  type RetryPlan,
-  SQS_TOKEN_REREAD_WAITS_MS,
-} from './retry-plan.js';
+import { SQS_TOKEN_REREAD_WAITS_MS } from './retry-plan.js';
 import { type TokenSource, tokenFailure } from './token.js';
 
 export interface RespondioOptions {
@@ -57,226 +44,111 @@ export interface RespondioOptions {
 }
 
 export const DEFAULT_MIN_ATTEMPT_MS = 100;
-/** Thrown by a hook to end the lookup before another attempt; `failure` replaces the last one. */
-class Stop extends Error {
-  constructor(readonly failure: LookupFailure | null = null) {
-    super('lookup stopped');
-  }
-}
+/** One decoder for every body: decode() without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder();
 
-/** fetch, with the whole body read (up to the cap) so that ky's attempt timeout covers it. */
-async function fetchWhole(request: Request, init: RequestInit): Promise<Response> {
+/**
+ * One request on the wire, its whole body read (up to the cap) inside ky's attempt timeout and
+ * decoded as Response.text() does (UTF-8, a byte order mark dropped).
+ */
+async function exchange(request: Request, init: RequestInit): Promise<Exchange> {
   const response = await fetch(request, init);
+  if (response.body === null) return { response, text: '' };
+  const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  if (response.body !== null) {
-    const reader = response.body.getReader();
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      size += read.value.byteLength;
-      if (size > MAX_RESPONSE_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        throw new BodyTooLarge(response.status, response.headers);
-      }
-      chunks.push(read.value);
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge(response.status, response.headers);
     }
+    chunks.push(read.value);
   }
-  const { status, statusText, headers } = response;
-  const nullBody = status === 204 || status === 205 || status === 304 || size === 0;
-  return new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText, headers });
+  if (chunks.length === 0) return { response, text: '' };
+  const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+  return { response, text: UTF8.decode(bytes) };
 }
 
+/** ky waits nothing of its own between attempts: the retry plan's wait is in `resume`. */
+const NO_DELAY = () => 0;
+
 export function createRespondioDirectory(options: RespondioOptions): ContactDirectory {
-  const { baseUrl, tokens, limiter, requestTimeoutMs, maxAttempts, maxRetryAfterMs, logger } =
-    options;
-  const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? systemSleep;
-  const minAttemptMs = options.minAttemptMs ?? DEFAULT_MIN_ATTEMPT_MS;
-  const tokenRereadWaitsMs = options.tokenRereadWaitsMs ?? SQS_TOKEN_REREAD_WAITS_MS;
   const tracer = options.tracer ?? NO_TRACER;
-  // ky's retry limit never binds: attemptsAllowed (below) does.
-  const retryLimit = maxAttempts + tokenRereadWaitsMs.length;
+  const dir: Directory = {
+    exchange,
+    tokens: options.tokens,
+    limiter: options.limiter,
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxAttempts: options.maxAttempts,
+    maxRetryAfterMs: options.maxRetryAfterMs,
+    tokenRereadWaitsMs: options.tokenRereadWaitsMs ?? SQS_TOKEN_REREAD_WAITS_MS,
+    minAttemptMs: options.minAttemptMs ?? DEFAULT_MIN_ATTEMPT_MS,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    sleep: options.sleep ?? systemSleep,
+    logger: options.logger,
+    tracer: tracer === NO_TRACER ? null : tracer,
+  };
+  const contactUrl = contactUrls(options.baseUrl);
+  const timeout = Math.max(Math.floor(dir.requestTimeoutMs), 1);
+  // ky's retry limit never binds: attemptsAllowed (in settle) does.
+  const retryLimit = dir.maxAttempts + dir.tokenRereadWaitsMs.length;
 
   async function getContact(
     identifier: { readonly masked: string; readonly pathSegment: string },
     deadlineAt: number,
     correlationId: string | undefined,
   ): Promise<DirectoryAnswer> {
-    const logContext = {
-      identifier: identifier.masked,
-      ...(correlationId === undefined ? {} : { correlationId }),
-    };
-    const url = contactUrl(baseUrl, identifier.pathSegment);
+    const url = contactUrl(identifier.pathSegment);
     if (url === null) {
-      logger?.error('Refused an identifier that does not form one path segment', logContext);
+      const context = logContext(identifier, correlationId);
+      dir.logger?.error('Refused an identifier that does not form one path segment', context);
       const detail = 'the identifier does not form a single URL path segment';
       return { ok: false, attempts: 0, failure: { kind: 'internal', detail } };
     }
     let token: string;
     try {
-      token = await tokens.getToken();
+      token = await dir.tokens.getToken();
     } catch (error) {
       return { ok: false, attempts: 0, failure: tokenFailure(error) };
     }
-
-    const trail: Attempt[] = [];
-    let last: LookupFailure | null = null;
-    let plan: RetryPlan | null = null;
-    let found: { readonly body: unknown } | null = null;
-    let tokenRereads = 0;
-    let retries = 0;
-    // The attempt in flight: when it started, its budget wait and timeout; open until settled.
-    let open = false;
-    let startedAt = 0;
-    let budgetWaitMs = 0;
-    let timeoutMs = 0;
-    const answer = (): DirectoryAnswer => {
-      const attempts = trail.length;
-      const made = attempts > 0 ? { trail } : {};
-      if (found !== null) return { ok: true, body: found.body, attempts, ...made };
-      return { ok: false, attempts, failure: last ?? { kind: 'deadline' }, ...made };
-    };
-
-    /** Takes a slot of the budget for the next attempt and puts the token on it. */
-    async function begin(request: Request): Promise<void> {
-      if (deadlineAt - now() < minAttemptMs) throw new Stop();
-      const waitFrom = now();
-      if (!(await limiter.acquire(deadlineAt - minAttemptMs))) throw new Stop();
-      budgetWaitMs = now() - waitFrom;
-      timeoutMs = Math.min(requestTimeoutMs, deadlineAt - now());
-      if (timeoutMs <= 0) throw new Stop();
-      request.headers.set('Authorization', `Bearer ${token}`);
-      startedAt = now();
-      open = true;
-    }
-
-    /** Before a retry: the planned wait, after a 401 a re-read of the token, then a slot. */
-    async function resume(request: Request): Promise<void> {
-      const next = plan;
-      plan = null;
-      if (next === null) throw new Stop();
-      if (next.refreshToken) tokenRereads += 1;
-      else retries += 1;
-      if (next.waitMs > 0) await sleep(next.waitMs);
-      if (next.refreshToken) {
-        try {
-          token = await tokens.refresh(token);
-        } catch (error) {
-          throw new Stop(tokenFailure(error));
-        }
-      }
-      await begin(request);
-    }
-
-    /** Ends the attempt in flight (`failure` null: found); true when another attempt follows. */
-    function settle(failure: LookupFailure | null, reply: Response | BodyTooLarge | null): boolean {
-      open = false;
-      const latencyMs = Math.max(now() - startedAt, 0);
-      const next =
-        failure === null
-          ? null
-          : planRetry(failure, reply?.headers.get('retry-after') ?? null, {
-              tokenRereads,
-              tokenRereadWaitsMs,
-              retry: retries + 1,
-              maxRetryAfterMs,
-              random,
-              now,
-            });
-      if (reply !== null) {
-        limiter.feedback({
-          startedAt,
-          status: reply.status,
-          limit: headerNumber(reply.headers, 'x-ratelimit-limit'),
-          remaining: headerNumber(reply.headers, 'x-ratelimit-remaining'),
-          // A 429 holds the budget for what respond.io asked, whether or not this lookup retries.
-          holdMs: next?.holdBudget ? next.waitMs : 0,
-        });
-      }
-      const waitMs = next?.waitMs ?? 0;
-      const allowed = attemptsAllowed(maxAttempts, tokenRereads + (next?.refreshToken ? 1 : 0));
-      const willRetry =
-        next !== null && trail.length + 1 < allowed && now() + waitMs + minAttemptMs <= deadlineAt;
-      const status = reply?.status ?? (failure?.kind === 'timeout' ? 'timeout' : 'network');
-      const attempt: Attempt = { status, latencyMs, willRetry, waitMs: willRetry ? waitMs : 0 };
-      trail.push(attempt);
-      if (logger) logAttempt(logger, { ...logContext, attempt: trail.length }, attempt, failure);
-      if (failure !== null) last = failure;
-      plan = willRetry ? next : null;
-      return willRetry;
-    }
-
-    /** One attempt on the wire, in a span of its own (status codes and timings only). */
-    const attempt = (request: Request, init: RequestInit) =>
-      tracer.span('respond.io GET contact', async (span) => {
-        const note = (ending: { status_code: number } | { outcome: 'timeout' | 'network' }) => {
-          if ('status_code' in ending) span.httpStatus(ending.status_code);
-          const latency = Math.round(Math.max(now() - startedAt, 0));
-          span.annotate({
-            ...ending,
-            latency_ms: latency,
-            budget_wait_ms: Math.round(budgetWaitMs),
-          });
-        };
-        try {
-          const response = await fetchWhole(request, init);
-          note({ status_code: response.status });
-          return response;
-        } catch (error) {
-          if (error instanceof BodyTooLarge) note({ status_code: error.status });
-          else note({ outcome: request.signal.aborted ? 'timeout' : 'network' });
-          throw error;
-        }
-      });
-
-    if (deadlineAt - now() < minAttemptMs) return answer();
+    const attempts = new LookupAttempts(dir, identifier, deadlineAt, correlationId, token);
+    if (!attempts.timeLeft()) return attempts.answer();
     try {
+      // The first slot is taken before ky starts, so no hook of ky's runs before the first
+      // attempt; the token rides on the request's headers.
+      await attempts.begin();
       await ky(url, {
-        headers: { Accept: 'application/json' },
+        headers: { Accept: 'application/json', Authorization: `Bearer ${attempts.token}` },
         redirect: 'manual',
         throwHttpErrors: false,
-        timeout: Math.max(Math.floor(requestTimeoutMs), 1),
-        totalTimeout: Math.max(Math.floor(deadlineAt - now()), 1),
-        fetch: (input, init) => attempt(input as Request, init ?? {}),
+        timeout,
+        totalTimeout: Math.max(Math.floor(deadlineAt - dir.now()), 1),
+        fetch: (input, init) => attempts.attempt(input as Request, init ?? {}),
         retry: {
           limit: retryLimit,
-          delay: () => 0,
-          shouldRetry: ({ error }) =>
-            open &&
-            settle(thrownFailure(error, timeoutMs), error instanceof BodyTooLarge ? error : null),
+          delay: NO_DELAY,
+          shouldRetry: ({ error }) => attempts.shouldRetry(error),
         },
-        hooks: {
-          beforeRequest: [({ request }) => begin(request)],
-          beforeRetry: [({ request }) => resume(request)],
-          afterResponse: [
-            async ({ response }) => {
-              if (!open) return undefined;
-              const judged = readAnswer(response.status, await response.text(), token);
-              if (judged.ok) found = { body: judged.body };
-              const retry = settle(judged.ok ? null : judged.failure, response);
-              return retry ? ky.retry({ delay: 0 }) : undefined;
-            },
-          ],
-        },
+        hooks: { beforeRetry: [({ request }) => attempts.resume(request)] },
       });
     } catch (error) {
-      // Never log or rethrow `error`: ky errors carry the request and its headers.
-      if (error instanceof Stop) {
-        if (error.failure !== null) last = error.failure;
-      } else if (open) {
-        // The deadline ended the attempt before ky asked whether to retry it.
-        settle(thrownFailure(error, timeoutMs), null);
-      }
+      attempts.ended(error);
     }
-    return answer();
+    return attempts.answer();
   }
 
+  const lookUp: ContactDirectory['getContact'] = (identifier, lookup) =>
+    getContact(identifier, lookup.deadlineAt, lookup.correlationId);
+  // Untraced, no span and no annotations are built per lookup.
+  if (dir.tracer === null) return { getContact: lookUp };
   return {
     getContact: (identifier, lookup) =>
       tracer.span('respond.io lookup', async (span) => {
-        const startedAt = now();
-        const answer = await getContact(identifier, lookup.deadlineAt, lookup.correlationId);
-        span.annotate(lookupAnnotations(answer, now() - startedAt));
+        const startedAt = dir.now();
+        const answer = await lookUp(identifier, lookup);
+        span.annotate(lookupAnnotations(answer, dir.now() - startedAt));
         return answer;
       }),
   };

@@ -9,7 +9,7 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../platform/index.js';
+import { type LogFields, type Logger, logsDebug } from '../platform/index.js';
 import {
   type CachePolicy,
   cacheEnabled,
@@ -44,6 +44,14 @@ const DEADLINE_PASSED: DirectoryAnswer = {
   failure: { kind: 'deadline' },
   source: 'shared',
 };
+
+/** A lookup's debug lines' context. */
+function logContext(identifier: Identifier, lookup: LookupOptions): LogFields {
+  return {
+    identifier: identifier.masked,
+    ...(lookup.correlationId === undefined ? {} : { correlationId: lookup.correlationId }),
+  };
+}
 
 /** Another lookup's answer, reused: none of its requests are this lookup's own. */
 function reused(answer: DirectoryAnswer, source: 'shared' | 'cache'): DirectoryAnswer {
@@ -84,19 +92,21 @@ export function shareLookups(
     else cache.delete(key);
   }
 
+  /** A flight has landed: the next lookup of its key starts one of its own. */
+  function landed(key: string, flight: Flight): void {
+    if (flights.get(key) === flight) flights.delete(key);
+  }
+
   function startFlight(key: string, identifier: Identifier, lookup: LookupOptions): Flight {
     const fetchedAt = now();
-    const done = () => {
-      if (flights.get(key) === flight) flights.delete(key);
-    };
     const answer = directory.getContact(identifier, lookup).then(
       (answered) => {
-        done();
+        landed(key, flight);
         keep(key, answered, fetchedAt);
         return answered;
       },
       (error: unknown) => {
-        done();
+        landed(key, flight);
         throw error;
       },
     );
@@ -128,6 +138,11 @@ export function shareLookups(
     });
   }
 
+  /** A debug line, its fields built only when it is written. */
+  function debug(message: string, fields: () => LogFields): void {
+    if (logger !== undefined && logsDebug(logger)) logger.debug(message, fields());
+  }
+
   function cached(key: string, lookup: LookupOptions): DirectoryAnswer | null {
     if (cache === null || lookup.fresh === true) return null;
     const kept = cache.get(key);
@@ -138,14 +153,10 @@ export function shareLookups(
   return {
     async getContact(identifier, lookup) {
       const key = cacheKey(identifier);
-      const logContext = {
-        identifier: identifier.masked,
-        ...(lookup.correlationId === undefined ? {} : { correlationId: lookup.correlationId }),
-      };
       for (;;) {
         const hit = cached(key, lookup);
         if (hit !== null) {
-          logger?.debug('Answered from the contact cache', logContext);
+          debug('Answered from the contact cache', () => logContext(identifier, lookup));
           return hit;
         }
         const inFlight = lookup.fresh === true ? undefined : flights.get(key);
@@ -153,10 +164,10 @@ export function shareLookups(
           const own = await startFlight(key, identifier, lookup).answer;
           return { ...own, source: 'request' };
         }
-        logger?.debug('Sharing the request in flight for this identifier', {
-          ...logContext,
+        debug('Sharing the request in flight for this identifier', () => ({
+          ...logContext(identifier, lookup),
           ...(inFlight.correlationId === undefined ? {} : { sharedWith: inFlight.correlationId }),
-        });
+        }));
         const shared = await joined(inFlight, lookup.deadlineAt);
         if (shared === null) return DEADLINE_PASSED;
         if (endedByEarlierDeadline(shared, inFlight, lookup.deadlineAt)) continue;

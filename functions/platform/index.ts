@@ -6,7 +6,7 @@
 export { sleep } from './clock.js';
 export { type BatchContext, deadlineFrom } from './deadline.js';
 export { errorName } from './errors.js';
-export { createLogger, type LogFields, type Logger } from './logger.js';
+export { createLogger, type LogFields, type Logger, logsDebug } from './logger.js';
 export { createFunctionMetrics } from './metrics.js';
 export { startFunction } from './start.js';
 export {
@@ -14,5 +14,6 @@ export {
   NO_TRACING,
   type TraceAnnotations,
   type Tracer,
+  type TraceSpan,
   type Tracing,
 } from './tracing.js';

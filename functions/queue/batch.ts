@@ -124,14 +124,15 @@ export function createBatchHandler(deps: BatchHandlerDeps): SqsBatchHandler {
       const entry = batchRecord(facts, outcome, policy, source);
       settled[index] = entry;
       if (!writesRow(entry)) return;
-      results.add({
+      const result: { -readonly [K in keyof ResultMessage]: ResultMessage[K] } = {
         sourceMessageId: entry.messageId,
         identifier: entry.identifier,
         row: outcome.row,
         input: input.ok ? input.extras : {},
-        ...(source ? { lookupSource: source } : {}),
-        ...(deps.budgetRate ? { budgetRate: deps.budgetRate() } : {}),
-      });
+      };
+      if (source) result.lookupSource = source;
+      if (deps.budgetRate) result.budgetRate = deps.budgetRate();
+      results.add(result);
     };
     const looked: number[] = [];
     const rows: RowLookup[] = [];

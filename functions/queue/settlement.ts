@@ -39,6 +39,14 @@ export type RowDisposition =
   /** Done: write the row (if `writeRow`), move the message to the DLQ (if `deadLetter`), delete it. */
   | { readonly kind: 'final'; readonly writeRow: boolean; readonly deadLetter: boolean };
 
+// The two dispositions most rows get, shared (a disposition is never changed).
+const WRITE_ROW: RowDisposition = Object.freeze({
+  kind: 'final',
+  writeRow: true,
+  deadLetter: false,
+});
+const RETRY: RowDisposition = Object.freeze({ kind: 'retry' });
+
 /**
  * Transient failures go back to the queue while attempts remain; the last allowed attempt and
  * every non-transient failure are final, handled per error behavior.
@@ -49,8 +57,8 @@ export function rowDisposition(
   receiveCount: number,
   maxReceiveCount: number,
 ): RowDisposition {
-  if (outcome.kind === 'found') return { kind: 'final', writeRow: true, deadLetter: false };
-  if (outcome.failure.retryable && receiveCount < maxReceiveCount) return { kind: 'retry' };
+  if (outcome.kind === 'found') return WRITE_ROW;
+  if (outcome.failure.retryable && receiveCount < maxReceiveCount) return RETRY;
   const writeRow = behavior !== 'FailWithoutResponse';
   return { kind: 'final', writeRow, deadLetter: needsDeadLetterQueue(behavior) };
 }
@@ -87,7 +95,20 @@ export function batchRecord(
     facts.receiveCount,
     policy.maxReceiveCount,
   );
-  return { ...facts, outcome, disposition, lookupSource };
+  // The facts' fields in their order, assigned rather than spread (one record per row).
+  const { messageId, body, receiveCount, sourceQueueArn, identifier } = facts;
+  return sourceQueueArn === undefined
+    ? { messageId, body, receiveCount, identifier, outcome, disposition, lookupSource }
+    : {
+        messageId,
+        body,
+        receiveCount,
+        sourceQueueArn,
+        identifier,
+        outcome,
+        disposition,
+        lookupSource,
+      };
 }
 
 /** True when the record's row goes to the results queue. */

@@ -300,6 +300,34 @@ describe('respond.io directory: success', () => {
     ]);
   });
 
+  it('reads a body sent in pieces as its text: UTF-8 across pieces, a byte order mark dropped', async () => {
+    // Prepare
+    const { directory } = setup();
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify({ ...CONTACT, firstName: 'Zoë' })),
+    ]);
+    const split = bytes.indexOf(Buffer.from('ë')) + 1;
+    answer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(bytes.subarray(0, split));
+      setTimeout(() => res.end(bytes.subarray(split)), 20);
+    });
+    // Act
+    const result = await get(directory, 'id:123');
+    // Assess
+    expect(result).toMatchObject({ ok: true, body: { ...CONTACT, firstName: 'Zoë' } });
+  });
+
+  it('writes no debug line for a found contact while the level is INFO', async () => {
+    // Prepare
+    const { directory } = setup({ logger: new Logger({ serviceName: 't', logLevel: 'INFO' }) });
+    // Act
+    await get(directory, 'id:123');
+    // Assess
+    expect(logLines).toEqual([]);
+  });
+
   it('maps the answer to a 200 row through the core', async () => {
     // Prepare
     const { directory } = setup();
