@@ -1,16 +1,32 @@
 /**
  * One Lambda function of the connector with the defaults every function shares: Node 24 on arm64,
- * a minified ESM bundle with source maps, an explicit log group with retention, X-Ray active
- * tracing when asked, and its own role that may write to that log group (and, traced, send
- * trace segments) and nothing else until the stack grants more.
+ * a minified ESM bundle split at each dynamic import, with source maps, an explicit log group
+ * with retention, X-Ray active tracing when asked, and its own role that may write to that log
+ * group (and, traced, send trace segments) and nothing else until the stack grants more. The
+ * bundle is built here with the esbuild API (bundleFunction), for the stack and the benchmarks.
  */
 
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import {
+  AssetHashType,
+  BundlingOutput,
+  type Duration,
+  type ILocalBundling,
+  RemovalPolicy,
+} from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { buildSync, type Metafile } from 'esbuild';
 
 /**
  * esbuild's ESM output has no `require`; CommonJS code inside the bundle (parts of the AWS SDK
@@ -21,9 +37,11 @@ export const ESM_REQUIRE_BANNER =
   'const require = __connectorCreateRequire(import.meta.url);';
 
 /**
- * How each function is bundled, as esbuild options. The stack's NodejsFunction bundling below is
- * written from these, and the benchmarks (bench/sections/cold-start.ts,
- * infra/scripts/measure-sdk-bundling.ts) bundle with them, so what is measured is what deploys.
+ * How each function is bundled, as esbuild options (bundleFunction adds the entry and the output
+ * directory). The stack and the benchmarks (bench/sections/cold-start.ts,
+ * infra/scripts/measure-sdk-bundling.ts) bundle with bundleFunction, so what is measured is what
+ * deploys. The AWS SDK is bundled: decided by measurement (infra/scripts/measure-sdk-bundling.ts),
+ * the bundled, minified SDK loads faster than the runtime's copy and pins the tested version.
  */
 export const LAMBDA_BUNDLE = {
   bundle: true,
@@ -35,18 +53,110 @@ export const LAMBDA_BUNDLE = {
   sourcemap: true,
   sourcesContent: false,
   banner: { js: ESM_REQUIRE_BANNER },
+  // Each dynamic import() becomes a file of its own, read only when reached: the X-Ray SDK (only
+  // traced), the SDK's credential providers other than the environment's (never, in Lambda).
+  splitting: true,
+  entryNames: 'index',
+  chunkNames: '[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
 } as const;
+
+/**
+ * The Node options every function runs with (NODE_OPTIONS, unset when empty): source maps on, so
+ * that stack traces name the TypeScript source. The cold-start benchmark runs each bundle with
+ * these.
+ */
+export const LAMBDA_NODE_OPTIONS: readonly string[] = ['--enable-source-maps'];
+
+/** A function's bundle as written to its directory. */
+export interface FunctionBundle {
+  /** The file Lambda loads (`index.handler`). */
+  readonly entryFile: string;
+  /** Bytes of JavaScript evaluated as the function starts: index.mjs and its static imports. */
+  readonly initBytes: number;
+  /** Bytes of every file written: all chunks and their maps. */
+  readonly assetBytes: number;
+  readonly metafile: Metafile;
+}
+
+/** Bytes of the output files `starts` and every file they import statically, in `metafile`. */
+export function loadedBytes(metafile: Metafile, starts: readonly string[]): number {
+  const loaded = new Set<string>();
+  const pending = [...starts];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    const output = metafile.outputs[file];
+    if (loaded.has(file) || output === undefined) continue;
+    loaded.add(file);
+    for (const imported of output.imports) {
+      if (imported.kind === 'import-statement') pending.push(imported.path);
+    }
+  }
+  return [...loaded].reduce((sum, file) => sum + (metafile.outputs[file]?.bytes ?? 0), 0);
+}
+
+/**
+ * Bundles the handler file `entry` into `outdir` (emptied first) as the stack deploys it:
+ * LAMBDA_BUNDLE, resolved from `projectRoot`. `external`: only for measurements.
+ */
+export function bundleFunction(
+  entry: string,
+  outdir: string,
+  projectRoot: string,
+  external: readonly string[] = [],
+): FunctionBundle {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const { metafile } = buildSync({
+    ...LAMBDA_BUNDLE,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    entryPoints: [resolve(projectRoot, entry)],
+    absWorkingDir: projectRoot,
+    outdir,
+    external: [...external],
+    metafile: true,
+    logLevel: 'error',
+  });
+  const written = Object.keys(metafile.outputs).map((file) => resolve(projectRoot, file));
+  const index = Object.keys(metafile.outputs).find(
+    (file) => resolve(projectRoot, file) === join(outdir, 'index.mjs'),
+  );
+  if (index === undefined) throw new Error(`bundling ${entry} wrote no index.mjs`);
+  return {
+    entryFile: join(outdir, 'index.mjs'),
+    initBytes: loadedBytes(metafile, [index]),
+    assetBytes: written.reduce((sum, file) => sum + statSync(file).size, 0),
+    metafile,
+  };
+}
+
+/** The stack's bundling: bundleFunction in the CDK process itself (no container image runs). */
+class FunctionBundling implements ILocalBundling {
+  /** Part of the asset's cache key, so that each entry is bundled on its own. */
+  readonly entry: string;
+
+  constructor(
+    entry: string,
+    private readonly projectRoot: string,
+  ) {
+    this.entry = relative(projectRoot, entry);
+  }
+
+  tryBundle(outputDir: string): boolean {
+    bundleFunction(this.entry, outputDir, this.projectRoot);
+    return true;
+  }
+}
 
 export interface ConnectorFunctionProps {
   /** The handler file (TypeScript), exporting `handler`. */
   readonly entry: string;
-  /** The repository root: the bundling input and where package-lock.json lives. */
+  /** The repository root: the bundling input (its node_modules). */
   readonly projectRoot: string;
   readonly description: string;
   /** @default 512 */
   readonly memorySize?: number;
   readonly timeout: Duration;
-  /** The function's environment (NODE_OPTIONS is added here). */
+  /** The function's environment. */
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: RetentionDays;
   /** @default - no reserved concurrency */
@@ -60,7 +170,7 @@ export interface ConnectorFunctionProps {
 }
 
 export class ConnectorFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
 
@@ -78,11 +188,17 @@ export class ConnectorFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+    this.function = new LambdaFunction(this, 'Function', {
+      code: Code.fromAsset(props.projectRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: new FunctionBundling(props.entry, props.projectRoot),
+          // Never run: local bundling always succeeds or fails the synth.
+          image: Runtime.NODEJS_24_X.bundlingImage,
+          outputType: BundlingOutput.NOT_ARCHIVED,
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -93,19 +209,11 @@ export class ConnectorFunction extends Construct {
       loggingFormat: LoggingFormat.TEXT,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.activeTracing === true ? Tracing.ACTIVE : Tracing.DISABLED,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE.target,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        banner: LAMBDA_BUNDLE.banner.js,
-        minify: LAMBDA_BUNDLE.minify,
-        sourceMap: LAMBDA_BUNDLE.sourcemap,
-        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-        // Decided by measurement (infra/scripts/measure-sdk-bundling.ts): the bundled, minified
-        // SDK loads faster than the runtime's copy and pins the version the tests ran against.
-        bundleAwsSDK: true,
-        externalModules: [],
+      environment: {
+        ...props.environment,
+        ...(LAMBDA_NODE_OPTIONS.length === 0
+          ? {}
+          : { NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' ') }),
       },
     });
     // The log group must exist (with its retention) before the function can write to it.
