@@ -62,11 +62,12 @@ export const LAMBDA_BUNDLE = {
 } as const;
 
 /**
- * The Node options every function runs with (NODE_OPTIONS, unset when empty): source maps on, so
- * that stack traces name the TypeScript source. The cold-start benchmark runs each bundle with
- * these.
+ * The Node options every function runs with (NODE_OPTIONS, unset when empty): none. Not
+ * --enable-source-maps, which reads and indexes the map of every bundle file as it loads, at
+ * each cold start (~10 ms here): stack traces are mapped on the first error instead
+ * (functions/platform/source-maps.ts). The cold-start benchmark runs each bundle with these.
  */
-export const LAMBDA_NODE_OPTIONS: readonly string[] = ['--enable-source-maps'];
+export const LAMBDA_NODE_OPTIONS: readonly string[] = [];
 
 /** A function's bundle as written to its directory. */
 export interface FunctionBundle {
