@@ -6,8 +6,8 @@
  * bundle is built here with the esbuild API (bundleFunction), for the stack and the benchmarks.
  */
 
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
   AssetHashType,
   BundlingOutput,
@@ -69,13 +69,68 @@ export const LAMBDA_BUNDLE = {
  */
 export const LAMBDA_NODE_OPTIONS: readonly string[] = [];
 
+/**
+ * The packages a function requires on demand (functions/platform/on-demand.ts), not as it
+ * starts: written beside its bundle when the bundle holds the module that requires them
+ * (`readBy`), at the path Node's `require` finds them from there: a package file copied as it
+ * is, or a package module bundled into one minified CommonJS file with its map (the module
+ * `require` finds in node_modules when run from the source).
+ */
+export const LAMBDA_SIDE_FILES = [
+  // libphonenumber-js and its metadata, required on the first phone number.
+  {
+    readBy: 'functions/lookup/phone-numbers.ts',
+    path: 'node_modules/libphonenumber-js/core/index.js',
+    bundle: 'libphonenumber-js/core',
+  },
+  {
+    readBy: 'functions/lookup/phone-numbers.ts',
+    path: 'node_modules/libphonenumber-js/metadata.min.json',
+    copy: 'node_modules/libphonenumber-js/metadata.min.json',
+  },
+  // The contact cache's LRU, required when CONTACT_CACHE_TTL_SECONDS turns the cache on.
+  {
+    readBy: 'functions/lookup/shared-lookups.ts',
+    path: 'node_modules/lru-cache/index.js',
+    bundle: 'lru-cache',
+  },
+] as const;
+
+/** Writes one side file into `outdir`; returns the files written. */
+function writeSideFile(
+  side: (typeof LAMBDA_SIDE_FILES)[number],
+  outdir: string,
+  projectRoot: string,
+): string[] {
+  const target = join(outdir, side.path);
+  mkdirSync(dirname(target), { recursive: true });
+  if ('copy' in side) {
+    copyFileSync(join(projectRoot, side.copy), target);
+    return [target];
+  }
+  buildSync({
+    entryPoints: [side.bundle],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: LAMBDA_BUNDLE.target,
+    minify: LAMBDA_BUNDLE.minify,
+    sourcemap: LAMBDA_BUNDLE.sourcemap,
+    sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+    absWorkingDir: projectRoot,
+    outfile: target,
+    logLevel: 'error',
+  });
+  return [target, `${target}.map`];
+}
+
 /** A function's bundle as written to its directory. */
 export interface FunctionBundle {
   /** The file Lambda loads (`index.handler`). */
   readonly entryFile: string;
   /** Bytes of JavaScript evaluated as the function starts: index.mjs and its static imports. */
   readonly initBytes: number;
-  /** Bytes of every file written: all chunks and their maps. */
+  /** Bytes of every file written: all chunks, their maps and the side files. */
   readonly assetBytes: number;
   readonly metafile: Metafile;
 }
@@ -97,7 +152,8 @@ export function loadedBytes(metafile: Metafile, starts: readonly string[]): numb
 
 /**
  * Bundles the handler file `entry` into `outdir` (emptied first) as the stack deploys it:
- * LAMBDA_BUNDLE, resolved from `projectRoot`. `external`: only for measurements.
+ * LAMBDA_BUNDLE, resolved from `projectRoot`, and the side files it reads. `external`: only for
+ * measurements.
  */
 export function bundleFunction(
   entry: string,
@@ -118,6 +174,11 @@ export function bundleFunction(
     logLevel: 'error',
   });
   const written = Object.keys(metafile.outputs).map((file) => resolve(projectRoot, file));
+  for (const side of LAMBDA_SIDE_FILES) {
+    if (metafile.inputs[side.readBy] !== undefined) {
+      written.push(...writeSideFile(side, outdir, projectRoot));
+    }
+  }
   const index = Object.keys(metafile.outputs).find(
     (file) => resolve(projectRoot, file) === join(outdir, 'index.mjs'),
   );

@@ -1,7 +1,7 @@
 /**
  * A real synth of the real handlers, bundled with the esbuild API in the CDK process (no Docker):
  * proves the functions bundle as ESM split into chunks, each with the require banner and a source
- * map. Takes a few seconds.
+ * map, with their side files. Takes a few seconds.
  */
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readConnectorConfig } from '../../infra/connector-config.js';
-import { ESM_REQUIRE_BANNER } from '../../infra/connector-function.js';
+import { ESM_REQUIRE_BANNER, LAMBDA_SIDE_FILES } from '../../infra/connector-function.js';
 import { ConnectorStack, DEFAULT_ENTRIES } from '../../infra/connector-stack.js';
 
 describe('cdk synth with bundling', () => {
@@ -39,6 +39,14 @@ describe('cdk synth with bundling', () => {
     template.resourceCountIs('AWS::Lambda::Function', entries.length);
     const assetDirs = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assetDirs).toHaveLength(entries.length);
+    // Each function holds the identifier parser and the lookups' modules, so each ships the
+    // packages they require on demand beside its bundle (LAMBDA_SIDE_FILES).
+    for (const dir of assetDirs) {
+      const missing = LAMBDA_SIDE_FILES.filter(
+        (side) => !existsSync(join(outdir, dir, side.path)),
+      ).map((side) => side.path);
+      expect({ dir, missing }).toEqual({ dir, missing: [] });
+    }
     for (const dir of assetDirs) {
       const files = readdirSync(join(outdir, dir));
       const chunks = files.filter((file) => file.endsWith('.mjs'));
