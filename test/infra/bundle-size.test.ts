@@ -1,0 +1,87 @@
+/**
+ * Each function's bundle, built as the stack builds it (bundleFunction), against its budget in
+ * LAMBDA_INIT_BUDGET_KB (infra/connector-function.ts): the JavaScript it evaluates as it starts.
+ * A dependency that grows a bundle past its budget fails here, when it is added. And the side
+ * files: the API bundle finds the packages it requires on demand beside it. A few seconds.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import {
+  bundleFunction,
+  type FunctionBundle,
+  LAMBDA_INIT_BUDGET_KB,
+} from '../../infra/connector-function.js';
+import { DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
+import { toApiGatewayEvent } from '../../local/api-gateway-server.js';
+
+const ENTRIES: Record<keyof typeof LAMBDA_INIT_BUDGET_KB, string> = {
+  api: DEFAULT_ENTRIES.api,
+  sqs: DEFAULT_ENTRIES.sqs,
+  ...DEFAULT_ENTRIES.files,
+};
+
+const outRoot = mkdtempSync(join(tmpdir(), 'bundle-size-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+const bundles = new Map<string, FunctionBundle>();
+function bundleOf(name: keyof typeof ENTRIES): FunctionBundle {
+  let bundle = bundles.get(name);
+  if (bundle === undefined) {
+    bundle = bundleFunction(ENTRIES[name], join(outRoot, name), PROJECT_ROOT);
+    bundles.set(name, bundle);
+  }
+  return bundle;
+}
+
+describe('the bundles', () => {
+  it.each(Object.keys(ENTRIES) as (keyof typeof ENTRIES)[])(
+    'the %s function evaluates no more JavaScript as it starts than its budget',
+    (name) => {
+      // Act
+      const kb = Math.round(bundleOf(name).initBytes / 102.4) / 10;
+      // Assess
+      expect(kb).toBeLessThanOrEqual(LAMBDA_INIT_BUDGET_KB[name]);
+    },
+  );
+
+  it('give the API function the packages it requires on demand, found beside the bundle', () => {
+    // Prepare: the contact cache on (its LRU is required as the function starts), and a number
+    // the phone library refuses by its country's metadata (no network).
+    const event = toApiGatewayEvent(
+      { method: 'GET', url: `/contacts/${encodeURIComponent('phone:+6012')}` },
+      { payloadVersion: '2.0', requestId: 'side-files', now: new Date(0) },
+    );
+    const script = [
+      `const { handler } = await import(${JSON.stringify(pathToFileURL(bundleOf('api').entryFile).href)});`,
+      `const answer = await handler(${JSON.stringify(event)}, { awsRequestId: 'side-files', getRemainingTimeInMillis: () => 29000 });`,
+      "process.stdout.write('\\nANSWER ' + JSON.stringify(answer));",
+    ].join('\n');
+    // Act
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIDBUNDLESIZE',
+        AWS_SECRET_ACCESS_KEY: 'bundle-size',
+        RESPONDIO_TOKEN_SECRET_ID: 'bundle-size',
+        POWERTOOLS_METRICS_NAMESPACE: 'bundle-size',
+        CONTACT_CACHE_TTL_SECONDS: '60',
+      },
+      cwd: tmpdir(),
+      encoding: 'utf8',
+    });
+    // Assess
+    const line = child.stdout.split('\n').find((text) => text.startsWith('ANSWER '));
+    const answer = JSON.parse(line?.slice('ANSWER '.length) ?? 'null');
+    expect({ status: answer?.statusCode, stderr: child.stderr }).toEqual({
+      status: 400,
+      stderr: '',
+    });
+    expect(answer.body).toContain('too short for its country');
+  });
+});
