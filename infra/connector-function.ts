@@ -73,26 +73,35 @@ export const LAMBDA_NODE_OPTIONS: readonly string[] = [];
  * The packages a function requires on demand (functions/platform/on-demand.ts), not as it
  * starts: written beside its bundle when the bundle holds the module that requires them
  * (`readBy`), at the path Node's `require` finds them from there: a package file copied as it
- * is, or a package module bundled into one minified CommonJS file with its map (the module
- * `require` finds in node_modules when run from the source).
+ * is, or the `exports` of a package module (what `readBy` uses, its type says which) bundled
+ * into one minified CommonJS file with its map. Run from the source, `require` finds the
+ * package itself in node_modules.
  */
 export const LAMBDA_SIDE_FILES = [
-  // libphonenumber-js and its metadata, required on the first phone number.
+  // libphonenumber-js and its metadata, required on the first phone number (PhoneFunctions).
   {
     readBy: 'functions/lookup/phone-numbers.ts',
     path: 'node_modules/libphonenumber-js/core/index.js',
     bundle: 'libphonenumber-js/core',
+    exports: [
+      'isSupportedCountry',
+      'ParseError',
+      'parsePhoneNumberWithError',
+      'validatePhoneNumberLength',
+    ],
   },
   {
     readBy: 'functions/lookup/phone-numbers.ts',
     path: 'node_modules/libphonenumber-js/metadata.min.json',
     copy: 'node_modules/libphonenumber-js/metadata.min.json',
   },
-  // The contact cache's LRU, required when CONTACT_CACHE_TTL_SECONDS turns the cache on.
+  // The contact cache's LRU, required when CONTACT_CACHE_TTL_SECONDS turns the cache on
+  // (ContactCacheFunctions).
   {
     readBy: 'functions/lookup/shared-lookups.ts',
     path: 'node_modules/lru-cache/index.js',
     bundle: 'lru-cache',
+    exports: ['LRUCache'],
   },
 ] as const;
 
@@ -109,7 +118,11 @@ function writeSideFile(
     return [target];
   }
   buildSync({
-    entryPoints: [side.bundle],
+    stdin: {
+      contents: `export { ${side.exports.join(', ')} } from '${side.bundle}';`,
+      resolveDir: projectRoot,
+      sourcefile: `${side.bundle} (${side.exports.join(', ')})`,
+    },
     bundle: true,
     platform: 'node',
     format: 'cjs',

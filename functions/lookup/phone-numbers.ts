@@ -15,12 +15,22 @@ import { requireOnDemand } from '../platform/index.js';
 type CountryCode = PhoneCore.CountryCode;
 type MetadataJson = PhoneCore.MetadataJson;
 
-let library: { readonly core: typeof PhoneCore; readonly metadata: MetadataJson } | undefined;
+/**
+ * What this file uses of libphonenumber-js/core, and all that a bundle's copy of it exports
+ * (LAMBDA_SIDE_FILES, infra/connector-function.ts; test/infra/bundle-size.test.ts keeps the two
+ * lists equal).
+ */
+export type PhoneFunctions = Pick<
+  typeof PhoneCore,
+  'isSupportedCountry' | 'ParseError' | 'parsePhoneNumberWithError' | 'validatePhoneNumberLength'
+>;
+
+let library: { readonly core: PhoneFunctions; readonly metadata: MetadataJson } | undefined;
 
 /** libphonenumber-js's functions and its `min` metadata, required once per container. */
 function phoneLibrary() {
   library ??= {
-    core: requireOnDemand<typeof PhoneCore>('libphonenumber-js/core'),
+    core: requireOnDemand<PhoneFunctions>('libphonenumber-js/core'),
     metadata: requireOnDemand<MetadataJson>('libphonenumber-js/metadata.min.json'),
   };
   return library;

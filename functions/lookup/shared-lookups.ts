@@ -31,6 +31,12 @@ interface SharedLookupsOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * What this file uses of lru-cache, and all that a bundle's copy of it exports (LAMBDA_SIDE_FILES,
+ * infra/connector-function.ts; test/infra/bundle-size.test.ts keeps the two lists equal).
+ */
+export type ContactCacheFunctions = Pick<typeof LruCache, 'LRUCache'>;
+
 /** A request in flight, shared by every lookup of its identifier that comes meanwhile. */
 interface Flight {
   readonly answer: Promise<DirectoryAnswer>;
@@ -67,7 +73,7 @@ export function shareLookups(
   // Expired entries are dropped when read (no timer per entry keeps the loop alive), and the
   // clock is read on every check (`ttlResolution: 0`), so a fake clock in tests is exact.
   const cache = cacheEnabled(policy)
-    ? new (requireOnDemand<typeof LruCache>('lru-cache').LRUCache)<string, CachedAnswer>({
+    ? new (requireOnDemand<ContactCacheFunctions>('lru-cache').LRUCache)<string, CachedAnswer>({
         max: Math.max(1, Math.floor(policy.maxEntries)),
         ttlAutopurge: false,
         ttlResolution: 0,

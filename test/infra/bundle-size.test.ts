@@ -7,14 +7,18 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import type { PhoneFunctions } from '../../functions/lookup/phone-numbers.js';
+import type { ContactCacheFunctions } from '../../functions/lookup/shared-lookups.js';
 import {
   bundleFunction,
   type FunctionBundle,
   LAMBDA_INIT_BUDGET_KB,
+  LAMBDA_SIDE_FILES,
 } from '../../infra/connector-function.js';
 import { DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-server.js';
@@ -48,6 +52,31 @@ describe('the bundles', () => {
       expect(kb).toBeLessThanOrEqual(LAMBDA_INIT_BUDGET_KB[name]);
     },
   );
+
+  it('ship exactly the functions each module requires on demand uses', () => {
+    // Prepare: each object names, once, every key of the module's type (tsc checks it).
+    const used: Record<string, Record<string, null>> = {
+      'libphonenumber-js/core': {
+        isSupportedCountry: null,
+        ParseError: null,
+        parsePhoneNumberWithError: null,
+        validatePhoneNumberLength: null,
+      } satisfies Record<keyof PhoneFunctions, null>,
+      'lru-cache': { LRUCache: null } satisfies Record<keyof ContactCacheFunctions, null>,
+    };
+    const require = createRequire(bundleOf('api').entryFile);
+    for (const side of LAMBDA_SIDE_FILES) {
+      if (!('bundle' in side)) continue;
+      // Act
+      const shipped = Object.keys(require(side.bundle) as object);
+      // Assess
+      expect({ module: side.bundle, exports: [...side.exports].sort() }).toEqual({
+        module: side.bundle,
+        exports: Object.keys(used[side.bundle] ?? {}).sort(),
+      });
+      expect(shipped.sort()).toEqual([...side.exports].sort());
+    }
+  });
 
   it('give the API function the packages it requires on demand, found beside the bundle', () => {
     // Prepare: the contact cache on (its LRU is required as the function starts), and a number
