@@ -71,6 +71,9 @@ export const LAMBDA_BUNDLE = {
   sourcesContent: false,
   banner: { js: ESM_REQUIRE_BANNER },
   external: LAMBDA_RUNTIME_MODULES,
+  // aws-xray-sdk-core needs semver only for its AWS SDK v2 patcher, never called here; the
+  // bundle-size test checks that nothing else imports it.
+  alias: { semver: './infra/bundle-stubs/semver.cjs' },
   // Each dynamic import() becomes a file of its own, read only when reached: the X-Ray SDK (only
   // traced), the SDK's event-stream serde (none of the functions' calls streams).
   splitting: true,

@@ -53,6 +53,17 @@ describe('the bundles', () => {
     },
   );
 
+  it('stub semver only where aws-xray-sdk-core requires it for its AWS SDK v2 patcher', () => {
+    // Act
+    const importers = Object.entries(bundleOf('api').metafile.inputs)
+      .filter(([, input]) =>
+        input.imports.some((imported) => imported.path === 'infra/bundle-stubs/semver.cjs'),
+      )
+      .map(([file]) => file.replace(/.*node_modules\//, ''));
+    // Assess
+    expect(importers).toEqual(['aws-xray-sdk-core/dist/lib/patchers/aws_p.js']);
+  });
+
   it('ship exactly the functions each module requires on demand uses', () => {
     // Prepare: each object names, once, every key of the module's type (tsc checks it).
     const used: Record<string, Record<string, null>> = {
