@@ -1,9 +1,10 @@
 /**
  * One Lambda function of the connector with the defaults every function shares: Node 24 on arm64,
- * a minified ESM bundle split at each dynamic import, with source maps, an explicit log group
- * with retention, X-Ray active tracing when asked, and its own role that may write to that log
- * group (and, traced, send trace segments) and nothing else until the stack grants more. The
- * bundle is built here with the esbuild API (bundleFunction), for the stack and the benchmarks.
+ * a minified ESM bundle split at each dynamic import, with source maps and the packages it
+ * requires on demand beside it, an explicit log group with retention, X-Ray active tracing when
+ * asked, and its own role that may write to that log group (and, traced, send trace segments) and
+ * nothing else until the stack grants more. The bundle is built here with the esbuild API
+ * (bundleFunction), for the stack, its bundle-size budget and the benchmarks.
  */
 
 import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -57,8 +58,9 @@ export const LAMBDA_RUNTIME_MODULES = [
  * How each function is bundled, as esbuild options (bundleFunction adds the entry and the output
  * directory). The stack and the benchmarks (bench/sections/cold-start.ts,
  * infra/scripts/measure-sdk-bundling.ts) bundle with bundleFunction, so what is measured is what
- * deploys. The AWS SDK is bundled: decided by measurement (infra/scripts/measure-sdk-bundling.ts),
- * the bundled, minified SDK loads faster than the runtime's copy and pins the tested version.
+ * deploys. The AWS SDK is bundled (but LAMBDA_RUNTIME_MODULES): decided by measurement
+ * (infra/scripts/measure-sdk-bundling.ts), the bundled, minified SDK loads faster than the
+ * runtime's copy and pins the tested version.
  */
 export const LAMBDA_BUNDLE = {
   bundle: true,

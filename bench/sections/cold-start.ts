@@ -2,7 +2,8 @@
  * Section "cold start": each function's bundle, built as the CDK stack builds it
  * (bundleFunction of infra/connector-function.ts: ESM split at each dynamic import, minified,
  * node24 target, main fields module,main, the createRequire banner, source maps without sources
- * content, the AWS SDK bundled), next to an empty handler bundled the same way. For each bundle:
+ * content, the AWS SDK bundled but the credential providers Lambda never reaches, the packages it
+ * requires on demand beside it), next to an empty handler bundled the same way. For each bundle:
  * the JavaScript it evaluates as it starts (index.mjs and the chunks it imports statically;
  * traced, the X-Ray chunks too), all its files, and in fresh Node processes the time `import()`
  * takes (module load and top-level code: the API function builds its container here) and the
