@@ -1,6 +1,6 @@
 /**
  * Stack traces of a bundled function name the TypeScript source, without
- * `--enable-source-maps` (which reads and indexes every bundle file's map as it loads, ~15 ms of
+ * `--enable-source-maps` (which reads and indexes every bundle file's map as it loads, ~10 ms of
  * each cold start): the map beside a bundle file is read the first time a stack trace names that
  * file, and the trace's frames are mapped as Node's own source map support maps them. Unbundled
  * (tsx, Jest) or with `--enable-source-maps` on, nothing is installed.
