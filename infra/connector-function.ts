@@ -1,16 +1,33 @@
 /**
  * One Lambda function of the connector with the defaults every function shares: Node 24 on arm64,
- * a minified ESM bundle with source maps, an explicit log group with retention, X-Ray active
- * tracing when asked, and its own role that may write to that log group (and, traced, send
- * trace segments) and nothing else until the stack grants more.
+ * a minified ESM bundle split at each dynamic import, with source maps and the packages it
+ * requires on demand beside it, an explicit log group with retention, X-Ray active tracing when
+ * asked, and its own role that may write to that log group (and, traced, send trace segments) and
+ * nothing else until the stack grants more. The bundle is built here with the esbuild API
+ * (bundleFunction), for the stack, its bundle-size budget and the benchmarks.
  */
 
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import {
+  AssetHashType,
+  BundlingOutput,
+  type Duration,
+  type ILocalBundling,
+  RemovalPolicy,
+} from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { buildSync, type Metafile } from 'esbuild';
 
 /**
  * esbuild's ESM output has no `require`; CommonJS code inside the bundle (parts of the AWS SDK
@@ -21,9 +38,29 @@ export const ESM_REQUIRE_BANNER =
   'const require = __connectorCreateRequire(import.meta.url);';
 
 /**
- * How each function is bundled, as esbuild options. The stack's NodejsFunction bundling below is
- * written from these, and the benchmarks (bench/sections/cold-start.ts,
- * infra/scripts/measure-sdk-bundling.ts) bundle with them, so what is measured is what deploys.
+ * The AWS SDK's credential providers other than the environment's, which the SDK's default chain
+ * imports only when the environment holds no credentials, left out of the bundle: in Lambda the
+ * credentials are always in the environment, so they are never reached (and if they were, Node
+ * would find the runtime's own copy: Lambda's Node runtimes resolve ES modules from NODE_PATH,
+ * /var/runtime/node_modules). Bundled, even as chunks of their own, they drag the SDK's query,
+ * XML and REST protocols into the chunks every cold start loads (~34 KB, ~4 ms here).
+ */
+export const LAMBDA_RUNTIME_MODULES = [
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@smithy/credential-provider-imds',
+] as const;
+
+/**
+ * How each function is bundled, as esbuild options (bundleFunction adds the entry and the output
+ * directory). The stack and the benchmarks (bench/sections/cold-start.ts,
+ * infra/scripts/measure-sdk-bundling.ts) bundle with bundleFunction, so what is measured is what
+ * deploys. The AWS SDK is bundled (but LAMBDA_RUNTIME_MODULES): decided by measurement
+ * (infra/scripts/measure-sdk-bundling.ts), the bundled, minified SDK loads faster than the
+ * runtime's copy and pins the tested version.
  */
 export const LAMBDA_BUNDLE = {
   bundle: true,
@@ -35,18 +72,203 @@ export const LAMBDA_BUNDLE = {
   sourcemap: true,
   sourcesContent: false,
   banner: { js: ESM_REQUIRE_BANNER },
+  external: LAMBDA_RUNTIME_MODULES,
+  // aws-xray-sdk-core needs semver only for its AWS SDK v2 patcher, never called here; the
+  // bundle-size test checks that nothing else imports it.
+  alias: { semver: './infra/bundle-stubs/semver.cjs' },
+  // Each dynamic import() becomes a file of its own, read only when reached: the X-Ray SDK (only
+  // traced), the SDK's event-stream serde (none of the functions' calls streams).
+  splitting: true,
+  entryNames: 'index',
+  chunkNames: '[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
 } as const;
+
+/**
+ * The Node options every function runs with (NODE_OPTIONS, unset when empty): none. Not
+ * --enable-source-maps, which reads and indexes the map of every bundle file as it loads, at
+ * each cold start (~10 ms here): stack traces are mapped on the first error instead
+ * (functions/platform/source-maps.ts). The cold-start benchmark runs each bundle with these.
+ */
+export const LAMBDA_NODE_OPTIONS: readonly string[] = [];
+
+/**
+ * The packages a function requires on demand (functions/platform/on-demand.ts), not as it
+ * starts: written beside its bundle when the bundle holds the module that requires them
+ * (`readBy`), at the path Node's `require` finds them from there: a package file copied as it
+ * is, or the `exports` of a package module (what `readBy` uses, its type says which) bundled
+ * into one minified CommonJS file with its map. Run from the source, `require` finds the
+ * package itself in node_modules.
+ */
+export const LAMBDA_SIDE_FILES = [
+  // libphonenumber-js and its metadata, required on the first phone number (PhoneFunctions).
+  {
+    readBy: 'functions/lookup/phone-numbers.ts',
+    path: 'node_modules/libphonenumber-js/core/index.js',
+    bundle: 'libphonenumber-js/core',
+    exports: [
+      'isSupportedCountry',
+      'ParseError',
+      'parsePhoneNumberWithError',
+      'validatePhoneNumberLength',
+    ],
+  },
+  {
+    readBy: 'functions/lookup/phone-numbers.ts',
+    path: 'node_modules/libphonenumber-js/metadata.min.json',
+    copy: 'node_modules/libphonenumber-js/metadata.min.json',
+  },
+  // The contact cache's LRU, required when CONTACT_CACHE_TTL_SECONDS turns the cache on
+  // (ContactCacheFunctions).
+  {
+    readBy: 'functions/lookup/shared-lookups.ts',
+    path: 'node_modules/lru-cache/index.js',
+    bundle: 'lru-cache',
+    exports: ['LRUCache'],
+  },
+] as const;
+
+/** Writes one side file into `outdir`; returns the files written. */
+function writeSideFile(
+  side: (typeof LAMBDA_SIDE_FILES)[number],
+  outdir: string,
+  projectRoot: string,
+): string[] {
+  const target = join(outdir, side.path);
+  mkdirSync(dirname(target), { recursive: true });
+  if ('copy' in side) {
+    copyFileSync(join(projectRoot, side.copy), target);
+    return [target];
+  }
+  buildSync({
+    stdin: {
+      contents: `export { ${side.exports.join(', ')} } from '${side.bundle}';`,
+      resolveDir: projectRoot,
+      sourcefile: `${side.bundle} (${side.exports.join(', ')})`,
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: LAMBDA_BUNDLE.target,
+    minify: LAMBDA_BUNDLE.minify,
+    sourcemap: LAMBDA_BUNDLE.sourcemap,
+    sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+    absWorkingDir: projectRoot,
+    outfile: target,
+    logLevel: 'error',
+  });
+  return [target, `${target}.map`];
+}
+
+/**
+ * The most JavaScript each function may evaluate as it starts untraced (index.mjs and the chunks
+ * it imports statically), KB. The bundle-size test (test/infra/bundle-size.test.ts) fails past
+ * it, so a dependency that grows a bundle is noticed when it is added. The API and SQS budgets
+ * are issue 20's targets; the file steps' are their size then (362 / 513 / 363 KB) plus ~5%.
+ */
+export const LAMBDA_INIT_BUDGET_KB = {
+  api: 400,
+  sqs: 400,
+  prepare: 380,
+  batch: 540,
+  finish: 380,
+} as const;
+
+/** A function's bundle as written to its directory. */
+export interface FunctionBundle {
+  /** The file Lambda loads (`index.handler`). */
+  readonly entryFile: string;
+  /** Bytes of JavaScript evaluated as the function starts: index.mjs and its static imports. */
+  readonly initBytes: number;
+  /** Bytes of every file written: all chunks, their maps and the side files. */
+  readonly assetBytes: number;
+  readonly metafile: Metafile;
+}
+
+/** Bytes of the output files `starts` and every file they import statically, in `metafile`. */
+export function loadedBytes(metafile: Metafile, starts: readonly string[]): number {
+  const loaded = new Set<string>();
+  const pending = [...starts];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    const output = metafile.outputs[file];
+    if (loaded.has(file) || output === undefined) continue;
+    loaded.add(file);
+    for (const imported of output.imports) {
+      if (imported.kind === 'import-statement') pending.push(imported.path);
+    }
+  }
+  return [...loaded].reduce((sum, file) => sum + (metafile.outputs[file]?.bytes ?? 0), 0);
+}
+
+/**
+ * Bundles the handler file `entry` into `outdir` (emptied first) as the stack deploys it:
+ * LAMBDA_BUNDLE, resolved from `projectRoot`, and the side files it reads. `external`: only for
+ * measurements.
+ */
+export function bundleFunction(
+  entry: string,
+  outdir: string,
+  projectRoot: string,
+  external: readonly string[] = [],
+): FunctionBundle {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const { metafile } = buildSync({
+    ...LAMBDA_BUNDLE,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    entryPoints: [resolve(projectRoot, entry)],
+    absWorkingDir: projectRoot,
+    outdir,
+    external: [...LAMBDA_BUNDLE.external, ...external],
+    metafile: true,
+    logLevel: 'error',
+  });
+  const written = Object.keys(metafile.outputs).map((file) => resolve(projectRoot, file));
+  for (const side of LAMBDA_SIDE_FILES) {
+    if (metafile.inputs[side.readBy] !== undefined) {
+      written.push(...writeSideFile(side, outdir, projectRoot));
+    }
+  }
+  const index = Object.keys(metafile.outputs).find(
+    (file) => resolve(projectRoot, file) === join(outdir, 'index.mjs'),
+  );
+  if (index === undefined) throw new Error(`bundling ${entry} wrote no index.mjs`);
+  return {
+    entryFile: join(outdir, 'index.mjs'),
+    initBytes: loadedBytes(metafile, [index]),
+    assetBytes: written.reduce((sum, file) => sum + statSync(file).size, 0),
+    metafile,
+  };
+}
+
+/** The stack's bundling: bundleFunction in the CDK process itself (no container image runs). */
+class FunctionBundling implements ILocalBundling {
+  /** Part of the asset's cache key, so that each entry is bundled on its own. */
+  readonly entry: string;
+
+  constructor(
+    entry: string,
+    private readonly projectRoot: string,
+  ) {
+    this.entry = relative(projectRoot, entry);
+  }
+
+  tryBundle(outputDir: string): boolean {
+    bundleFunction(this.entry, outputDir, this.projectRoot);
+    return true;
+  }
+}
 
 export interface ConnectorFunctionProps {
   /** The handler file (TypeScript), exporting `handler`. */
   readonly entry: string;
-  /** The repository root: the bundling input and where package-lock.json lives. */
+  /** The repository root: the bundling input (its node_modules). */
   readonly projectRoot: string;
   readonly description: string;
   /** @default 512 */
   readonly memorySize?: number;
   readonly timeout: Duration;
-  /** The function's environment (NODE_OPTIONS is added here). */
+  /** The function's environment. */
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: RetentionDays;
   /** @default - no reserved concurrency */
@@ -60,7 +282,7 @@ export interface ConnectorFunctionProps {
 }
 
 export class ConnectorFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
 
@@ -78,11 +300,17 @@ export class ConnectorFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+    this.function = new LambdaFunction(this, 'Function', {
+      code: Code.fromAsset(props.projectRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: new FunctionBundling(props.entry, props.projectRoot),
+          // Never run: local bundling always succeeds or fails the synth.
+          image: Runtime.NODEJS_24_X.bundlingImage,
+          outputType: BundlingOutput.NOT_ARCHIVED,
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -93,19 +321,11 @@ export class ConnectorFunction extends Construct {
       loggingFormat: LoggingFormat.TEXT,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.activeTracing === true ? Tracing.ACTIVE : Tracing.DISABLED,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE.target,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        banner: LAMBDA_BUNDLE.banner.js,
-        minify: LAMBDA_BUNDLE.minify,
-        sourceMap: LAMBDA_BUNDLE.sourcemap,
-        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-        // Decided by measurement (infra/scripts/measure-sdk-bundling.ts): the bundled, minified
-        // SDK loads faster than the runtime's copy and pins the version the tests ran against.
-        bundleAwsSDK: true,
-        externalModules: [],
+      environment: {
+        ...props.environment,
+        ...(LAMBDA_NODE_OPTIONS.length === 0
+          ? {}
+          : { NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' ') }),
       },
     });
     // The log group must exist (with its retention) before the function can write to it.

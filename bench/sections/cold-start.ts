@@ -1,31 +1,43 @@
 /**
- * Section "cold start": each function's bundle, built with the esbuild options the CDK stack uses
- * (infra/connector-function.ts: ESM, minified, node24 target, main fields module,main, the
- * createRequire banner, source maps without sources content, the AWS SDK bundled, nothing
- * external), next to an empty handler bundled the same way. For each bundle: its size, and in
- * fresh Node processes the time `import()` takes (module load and top-level code: the API
- * function builds its container here) and the time of the first handler call that needs no
- * network (the SQS function builds its container here).
+ * Section "cold start": each function's bundle, built as the CDK stack builds it
+ * (bundleFunction of infra/connector-function.ts: ESM split at each dynamic import, minified,
+ * node24 target, main fields module,main, the createRequire banner, source maps without sources
+ * content, the AWS SDK bundled but the credential providers Lambda never reaches, the packages it
+ * requires on demand beside it), next to an empty handler bundled the same way. For each bundle:
+ * the JavaScript it evaluates as it starts (index.mjs and the chunks it imports statically;
+ * traced, the X-Ray chunks too), all its files, and in fresh Node processes the time `import()`
+ * takes (module load and top-level code: the API function builds its container here) and the
+ * time of the first handler call that needs no network (the SQS function builds its container
+ * here).
  *
  * Each function twice: untraced, and traced as deployed (POWERTOOLS_TRACE_ENABLED=true in an
  * environment that looks like Lambda with active tracing to the X-Ray SDK, whose daemon address
  * is a loopback port nobody reads), so the cost of loading the tracer shows side by side.
  *
- * Two modes: as deployed (Lambda runs the functions with NODE_OPTIONS=--enable-source-maps) and
- * without source maps. Samples are interleaved (run by run, mode by mode, bundle by bundle).
- * Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15);
+ * Two modes for every bundle: with --enable-source-maps and without flags. Lambda runs a bundle
+ * with its commit's LAMBDA_NODE_OPTIONS (infra/connector-function.ts; commits without that
+ * constant set --enable-source-maps): each row says which mode is its deployed one. Samples are interleaved (run by run, mode by mode, bundle by
+ * bundle). Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15);
  * BENCH_COLD_BASELINE_REF (a git ref, e.g. 13d39ad): also bundles both functions from that
- * commit (its files from `git archive`, this checkout's node_modules, the same esbuild options)
- * and measures them in the same interleaved runs, so a change's cost shows side by side.
+ * commit (its files from `git archive`, this checkout's node_modules, that commit's own bundling
+ * from its infra/connector-function.ts) and measures them in the same interleaved runs, so a
+ * change's cost shows side by side.
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import type { LAMBDA_BUNDLE } from '../../infra/connector-function.js';
+import { build, type Metafile } from 'esbuild';
 import { toApiGatewayEvent } from '../../local/api-gateway-server.js';
 import type { BenchSection } from '../table.js';
 import { fixed, median, percentile, times } from '../table.js';
@@ -45,6 +57,19 @@ interface Target {
   readonly root?: string;
   /** For a baseline bundle: the target of this checkout it is compared with. */
   readonly baselineOf?: Target;
+}
+
+/** A target's bundle on disk, and what Lambda runs it with. */
+interface Built {
+  readonly entryFile: string;
+  /** JavaScript evaluated at start, untraced and traced (with the X-Ray chunks), bytes. */
+  readonly initBytes: number;
+  readonly tracedBytes: number;
+  /** Every file of the bundle, maps and side files included, and the maps alone, bytes. */
+  readonly assetBytes: number;
+  readonly mapBytes: number;
+  /** The flags Lambda runs it with (its NODE_OPTIONS). */
+  readonly deployedFlags: readonly string[];
 }
 
 /** What Lambda with active tracing sets, and what the stack sets when `tracing` is on. */
@@ -92,9 +117,24 @@ const TARGETS: readonly Target[] = [
 ];
 
 const MODES = [
-  { name: 'as deployed (--enable-source-maps)', flags: ['--enable-source-maps'] },
-  { name: 'no source maps', flags: [] },
+  { name: '--enable-source-maps', flags: ['--enable-source-maps'] },
+  { name: 'no flags', flags: [] },
 ] as const;
+
+/** What infra/connector-function.ts exports, at this commit or at an earlier one. */
+interface Bundling {
+  /** Since the bundles are split at dynamic imports. */
+  readonly bundleFunction?: (
+    entry: string,
+    outdir: string,
+    projectRoot: string,
+  ) => { entryFile: string; metafile: Metafile };
+  readonly loadedBytes?: (metafile: Metafile, starts: readonly string[]) => number;
+  /** Before it: one file, esbuild options for `outfile`. */
+  readonly LAMBDA_BUNDLE: Record<string, unknown> & { readonly mainFields: readonly string[] };
+  /** The functions' NODE_OPTIONS; commits without it set --enable-source-maps. */
+  readonly LAMBDA_NODE_OPTIONS?: readonly string[];
+}
 
 /** Settings the handlers read at import or first call, so that neither needs AWS. */
 const CHILD_ENV: NodeJS.ProcessEnv = {
@@ -116,26 +156,62 @@ const CONTEXT_SOURCE =
   "logGroupName: '/aws/lambda/bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, " +
   'getRemainingTimeInMillis: () => 29000 }';
 
-async function bundle(
-  target: Target,
-  outDir: string,
-  bundleOptions: typeof LAMBDA_BUNDLE,
-): Promise<string> {
-  const outfile = join(outDir, target.name.replace(/[^A-Za-z0-9]+/g, '-'), 'index.mjs');
-  mkdirSync(join(outfile, '..'), { recursive: true });
+/** Sums the sizes of a bundle directory's files (side files included), and of its maps. */
+function sizes(directory: string) {
+  const files = readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((file) => file.isFile())
+    .map((file) => join(file.parentPath, file.name));
+  const bytes = (list: string[]) => list.reduce((sum, file) => sum + statSync(file).size, 0);
+  return {
+    assetBytes: bytes(files),
+    mapBytes: bytes(files.filter((file) => file.endsWith('.map'))),
+  };
+}
+
+async function bundle(target: Target, outDir: string, bundling: Bundling): Promise<Built> {
+  const directory = join(outDir, target.name.replace(/[^A-Za-z0-9]+/g, '-'));
   const root = target.root ?? projectRoot;
+  let entry = target.entry;
+  if (entry === null) {
+    entry = join(outDir, 'empty-handler.ts');
+    writeFileSync(entry, EMPTY_HANDLER);
+  }
+  const { bundleFunction, loadedBytes } = bundling;
+  const deployedFlags = bundling.LAMBDA_NODE_OPTIONS ?? ['--enable-source-maps'];
+  if (bundleFunction !== undefined && loadedBytes !== undefined) {
+    const { entryFile, metafile } = bundleFunction(entry, directory, root);
+    const outputs = Object.entries(metafile.outputs);
+    const index = outputs.find(([file]) => join(root, file) === entryFile)?.[0] as string;
+    const xray = outputs.find(([, output]) =>
+      output.entryPoint?.endsWith('functions/platform/xray.ts'),
+    )?.[0];
+    return {
+      entryFile,
+      initBytes: loadedBytes(metafile, [index]),
+      tracedBytes: loadedBytes(metafile, xray === undefined ? [index] : [index, xray]),
+      ...sizes(directory),
+      deployedFlags,
+    };
+  }
+  const entryFile = join(directory, 'index.mjs');
+  mkdirSync(directory, { recursive: true });
   await build({
-    ...(target.entry === null
-      ? { stdin: { contents: EMPTY_HANDLER, resolveDir: root, loader: 'ts' as const } }
-      : { entryPoints: [join(root, target.entry)] }),
-    ...bundleOptions,
+    entryPoints: [resolve(root, entry)],
+    ...bundling.LAMBDA_BUNDLE,
     absWorkingDir: root,
-    mainFields: [...bundleOptions.mainFields],
+    mainFields: [...bundling.LAMBDA_BUNDLE.mainFields],
     external: [],
-    outfile,
+    outfile: entryFile,
     logLevel: 'error',
   });
-  return outfile;
+  const bytes = statSync(entryFile).size;
+  return {
+    entryFile,
+    initBytes: bytes,
+    tracedBytes: bytes,
+    ...sizes(directory),
+    deployedFlags,
+  };
 }
 
 interface Sample {
@@ -202,73 +278,106 @@ function targetsWith(ref: string | undefined, outDir: string): readonly Target[]
   return [...TARGETS, ...baselines];
 }
 
+/** The bundling of the tree at `root`: its own infra/connector-function.ts. */
+async function bundlingOf(root: string): Promise<Bundling> {
+  // Imported here, not at the top: the module loads aws-cdk-lib (~0.3 s), which the other
+  // sections do not need.
+  if (root === projectRoot) return import('../../infra/connector-function.js');
+  return import(pathToFileURL(join(root, 'infra', 'connector-function.ts')).href);
+}
+
+/** A target's figure of its start: traced targets load the X-Ray chunks too. */
+const startBytes = (target: Target, built: Built) =>
+  target.env === TRACED_ENV ? built.tracedBytes : built.initBytes;
+
+const isDeployed = (built: Built, flags: readonly string[]) =>
+  built.deployedFlags.join(' ') === flags.join(' ');
+
 export const coldStart: BenchSection = {
   title: 'Cold start: bundle size and module initialisation',
   async run() {
     const runs = Math.round(numberSetting('BENCH_COLD_RUNS', 15));
-    // The stack's own banner. Imported here, not at the top: the module loads aws-cdk-lib
-    // (~0.3 s), which the other sections do not need.
-    const { LAMBDA_BUNDLE } = await import('../../infra/connector-function.js');
     const outDir = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
     const baselineRef = process.env.BENCH_COLD_BASELINE_REF;
     try {
       const targets = targetsWith(baselineRef, outDir);
-      const files = new Map<Target, string>();
-      for (const target of targets) files.set(target, await bundle(target, outDir, LAMBDA_BUNDLE));
+      const bundlings = new Map<string, Bundling>();
+      const built = new Map<Target, Built>();
+      for (const target of targets) {
+        const root = target.root ?? projectRoot;
+        if (!bundlings.has(root)) bundlings.set(root, await bundlingOf(root));
+        built.set(target, await bundle(target, outDir, bundlings.get(root) as Bundling));
+      }
+      const fileOf = (target: Target) => (built.get(target) as Built).entryFile;
       const samples = new Map<string, Sample[]>();
       const key = (mode: number, target: Target) => `${mode}:${target.name}`;
       // One untimed start of each, so that every timed one finds the files in the page cache.
-      for (const target of targets) sample(files.get(target) as string, target, []);
+      for (const target of targets) sample(fileOf(target), target, []);
       for (let run = 0; run < runs; run += 1) {
         for (const [modeIndex, mode] of MODES.entries()) {
           for (const target of targets) {
             const list = samples.get(key(modeIndex, target)) ?? [];
-            list.push(sample(files.get(target) as string, target, mode.flags));
+            list.push(sample(fileOf(target), target, mode.flags));
             samples.set(key(modeIndex, target), list);
           }
         }
       }
 
-      const emptyFile = files.get(TARGETS[0] as Target) as string;
-      const emptyBytes = statSync(emptyFile).size;
+      const empty = TARGETS[0] as Target;
+      const emptyBytes = (built.get(empty) as Built).initBytes;
       const rows: string[][] = [];
       /** init − empty of one target in one mode, ms (median of import + first call). */
       const overEmpty = (modeIndex: number, target: Target) => {
-        const empty = samples.get(key(modeIndex, TARGETS[0] as Target)) ?? [];
+        const emptyList = samples.get(key(modeIndex, empty)) ?? [];
         const list = samples.get(key(modeIndex, target)) ?? [];
         return (
           median(list.map((s) => s.importMs + s.firstCallMs)) -
-          median(empty.map((s) => s.importMs + s.firstCallMs))
+          median(emptyList.map((s) => s.importMs + s.firstCallMs))
         );
       };
+      /** The mode Lambda runs a target in. */
+      const deployedMode = (target: Target) =>
+        MODES.findIndex((mode) => isDeployed(built.get(target) as Built, mode.flags));
+      const signed = (value: number, digits: number) =>
+        `${value >= 0 ? '+' : ''}${fixed(value, digits)}`;
       const comparisons = targets
         .filter((target) => target.baselineOf !== undefined)
-        .flatMap((baseline) =>
-          MODES.map((mode, modeIndex) => {
-            const current = baseline.baselineOf as Target;
-            const now = overEmpty(modeIndex, current);
-            const then = overEmpty(modeIndex, baseline);
-            const grown =
-              statSync(files.get(current) as string).size -
-              statSync(files.get(baseline) as string).size;
-            return `${current.name.split(' (')[0]}, ${mode.name}: init − empty ${fixed(now, 1)} ms here vs ${fixed(then, 1)} ms at ${baselineRef?.trim()} (${now - then >= 0 ? '+' : ''}${fixed(now - then, 1)} ms), bundle ${grown >= 0 ? '+' : ''}${fixed(grown / 1024, 1)} KB`;
-          }),
-        );
+        .flatMap((baseline) => {
+          const current = baseline.baselineOf as Target;
+          const name = current.name.split(' (')[0];
+          const grown =
+            startBytes(current, built.get(current) as Built) -
+            startBytes(baseline, built.get(baseline) as Built);
+          const line = (label: string, now: number, then: number) =>
+            `${name}, ${label}: init − empty ${fixed(now, 1)} ms here vs ${fixed(then, 1)} ms at ${baselineRef?.trim()} (${signed(now - then, 1)} ms)`;
+          return [
+            `${line(
+              `as deployed (${MODES[deployedMode(current)]?.name} here, ${MODES[deployedMode(baseline)]?.name} then)`,
+              overEmpty(deployedMode(current), current),
+              overEmpty(deployedMode(baseline), baseline),
+            )}, JavaScript at start ${signed(grown / 1024, 1)} KB`,
+            ...MODES.map((mode, modeIndex) =>
+              line(mode.name, overEmpty(modeIndex, current), overEmpty(modeIndex, baseline)),
+            ),
+          ];
+        });
       for (const [modeIndex, mode] of MODES.entries()) {
-        const empty = samples.get(key(modeIndex, TARGETS[0] as Target)) ?? [];
-        const emptyInit = median(empty.map((s) => s.importMs + s.firstCallMs));
-        const emptyProcess = median(empty.map((s) => s.processMs));
+        const emptyList = samples.get(key(modeIndex, empty)) ?? [];
+        const emptyInit = median(emptyList.map((s) => s.importMs + s.firstCallMs));
+        const emptyProcess = median(emptyList.map((s) => s.processMs));
         for (const target of targets) {
-          const file = files.get(target) as string;
+          const bundled = built.get(target) as Built;
           const list = samples.get(key(modeIndex, target)) ?? [];
           const imports = list.map((s) => s.importMs);
           const inits = list.map((s) => s.importMs + s.firstCallMs);
           const processes = list.map((s) => s.processMs);
-          const bytes = statSync(file).size;
+          const bytes = startBytes(target, bundled);
+          const deployed = isDeployed(bundled, mode.flags) ? ' (as deployed)' : '';
           rows.push([
-            `${target.name}, ${mode.name}`,
+            `${target.name}, ${mode.name}${deployed}`,
             fixed(bytes / 1024, 1),
-            fixed(statSync(`${file}.map`).size / 1024, 0),
+            fixed((bundled.assetBytes - bundled.mapBytes) / 1024, 1),
+            fixed(bundled.mapBytes / 1024, 0),
             times(bytes / emptyBytes, 0),
             fixed(median(imports), 1),
             fixed(percentile(imports, 90), 1),
@@ -288,9 +397,10 @@ export const coldStart: BenchSection = {
           'No target in the issue; compare with the empty bundle.',
         columns: [
           'bundle, mode',
-          'KB',
+          'KB at start',
+          'files KB',
           'map KB',
-          'size ÷ empty',
+          'start ÷ empty',
           'import() ms p50',
           'import() ms p90',
           'first call ms p50',
@@ -302,9 +412,10 @@ export const coldStart: BenchSection = {
         rows,
         notes: [
           ...comparisons,
+          'KB at start: the JavaScript a cold start evaluates: index.mjs and the chunks it imports statically (traced rows: with the X-Ray chunks); files KB: every file of the bundle but the maps (chunks loaded later, side files read later); map KB: the source maps',
           "init − empty: median of (import() + first call) minus the empty bundle's, in the same mode: what the connector adds to a cold start on this machine",
           "process: spawn to exit of the whole node process as the parent sees it (node start-up, import, first call, exit), the closest local stand-in for a Lambda init; published hello-world inits of nodejs24.x take ~115-140 ms on Lambda, and the connector's share on top of such an init is about 'init − empty'",
-          'Lambda runs the functions with NODE_OPTIONS=--enable-source-maps (infra/connector-function.ts), so the first mode is the deployed one',
+          "(as deployed): the mode Lambda runs that bundle in, its commit's NODE_OPTIONS (LAMBDA_NODE_OPTIONS of infra/connector-function.ts; --enable-source-maps before that constant)",
         ],
       };
     } finally {

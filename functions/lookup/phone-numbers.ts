@@ -5,16 +5,36 @@
  * other character is refused. Only that reaches libphonenumber-js, parsed strictly, so its
  * lenient extraction never turns `+60 12 123 3112/tag` into a valid number. Its `min` metadata on
  * purpose: lengths and number patterns, not exact ranges, so a newly allocated number is not a
- * 400 while respond.io holds the contact (and `min` is about 65 KB smaller in every bundle).
+ * 400 while respond.io holds the contact (and `min` is about 65 KB smaller). The library and its
+ * metadata are required on the first phone number, not evaluated at every cold start.
  */
 
-import {
-  type CountryCode,
-  isSupportedCountry,
-  ParseError,
-  parsePhoneNumberWithError,
-  validatePhoneNumberLength,
-} from 'libphonenumber-js/min';
+import type * as PhoneCore from 'libphonenumber-js/core';
+import { requireOnDemand } from '../platform/index.js';
+
+type CountryCode = PhoneCore.CountryCode;
+type MetadataJson = PhoneCore.MetadataJson;
+
+/**
+ * What this file uses of libphonenumber-js/core, and all that a bundle's copy of it exports
+ * (LAMBDA_SIDE_FILES, infra/connector-function.ts; test/infra/bundle-size.test.ts keeps the two
+ * lists equal).
+ */
+export type PhoneFunctions = Pick<
+  typeof PhoneCore,
+  'isSupportedCountry' | 'ParseError' | 'parsePhoneNumberWithError' | 'validatePhoneNumberLength'
+>;
+
+let library: { readonly core: PhoneFunctions; readonly metadata: MetadataJson } | undefined;
+
+/** libphonenumber-js's functions and its `min` metadata, required once per container. */
+function phoneLibrary() {
+  library ??= {
+    core: requireOnDemand<PhoneFunctions>('libphonenumber-js/core'),
+    metadata: requireOnDemand<MetadataJson>('libphonenumber-js/metadata.min.json'),
+  };
+  return library;
+}
 
 type WrittenPhone =
   /** `+` and digits: the number carries its country code. */
@@ -95,8 +115,12 @@ function problemOf(reason: string | undefined): PhoneNumberProblem {
  */
 export function toE164(number: string, defaultCountry: string | null): PhoneNumberReading {
   if (!CLEANED.test(number)) return problem('invalid');
+  const { core, metadata } = phoneLibrary();
   const international = number.startsWith('+');
-  if (!international && (defaultCountry === null || !isSupportedCountry(defaultCountry))) {
+  if (
+    !international &&
+    (defaultCountry === null || !core.isSupportedCountry(defaultCountry as CountryCode, metadata))
+  ) {
     return problem('unknown-country-code');
   }
   const options = {
@@ -104,11 +128,11 @@ export function toE164(number: string, defaultCountry: string | null): PhoneNumb
     ...(international ? {} : { defaultCountry: defaultCountry as CountryCode }),
   };
   try {
-    const parsed = parsePhoneNumberWithError(number, options);
+    const parsed = core.parsePhoneNumberWithError(number, options, metadata);
     if (parsed.isValid()) return { ok: true, e164: parsed.number };
-    return problem(problemOf(validatePhoneNumberLength(number, options)));
+    return problem(problemOf(core.validatePhoneNumberLength(number, options, metadata)));
   } catch (error) {
-    return problem(problemOf(error instanceof ParseError ? error.message : undefined));
+    return problem(problemOf(error instanceof core.ParseError ? error.message : undefined));
   }
 }
 

@@ -4,12 +4,13 @@
  * on: a lookup joins the request in flight for its identifier and gets its answer, failures
  * included, but keeps its own deadline (and asks again if the flight ran out of an earlier one).
  * The contact cache, when the policy turns it on: what cache-rules.ts allows to keep, in an
- * lru-cache in the container's memory; nothing leaves it (no logging, no persistence). A `fresh`
- * lookup skips both and refreshes the cache. A shared or cached answer has `attempts` 0.
+ * lru-cache in the container's memory (the package is required only then); nothing leaves it (no
+ * logging, no persistence). A `fresh` lookup skips both and refreshes the cache. A shared or
+ * cached answer has `attempts` 0.
  */
 
-import { LRUCache } from 'lru-cache';
-import { type LogFields, type Logger, logsDebug } from '../platform/index.js';
+import type * as LruCache from 'lru-cache';
+import { type LogFields, type Logger, logsDebug, requireOnDemand } from '../platform/index.js';
 import {
   type CachePolicy,
   cacheEnabled,
@@ -29,6 +30,12 @@ interface SharedLookupsOptions {
   readonly now?: () => number;
   readonly logger?: Logger;
 }
+
+/**
+ * What this file uses of lru-cache, and all that a bundle's copy of it exports (LAMBDA_SIDE_FILES,
+ * infra/connector-function.ts; test/infra/bundle-size.test.ts keeps the two lists equal).
+ */
+export type ContactCacheFunctions = Pick<typeof LruCache, 'LRUCache'>;
 
 /** A request in flight, shared by every lookup of its identifier that comes meanwhile. */
 interface Flight {
@@ -74,7 +81,7 @@ export function shareLookups(
   // Expired entries are dropped when read (no timer per entry keeps the loop alive), and the
   // clock is read on every check (`ttlResolution: 0`), so a fake clock in tests is exact.
   const cache = cacheEnabled(policy)
-    ? new LRUCache<string, CachedAnswer>({
+    ? new (requireOnDemand<ContactCacheFunctions>('lru-cache').LRUCache)<string, CachedAnswer>({
         max: Math.max(1, Math.floor(policy.maxEntries)),
         ttlAutopurge: false,
         ttlResolution: 0,

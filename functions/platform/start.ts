@@ -3,11 +3,13 @@
  * its settings, as its module loads (Lambda's init phase). A failed build is logged once with
  * its class name and, for a ConfigError, its message (which names settings, never a value that
  * could be the token); every event then fails with that error and the next one builds again.
+ * Stack traces are mapped to the TypeScript source from here on (source-maps.ts).
  */
 
 import { type Config, ConfigError, loadConfig, loadLogSettings } from '../settings/index.js';
 import { errorName } from './errors.js';
 import { createLogger } from './logger.js';
+import { mapStackTracesLazily } from './source-maps.js';
 import { loadTracing, type Tracing } from './tracing.js';
 
 type EventHandler<E, C, R> = (event: E, context: C) => Promise<R>;
@@ -30,6 +32,7 @@ export function startFunction<E, C, R>(
   serviceName: string,
   build: (startUp: StartUp) => EventHandler<E, C, R>,
 ): StartedHandler<E, C, R> {
+  mapStackTracesLazily();
   const attempt = async (): Promise<EventHandler<E, C, R>> => {
     try {
       const config = loadConfig(process.env);

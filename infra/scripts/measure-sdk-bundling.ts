@@ -10,15 +10,15 @@
  * The "runtime SDK" variant marks @aws-sdk/* and @smithy/* external, as NodejsFunction does for
  * the runtime's copy; locally those resolve to this project's node_modules, an approximation of
  * /var/runtime/node_modules in Lambda. Bundles are written under cdk.out/sdk-measure/ so that the
- * external imports resolve. Uses the same esbuild options as infra/connector-function.ts.
+ * external imports resolve. Bundled with bundleFunction of infra/connector-function.ts; the size
+ * is the JavaScript evaluated at start (index.mjs and the chunks it imports statically).
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { LAMBDA_BUNDLE } from '../connector-function.js';
+import { bundleFunction, type FunctionBundle } from '../connector-function.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outRoot = join(projectRoot, 'cdk.out', 'sdk-measure');
@@ -65,22 +65,14 @@ const CHILD_ENV = {
   POWERTOOLS_METRICS_NAMESPACE: 'measure',
 };
 
-async function bundle(name: string, entry: string | null, variant: Variant): Promise<string> {
-  const outfile = join(outRoot, name, variant.name, 'index.mjs');
-  rmSync(dirname(outfile), { recursive: true, force: true });
-  mkdirSync(dirname(outfile), { recursive: true });
-  await build({
-    ...(entry === null
-      ? { stdin: { contents: PROBE_SOURCE, resolveDir: projectRoot, loader: 'ts' } }
-      : { entryPoints: [entry] }),
-    ...LAMBDA_BUNDLE,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    sourcemap: false,
-    external: variant.external,
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
+function bundle(name: string, entry: string | null, variant: Variant): FunctionBundle {
+  let input = entry;
+  if (input === null) {
+    input = join(outRoot, 'probe.ts');
+    mkdirSync(outRoot, { recursive: true });
+    writeFileSync(input, PROBE_SOURCE);
+  }
+  return bundleFunction(input, join(outRoot, name, variant.name), projectRoot, variant.external);
 }
 
 /** Milliseconds `import()` takes in a fresh process; one child per sample. */
@@ -123,23 +115,22 @@ async function main(): Promise<void> {
   }
 
   console.log(`node ${process.version}, ${runs} runs per variant, median (min-max) ms`);
-  console.log('| entry | variant | bundle KB | import() ms |');
+  console.log('| entry | variant | KB at start | import() ms |');
   console.log('|---|---|---:|---:|');
   for (const target of targets) {
-    const files = new Map<Variant, string>();
-    for (const variant of VARIANTS)
-      files.set(variant, await bundle(target.name, target.entry, variant));
+    const files = new Map<Variant, FunctionBundle>();
+    for (const variant of VARIANTS) files.set(variant, bundle(target.name, target.entry, variant));
     const samples = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
-    importMs(files.get(VARIANTS[0] as Variant) as string); // warm the file system cache
+    importMs((files.get(VARIANTS[0] as Variant) as FunctionBundle).entryFile); // warm the cache
     for (let run = 0; run < runs; run += 1) {
       for (const variant of VARIANTS) {
-        samples.get(variant)?.push(importMs(files.get(variant) as string));
+        samples.get(variant)?.push(importMs((files.get(variant) as FunctionBundle).entryFile));
       }
     }
     for (const variant of VARIANTS) {
-      const file = files.get(variant) as string;
+      const bundled = files.get(variant) as FunctionBundle;
       const times = samples.get(variant) ?? [];
-      const kb = (statSync(file).size / 1024).toFixed(0);
+      const kb = (bundled.initBytes / 1024).toFixed(0);
       const spread = `${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)}`;
       console.log(
         `| ${target.name} | ${variant.name} | ${kb} | ${median(times).toFixed(0)} (${spread}) |`,

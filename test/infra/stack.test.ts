@@ -277,7 +277,7 @@ describe('ConnectorStack with the default configuration', () => {
     }
   });
 
-  it('runs both functions on nodejs24.x arm64 with source maps and a retained log group', () => {
+  it('runs both functions on nodejs24.x arm64, without --enable-source-maps, with a retained log group', () => {
     for (const fn of [synthesized.stack.apiFunction, synthesized.stack.sqsFunction]) {
       // Act
       const resource = synthesized.resources[logicalId(synthesized, fn.function)] as Resource;
@@ -290,7 +290,8 @@ describe('ConnectorStack with the default configuration', () => {
         MemorySize: 512,
         LoggingConfig: { LogGroup: { Ref: logGroupId } },
       });
-      expect(functionEnvironment(synthesized, fn).NODE_OPTIONS).toBe('--enable-source-maps');
+      // Stack traces are mapped on the first error instead (functions/platform/source-maps.ts).
+      expect(functionEnvironment(synthesized, fn).NODE_OPTIONS).toBeUndefined();
       expect(synthesized.resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
     }
     // Five functions, the access log, the file workflow's state machine.
@@ -338,7 +339,6 @@ describe('ConnectorStack with the default configuration', () => {
       CONTACT_CACHE_MAX_ENTRIES: '10000',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_TRACE_ENABLED: 'true',
-      NODE_OPTIONS: '--enable-source-maps',
     };
     expect(api).toEqual({
       ...shared,
@@ -398,7 +398,6 @@ describe('ConnectorStack with the default configuration', () => {
             entry.stackSets !== undefined,
         )
         .map((entry) => entry.env)
-        .concat('NODE_OPTIONS')
         .sort();
     // Act
     const api = functionEnvironment(synthesized, synthesized.stack.apiFunction);
