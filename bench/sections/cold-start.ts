@@ -1,6 +1,6 @@
 /**
  * Section "cold start": each function's bundle, built as the CDK stack builds it
- * (bundleFunction of infra/connector-function.ts: ESM split at each dynamic import, minified,
+ * (bundleFunction of infra/bundling.ts: ESM split at each dynamic import, minified,
  * node24 target, main fields module,main, the createRequire banner, source maps without sources
  * content, the AWS SDK bundled but the credential providers Lambda never reaches, the packages it
  * requires on demand beside it), next to an empty handler bundled the same way. For each bundle:
@@ -15,17 +15,18 @@
  * is a loopback port nobody reads), so the cost of loading the tracer shows side by side.
  *
  * Two modes for every bundle: with --enable-source-maps and without flags. Lambda runs a bundle
- * with its commit's LAMBDA_NODE_OPTIONS (infra/connector-function.ts; commits without that
+ * with its commit's LAMBDA_NODE_OPTIONS (infra/bundling.ts; commits without that
  * constant set --enable-source-maps): each row says which mode is its deployed one. Samples are interleaved (run by run, mode by mode, bundle by
  * bundle). Settings: BENCH_COLD_RUNS (fresh processes per bundle and mode, default 15);
  * BENCH_COLD_BASELINE_REF (a git ref, e.g. 13d39ad): also bundles both functions from that
  * commit (its files from `git archive`, this checkout's node_modules, that commit's own bundling
- * from its infra/connector-function.ts) and measures them in the same interleaved runs, so a
+ * from its infra/bundling.ts or connector-function.ts) and measures them in the same interleaved runs, so a
  * change's cost shows side by side.
  */
 
 import { spawnSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -121,7 +122,7 @@ const MODES = [
   { name: 'no flags', flags: [] },
 ] as const;
 
-/** What infra/connector-function.ts exports, at this commit or at an earlier one. */
+/** What infra/bundling.ts exports (connector-function.ts before it), now or at an earlier commit. */
 interface Bundling {
   /** Since the bundles are split at dynamic imports. */
   readonly bundleFunction?: (
@@ -278,12 +279,15 @@ function targetsWith(ref: string | undefined, outDir: string): readonly Target[]
   return [...TARGETS, ...baselines];
 }
 
-/** The bundling of the tree at `root`: its own infra/connector-function.ts. */
+/**
+ * The bundling of the tree at `root`: its own infra/bundling.ts, or infra/connector-function.ts
+ * in commits before bundling.ts existed.
+ */
 async function bundlingOf(root: string): Promise<Bundling> {
-  // Imported here, not at the top: the module loads aws-cdk-lib (~0.3 s), which the other
-  // sections do not need.
-  if (root === projectRoot) return import('../../infra/connector-function.js');
-  return import(pathToFileURL(join(root, 'infra', 'connector-function.ts')).href);
+  if (root === projectRoot) return import('../../infra/bundling.js');
+  const own = join(root, 'infra', 'bundling.ts');
+  const file = existsSync(own) ? own : join(root, 'infra', 'connector-function.ts');
+  return import(pathToFileURL(file).href);
 }
 
 /** A target's figure of its start: traced targets load the X-Ray chunks too. */
@@ -415,7 +419,7 @@ export const coldStart: BenchSection = {
           'KB at start: the JavaScript a cold start evaluates: index.mjs and the chunks it imports statically (traced rows: with the X-Ray chunks); files KB: every file of the bundle but the maps (chunks loaded later, side files read later); map KB: the source maps',
           "init − empty: median of (import() + first call) minus the empty bundle's, in the same mode: what the connector adds to a cold start on this machine",
           "process: spawn to exit of the whole node process as the parent sees it (node start-up, import, first call, exit), the closest local stand-in for a Lambda init; published hello-world inits of nodejs24.x take ~115-140 ms on Lambda, and the connector's share on top of such an init is about 'init − empty'",
-          "(as deployed): the mode Lambda runs that bundle in, its commit's NODE_OPTIONS (LAMBDA_NODE_OPTIONS of infra/connector-function.ts; --enable-source-maps before that constant)",
+          "(as deployed): the mode Lambda runs that bundle in, its commit's NODE_OPTIONS (LAMBDA_NODE_OPTIONS of infra/bundling.ts; --enable-source-maps before that constant)",
         ],
       };
     } finally {

@@ -17,7 +17,7 @@ type MetadataJson = PhoneCore.MetadataJson;
 
 /**
  * What this file uses of libphonenumber-js/core, and all that a bundle's copy of it exports
- * (LAMBDA_SIDE_FILES, infra/connector-function.ts; test/infra/bundle-size.test.ts keeps the two
+ * (LAMBDA_SIDE_FILES, infra/bundling.ts; test/infra/bundle-size.test.ts keeps the two
  * lists equal).
  */
 export type PhoneFunctions = Pick<

@@ -33,7 +33,7 @@ interface SharedLookupsOptions {
 
 /**
  * What this file uses of lru-cache, and all that a bundle's copy of it exports (LAMBDA_SIDE_FILES,
- * infra/connector-function.ts; test/infra/bundle-size.test.ts keeps the two lists equal).
+ * infra/bundling.ts; test/infra/bundle-size.test.ts keeps the two lists equal).
  */
 export type ContactCacheFunctions = Pick<typeof LruCache, 'LRUCache'>;
 

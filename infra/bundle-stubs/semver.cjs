@@ -1,5 +1,5 @@
 /**
- * What the bundles hold instead of semver (LAMBDA_BUNDLE's alias, infra/connector-function.ts).
+ * What the bundles hold instead of semver (LAMBDA_BUNDLE's alias, infra/bundling.ts).
  * aws-xray-sdk-core requires semver only for captureAWS, its patcher of the AWS SDK v2, which the
  * functions never call (they use SDK v3 clients); evaluating all of semver cost every traced
  * cold start ~4 ms. A call would throw here instead of comparing versions.

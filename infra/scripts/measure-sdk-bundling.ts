@@ -10,7 +10,7 @@
  * The "runtime SDK" variant marks @aws-sdk/* and @smithy/* external, as NodejsFunction does for
  * the runtime's copy; locally those resolve to this project's node_modules, an approximation of
  * /var/runtime/node_modules in Lambda. Bundles are written under cdk.out/sdk-measure/ so that the
- * external imports resolve. Bundled with bundleFunction of infra/connector-function.ts; the size
+ * external imports resolve. Bundled with bundleFunction of infra/bundling.ts; the size
  * is the JavaScript evaluated at start (index.mjs and the chunks it imports statically).
  */
 
@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleFunction, type FunctionBundle } from '../connector-function.js';
+import { bundleFunction, type FunctionBundle } from '../bundling.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outRoot = join(projectRoot, 'cdk.out', 'sdk-measure');

@@ -1,6 +1,6 @@
 /**
  * Each function's bundle, built as the stack builds it (bundleFunction), against its budget in
- * LAMBDA_INIT_BUDGET_KB (infra/connector-function.ts): the JavaScript it evaluates as it starts.
+ * LAMBDA_INIT_BUDGET_KB (infra/bundling.ts): the JavaScript it evaluates as it starts.
  * A dependency that grows a bundle past its budget fails here, when it is added. And the side
  * files: the API bundle finds the packages it requires on demand beside it. A few seconds.
  */
@@ -19,7 +19,7 @@ import {
   type FunctionBundle,
   LAMBDA_INIT_BUDGET_KB,
   LAMBDA_SIDE_FILES,
-} from '../../infra/connector-function.js';
+} from '../../infra/bundling.js';
 import { DEFAULT_ENTRIES, PROJECT_ROOT } from '../../infra/connector-stack.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-server.js';
 

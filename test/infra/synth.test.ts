@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readConnectorConfig } from '../../infra/connector-config.js';
 import {
   ESM_REQUIRE_BANNER,
   LAMBDA_RUNTIME_MODULES,
   LAMBDA_SIDE_FILES,
-} from '../../infra/connector-function.js';
+} from '../../infra/bundling.js';
+import { readConnectorConfig } from '../../infra/connector-config.js';
 import { ConnectorStack, DEFAULT_ENTRIES } from '../../infra/connector-stack.js';
 
 const RUNTIME = new Set<string>(LAMBDA_RUNTIME_MODULES);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mapStackTracesLazily } from '../../functions/platform/source-maps.js';
-import { bundleFunction } from '../../infra/connector-function.js';
+import { bundleFunction } from '../../infra/bundling.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE = 'test/platform/fixtures/throwing-handler.ts';
