@@ -183,6 +183,20 @@ function setup(overrides: Partial<RespondioOptions> = {}) {
   return { directory, tokenCalls: calls, limiter: record, waits, events };
 }
 
+/** A whole lookup of id:123 through `directory`, its row kept for the secrecy check below. */
+async function lookupRow(
+  directory: ReturnType<typeof setup>['directory'],
+  deadlineInMs = 5000,
+): Promise<Awaited<ReturnType<typeof lookupContact>>> {
+  const result = await lookupContact(
+    'id:123',
+    { identifiers, directory },
+    { deadlineAt: Date.now() + deadlineInMs },
+  );
+  everythingSeen.push(JSON.stringify(result.row));
+  return result;
+}
+
 async function get(
   directory: ReturnType<typeof setup>['directory'],
   text = 'id:123',
@@ -332,12 +346,7 @@ describe('respond.io directory: success', () => {
     // Prepare
     const { directory } = setup();
     // Act
-    const result = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(result.row));
+    const result = await lookupRow(directory);
     // Assess
     expect(result.row).toMatchObject({
       StatusCode: 200,
@@ -360,12 +369,7 @@ describe('respond.io directory: final client errors', () => {
     const { directory, waits, events } = setup();
     answer(json(status, body));
     // Act
-    const result = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(result.row));
+    const result = await lookupRow(directory);
     // Assess
     expect(received).toHaveLength(1);
     expect(result.attempts).toBe(1);
@@ -414,18 +418,13 @@ describe('respond.io directory: 401 and token rotation', () => {
     const { directory, tokenCalls } = setup();
     answer(json(401, { code: 401, message: 'UN_AUTHORIZED' }));
     // Act
-    const result = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(result.row));
+    const result = await lookupRow(directory);
     // Assess
     expect(received).toHaveLength(2);
     expect(tokenCalls.refresh).toBe(1);
     expect(result.attempts).toBe(2);
     expect(result.row).toMatchObject({ StatusCode: 401, Message: 'UN_AUTHORIZED' });
-    // The SQS function tries such a row again on its next receive (core/failure.ts).
+    // The SQS function tries such a row again on its next receive (functions/lookup/failure.ts).
     expect(result).toMatchObject({ kind: 'failed', failure: { retryable: true } });
   });
 
@@ -615,12 +614,7 @@ describe('respond.io directory: rate limits (429, 449)', () => {
     const { directory, waits, limiter } = setup({ maxAttempts: 2 });
     answer(json(429, { code: 429, message: 'Too many requests' }, { 'Retry-After': '1' }));
     // Act
-    const result = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 10_000 },
-    );
-    everythingSeen.push(JSON.stringify(result.row));
+    const result = await lookupRow(directory, 10_000);
     // Assess: the last 429 holds the budget too, though this lookup does not wait for it.
     expect(received).toHaveLength(2);
     expect(waits).toEqual([1000]);
@@ -682,12 +676,7 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     answer(text(502, page));
     // Act
     const result = await get(directory);
-    const row = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(row.row));
+    const row = await lookupRow(directory);
     // Assess
     expect(failureOf(result)).toEqual({ kind: 'http', status: 502, body: page });
     expect(row.row).toMatchObject({
@@ -732,12 +721,7 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     const { directory } = setup({ requestTimeoutMs: 1000, maxAttempts: 2 });
     answer(hang, hangInBody);
     // Act
-    const result = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(result.row));
+    const result = await lookupRow(directory);
     // Assess
     expect(received).toHaveLength(2);
     expect(result.attempts).toBe(2);
@@ -767,12 +751,7 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
     // Act
     const recovered = await get(directory);
     answer(reset);
-    const failed = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(failed.row));
+    const failed = await lookupRow(directory);
     // Assess
     expect(recovered).toMatchObject({ ok: true, attempts: 2 });
     expect(events[0]).toMatchObject({ status: 'network', willRetry: true });
@@ -802,12 +781,7 @@ describe('respond.io directory: server errors, timeouts and resets', () => {
       res.end();
     });
     // Act
-    const result = await lookupContact(
-      'id:123',
-      { identifiers, directory },
-      { deadlineAt: Date.now() + 5000 },
-    );
-    everythingSeen.push(JSON.stringify(result.row));
+    const result = await lookupRow(directory);
     // Assess
     expect(received).toHaveLength(1);
     expect(result.row.StatusCode).toBe(502);
